@@ -1,0 +1,10 @@
+//! The catalog: tables, columns, constraints, indexes and views, as one immutable snapshot.
+//!
+//! A transaction that runs DDL works on its own copy (`Catalog` is cheap to clone: tables are
+//! behind `Arc`) and publishes it at commit; everyone else reads the published snapshot.
+//! Records persist in the storage keyspace under `keys::CATALOG_PREFIX`.
+
+/// Catalog records and their persistence.
+mod schema;
+
+pub use schema::*;

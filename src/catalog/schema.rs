@@ -1,0 +1,180 @@
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{sqlstate, Error, Result};
+use crate::types::DataType;
+
+/// A column of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDef {
+    pub name: String,
+    pub data_type: DataType,
+    pub nullable: bool,
+    /// DEFAULT expression as SQL text, bound when used.
+    pub default: Option<String>,
+}
+
+/// A CHECK constraint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckDef {
+    pub name: String,
+    /// Boolean SQL expression over the table's columns.
+    pub expr: String,
+}
+
+/// What kind of table this is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TableKind {
+    Ordinary,
+}
+
+/// A table definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableDef {
+    pub id: u32,
+    pub name: String,
+    pub columns: Vec<ColumnDef>,
+    /// Column positions of the primary key; rows are stored keyed by it. `None`: keyed by a
+    /// hidden, never reused row id.
+    pub primary_key: Option<Vec<usize>>,
+    /// Name of the primary key constraint (`t_pkey`).
+    pub primary_key_name: Option<String>,
+    pub checks: Vec<CheckDef>,
+    pub kind: TableKind,
+}
+
+impl TableDef {
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+/// A secondary index (also how UNIQUE constraints are enforced).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexDef {
+    pub id: u32,
+    pub name: String,
+    pub table_id: u32,
+    /// Indexed column positions in the table.
+    pub columns: Vec<usize>,
+    pub unique: bool,
+    /// True when created by a UNIQUE constraint rather than CREATE INDEX.
+    pub constraint: bool,
+}
+
+/// A view: stored as its defining query text, expanded at bind time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewDef {
+    pub id: u32,
+    pub name: String,
+    pub sql: String,
+    /// Optional column aliases from `CREATE VIEW v (a, b) AS ...`.
+    pub column_names: Vec<String>,
+}
+
+/// One persisted catalog record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CatalogRecord {
+    Table(TableDef),
+    Index(IndexDef),
+    View(ViewDef),
+}
+
+/// An immutable snapshot of every schema object.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    tables: BTreeMap<String, Arc<TableDef>>,
+    indexes: BTreeMap<String, Arc<IndexDef>>,
+    views: BTreeMap<String, Arc<ViewDef>>,
+    /// Bumped by every committed DDL; a DDL transaction whose base version is stale fails.
+    pub version: u64,
+}
+
+impl Catalog {
+    pub fn table(&self, name: &str) -> Option<&Arc<TableDef>> {
+        self.tables.get(name)
+    }
+
+    /// The table or 42P01.
+    pub fn table_or_err(&self, name: &str) -> Result<&Arc<TableDef>> {
+        self.tables.get(name).ok_or_else(|| Error::undefined_table(name))
+    }
+
+    pub fn table_by_id(&self, id: u32) -> Option<&Arc<TableDef>> {
+        self.tables.values().find(|t| t.id == id)
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = &Arc<TableDef>> {
+        self.tables.values()
+    }
+
+    pub fn view(&self, name: &str) -> Option<&Arc<ViewDef>> {
+        self.views.get(name)
+    }
+
+    pub fn views(&self) -> impl Iterator<Item = &Arc<ViewDef>> {
+        self.views.values()
+    }
+
+    pub fn index(&self, name: &str) -> Option<&Arc<IndexDef>> {
+        self.indexes.get(name)
+    }
+
+    pub fn indexes(&self) -> impl Iterator<Item = &Arc<IndexDef>> {
+        self.indexes.values()
+    }
+
+    /// Secondary indexes of a table, in creation (id) order.
+    pub fn table_indexes(&self, table_id: u32) -> Vec<Arc<IndexDef>> {
+        let mut v: Vec<_> = self.indexes.values().filter(|i| i.table_id == table_id).cloned().collect();
+        v.sort_by_key(|i| i.id);
+        v
+    }
+
+    /// Whether any relation (table, view or index) already uses `name`.
+    pub fn relation_exists(&self, name: &str) -> bool {
+        self.tables.contains_key(name) || self.views.contains_key(name) || self.indexes.contains_key(name)
+    }
+
+    pub fn insert(&mut self, record: CatalogRecord) -> Result<()> {
+        let name = match &record {
+            CatalogRecord::Table(t) => &t.name,
+            CatalogRecord::Index(i) => &i.name,
+            CatalogRecord::View(v) => &v.name,
+        };
+        if self.relation_exists(name) {
+            return Err(Error::sql(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists")));
+        }
+        self.put(record);
+        Ok(())
+    }
+
+    /// Inserts or replaces a record by name (ALTER TABLE).
+    pub fn put(&mut self, record: CatalogRecord) {
+        match record {
+            CatalogRecord::Table(t) => {
+                self.tables.insert(t.name.clone(), Arc::new(t));
+            }
+            CatalogRecord::Index(i) => {
+                self.indexes.insert(i.name.clone(), Arc::new(i));
+            }
+            CatalogRecord::View(v) => {
+                self.views.insert(v.name.clone(), Arc::new(v));
+            }
+        }
+    }
+
+    pub fn remove_table(&mut self, name: &str) -> Option<Arc<TableDef>> {
+        self.tables.remove(name)
+    }
+
+    pub fn remove_index(&mut self, name: &str) -> Option<Arc<IndexDef>> {
+        self.indexes.remove(name)
+    }
+
+    pub fn remove_view(&mut self, name: &str) -> Option<Arc<ViewDef>> {
+        self.views.remove(name)
+    }
+}

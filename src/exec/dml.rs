@@ -1,0 +1,1 @@
+//! See exec/mod.rs.

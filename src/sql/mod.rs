@@ -1,0 +1,12 @@
+//! SQL text to statements: sqlparser with the PostgreSQL dialect. This module is the only door
+//! through which sqlparser enters Vellum: everything above uses `sql::ast`.
+
+/// The AST types other layers bind against (sqlparser's, re-exported at one pinned version).
+pub mod ast {
+    pub use sqlparser::ast::*;
+}
+
+/// Statement parsing.
+mod parser;
+
+pub use parser::parse;

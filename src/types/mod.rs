@@ -1,0 +1,23 @@
+//! SQL types and values: what a column can hold, how values compare, convert, print and combine.
+//!
+//! Owns no storage and no SQL syntax; every layer above speaks in these terms.
+//! `Value` is the runtime representation; `DataType` is what the binder reasons about.
+
+/// Casts and implicit coercion rules between types.
+pub mod cast;
+/// `DataType`: the SQL types Vellum supports, with their PostgreSQL names and OIDs.
+pub mod datatype;
+/// Scalar functions callable from SQL (string, math, date/time, JSON), resolved by name and argument types.
+pub mod functions;
+/// `INTERVAL` values in PostgreSQL's months/days/microseconds representation.
+pub mod interval;
+/// Unary and binary operators: result-type resolution and evaluation.
+pub mod ops;
+/// Text input and output of values in PostgreSQL's formats.
+pub mod text;
+/// `Value`: one SQL datum, with equality, hashing and the total order used by sorts.
+pub mod value;
+
+pub use datatype::DataType;
+pub use interval::Interval;
+pub use value::{Row, Value};
