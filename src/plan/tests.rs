@@ -1,0 +1,1 @@
+//! Binder and optimizer tests against a hand-built catalog.
