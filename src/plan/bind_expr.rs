@@ -373,6 +373,10 @@ impl Binder<'_> {
         if matches!(e, Expr::Constant(Value::Null)) {
             return e;
         }
+        // An untyped string literal already holds its text.
+        if *from == DataType::Unknown && *to == DataType::Text && matches!(e, Expr::Constant(Value::Text(_))) {
+            return e;
+        }
         if from.is_string() && *to == DataType::Text {
             return e;
         }
