@@ -163,8 +163,18 @@ impl Optimizer<'_> {
             Plan::Filter { .. } => self.opt_region(plan),
             Plan::Project { input, mut exprs } => {
                 self.opt_exprs(exprs.iter_mut());
+                let input = self.opt(*input);
+                // `SELECT *` projects every column in order: the projection does nothing.
+                let identity = exprs.len() == width(&input)
+                    && exprs
+                        .iter()
+                        .enumerate()
+                        .all(|(i, e)| matches!(e, Expr::Column(c) if *c == i));
+                if identity {
+                    return input;
+                }
                 Plan::Project {
-                    input: Box::new(self.opt(*input)),
+                    input: Box::new(input),
                     exprs,
                 }
             }
