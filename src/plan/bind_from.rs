@@ -170,6 +170,7 @@ impl Binder<'_> {
                 index,
                 source: None,
                 merged_away: false,
+                base_table: false,
             });
         }
         let joined_width = width + extra.len();

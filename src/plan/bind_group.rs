@@ -5,7 +5,8 @@
 use crate::error::{sqlstate, Error, Result};
 
 use super::bind_function::AGG_BASE;
-use super::rewrite::visit_plan;
+use super::binder::Binder;
+use super::rewrite::{columns_used, visit_plan};
 use super::scope::Scope;
 use super::{Expr, SubqueryKind};
 
@@ -192,4 +193,45 @@ pub(super) fn contains_aggregate(e: &Expr) -> bool {
         Ok(())
     });
     found
+}
+
+impl Binder<'_> {
+    /// Columns read outside aggregates that are not grouped but functionally depend on the
+    /// group keys because their table's whole primary key is grouped (PostgreSQL allows
+    /// `SELECT id, name FROM t GROUP BY id` when `id` is the key). They become extra keys,
+    /// which changes no group.
+    pub(super) fn dependent_columns(&self, exprs: &[Expr], group_by: &[Expr], scope: &Scope) -> Vec<usize> {
+        let grouped = |i: usize| group_by.iter().any(|g| matches!(g, Expr::Column(c) if *c == i));
+        let mut used: Vec<usize> = Vec::new();
+        for e in exprs {
+            used.extend(columns_used(e).into_iter().filter(|c| *c < AGG_BASE));
+        }
+        used.sort_unstable();
+        used.dedup();
+        let mut out = Vec::new();
+        for c in used {
+            if grouped(c) {
+                continue;
+            }
+            let Some(entry) = scope.columns.iter().find(|e| e.index == c && e.base_table) else {
+                continue;
+            };
+            let Some((table_id, _)) = entry.source else { continue };
+            let Some(table) = self.catalog.table_by_id(table_id) else {
+                continue;
+            };
+            let Some(pk) = &table.primary_key else { continue };
+            let key_grouped = pk.iter().all(|p| {
+                scope
+                    .columns
+                    .iter()
+                    .find(|e| e.base_table && e.table == entry.table && e.source == Some((table_id, *p)))
+                    .is_some_and(|e| grouped(e.index))
+            });
+            if key_grouped {
+                out.push(c);
+            }
+        }
+        out
+    }
 }

@@ -450,6 +450,10 @@ impl Binder<'_> {
         exprs.extend(hidden.iter().cloned());
         let mut having = having;
         if !group_by.is_empty() || !agg.calls.is_empty() || having.is_some() {
+            let mut all: Vec<Expr> = exprs.clone();
+            all.extend(having.iter().cloned());
+            let extra = self.dependent_columns(&all, &group_by, &scope);
+            group_by.extend(extra.into_iter().map(Expr::Column));
             let grouping = Grouping::new(&group_by, &scope);
             exprs = exprs.into_iter().map(|e| grouping.rewrite(e)).collect::<Result<_>>()?;
             having = having.map(|h| grouping.rewrite(h)).transpose()?;
@@ -738,10 +742,6 @@ fn try_column_name(e: &ast::Expr) -> Option<String> {
         }
         A::TypedString(ts) => super::sql_type::convert_type(&ts.data_type).ok().map(|t| typname(&t)),
         A::Interval(_) => Some("interval".into()),
-        A::Value(v) => match v.value {
-            ast::Value::Boolean(_) => Some("bool".into()),
-            _ => None,
-        },
         A::Case { .. } => Some("case".into()),
         A::Extract { .. } => Some("extract".into()),
         A::Substring { .. } => Some("substring".into()),

@@ -197,12 +197,16 @@ impl<'a> Binder<'a> {
 
 /// The scope of one table's row under `alias`.
 pub(super) fn table_scope(t: &TableDef, alias: &str) -> Scope {
-    Scope::relation(
+    let mut scope = Scope::relation(
         alias,
         t.columns
             .iter()
             .enumerate()
             .map(|(i, c)| (c.name.clone(), c.data_type.clone(), Some((t.id, i))))
             .collect(),
-    )
+    );
+    for c in &mut scope.columns {
+        c.base_table = true;
+    }
+    scope
 }

@@ -18,6 +18,8 @@ pub(super) struct ScopeColumn {
     pub source: Option<(u32, usize)>,
     /// Not reachable unqualified and not part of `*` (the per-side copies of a USING column).
     pub merged_away: bool,
+    /// Read straight from a base table scan (so its primary key identifies the row).
+    pub base_table: bool,
 }
 
 /// The columns a FROM clause exposes, plus the relation names it binds.
@@ -53,6 +55,7 @@ impl Scope {
                 index,
                 source,
                 merged_away: false,
+                base_table: false,
             })
             .collect();
         Scope {
