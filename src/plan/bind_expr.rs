@@ -21,6 +21,10 @@ pub(super) type Typed = (Expr, DataType);
 
 impl Binder<'_> {
     pub(super) fn bind_expr(&mut self, e: &ast::Expr, scope: &Scope) -> Result<Typed> {
+        super::rewrite::deep(|| self.bind_expr_inner(e, scope))
+    }
+
+    fn bind_expr_inner(&mut self, e: &ast::Expr, scope: &Scope) -> Result<Typed> {
         use ast::Expr as A;
         match e {
             A::Identifier(id) => self.resolve_column(None, &fold_ident(id), scope),

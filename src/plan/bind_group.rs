@@ -6,7 +6,7 @@ use crate::error::{sqlstate, Error, Result};
 
 use super::bind_function::AGG_BASE;
 use super::binder::Binder;
-use super::rewrite::{columns_used, visit_plan};
+use super::rewrite::{columns_used, fingerprint, visit_plan};
 use super::scope::Scope;
 use super::{Expr, SubqueryKind};
 
@@ -21,7 +21,7 @@ pub(super) struct Grouping<'s> {
 impl<'s> Grouping<'s> {
     pub fn new(group_by: &[Expr], scope: &'s Scope) -> Grouping<'s> {
         Grouping {
-            keys: group_by.iter().map(|e| format!("{e:?}")).collect(),
+            keys: group_by.iter().map(fingerprint).collect(),
             key_columns: group_by
                 .iter()
                 .map(|e| if let Expr::Column(i) = e { Some(*i) } else { None })
@@ -42,8 +42,12 @@ impl<'s> Grouping<'s> {
 
     /// Rewrites `e` (over the FROM row, with aggregate placeholders) over the aggregate row.
     pub fn rewrite(&self, e: Expr) -> Result<Expr> {
+        super::rewrite::deep(|| self.rewrite_inner(e))
+    }
+
+    fn rewrite_inner(&self, e: Expr) -> Result<Expr> {
         if !self.keys.is_empty() {
-            let k = format!("{e:?}");
+            let k = fingerprint(&e);
             if let Some(i) = self.keys.iter().position(|g| *g == k) {
                 return Ok(Expr::Column(i));
             }

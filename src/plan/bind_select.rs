@@ -10,6 +10,7 @@ use crate::types::DataType;
 use super::bind_function::sort_key;
 use super::bind_group::{contains_aggregate, Grouping};
 use super::binder::{AggState, Binder, CteBinding, CteKind};
+use super::rewrite::fingerprint;
 use super::scope::Scope;
 use super::sql_type::{fold_ident, object_name_last, typname};
 use super::{Expr, OutputColumn, Plan, QueryPlan, SetOpKind, SortKey};
@@ -650,11 +651,11 @@ impl Binder<'_> {
         }
         self.clause = "ORDER BY";
         let (x, _) = self.bind_expr(e, scope)?;
-        let key = format!("{x:?}");
-        if let Some(i) = targets.iter().position(|t| format!("{:?}", t.expr) == key) {
+        let key = fingerprint(&x);
+        if let Some(i) = targets.iter().position(|t| fingerprint(&t.expr) == key) {
             return Ok(i);
         }
-        if let Some(i) = hidden.iter().position(|h| format!("{h:?}") == key) {
+        if let Some(i) = hidden.iter().position(|h| fingerprint(h) == key) {
             return Ok(targets.len() + i);
         }
         hidden.push(x);

@@ -289,6 +289,10 @@ fn value(v: &Value) -> String {
 
 /// Compact rendering of a bound expression.
 pub(super) fn expr(e: &Expr) -> String {
+    super::rewrite::deep(|| expr_inner(e))
+}
+
+fn expr_inner(e: &Expr) -> String {
     match e {
         Expr::Constant(v) => value(v),
         Expr::Column(i) => format!("#{i}"),

@@ -680,6 +680,10 @@ fn is_eq_const(e: &Expr) -> bool {
 
 /// Constant for the duration of a scan: literals, parameters, enclosing rows.
 fn is_scan_constant(e: &Expr) -> bool {
+    super::rewrite::deep(|| is_scan_constant_inner(e))
+}
+
+fn is_scan_constant_inner(e: &Expr) -> bool {
     match e {
         Expr::Constant(_) | Expr::Param(_) | Expr::Outer { .. } => true,
         Expr::Cast { expr, .. } | Expr::Unary { expr, .. } => is_scan_constant(expr),

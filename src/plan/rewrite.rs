@@ -8,9 +8,24 @@ use crate::error::Result;
 
 use super::{Expr, IndexLookup, Plan, ScanSource, SubqueryKind};
 
+/// Runs a step of a recursive walk, moving to a fresh stack segment when the current one is
+/// nearly used up: generated SQL nests expressions deeper than a thread stack allows.
+pub(super) fn deep<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
+}
+
+/// A structural fingerprint of a bound expression (equal trees, equal strings).
+pub(super) fn fingerprint(e: &Expr) -> String {
+    deep(|| format!("{e:?}"))
+}
+
 /// Calls `f` on every expression node reachable from `e` (pre-order), with the subquery
 /// nesting depth relative to `e` (0 for `e`'s own level, 1 inside a subquery's plan, ...).
 pub(super) fn visit_expr(e: &mut Expr, depth: usize, f: &mut dyn FnMut(&mut Expr, usize) -> Result<()>) -> Result<()> {
+    deep(|| visit_expr_inner(e, depth, f))
+}
+
+fn visit_expr_inner(e: &mut Expr, depth: usize, f: &mut dyn FnMut(&mut Expr, usize) -> Result<()>) -> Result<()> {
     f(e, depth)?;
     match e {
         Expr::Constant(_) | Expr::Column(_) | Expr::Outer { .. } | Expr::Param(_) => {}
