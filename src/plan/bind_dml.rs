@@ -33,6 +33,27 @@ fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 
+/// PostgreSQL's assignment-cast rule: implicit casts, numeric to numeric, anything to a
+/// string type, and within date/time types; otherwise 42804.
+fn check_assignable(from: &DataType, to: &DataType, table: &TableDef, col: usize) -> Result<()> {
+    let ok = from == to
+        || *from == DataType::Unknown
+        || *to == DataType::Unknown
+        || (from.is_numeric() && to.is_numeric())
+        || to.is_string()
+        || (from.is_string() && to.is_string())
+        || (from.is_temporal() && to.is_temporal())
+        || crate::types::cast::can_coerce_implicitly(from, to);
+    if ok {
+        return Ok(());
+    }
+    let name = table.columns.get(col).map(|c| c.name.as_str()).unwrap_or("?");
+    Err(Error::datatype_mismatch(format!(
+        "column \"{name}\" is of type {to} but expression is of type {from}"
+    ))
+    .with_hint("You will need to rewrite or cast the expression."))
+}
+
 fn no_such_column(name: &str, table: &str) -> Error {
     Error::sql(
         sqlstate::UNDEFINED_COLUMN,
@@ -186,6 +207,7 @@ impl Binder<'_> {
             .get(col)
             .map(|c| c.data_type.clone())
             .unwrap_or(DataType::Unknown);
+        check_assignable(&t, &target, table, col)?;
         Ok(match x {
             Expr::Param(_) if t == DataType::Unknown => self.coerce(x, &t, &target),
             other => other,
@@ -260,6 +282,14 @@ impl Binder<'_> {
                         return Err(Error::syntax("INSERT has more target columns than expressions"));
                     }
                     columns.truncate(qp.columns.len());
+                    for (c, col) in qp.columns.iter().zip(&columns) {
+                        let to = table
+                            .columns
+                            .get(*col)
+                            .map(|d| d.data_type.clone())
+                            .unwrap_or(DataType::Unknown);
+                        check_assignable(&c.data_type, &to, &table, *col)?;
+                    }
                     qp.plan
                 }
             },

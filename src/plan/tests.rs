@@ -293,6 +293,16 @@ fn dml_errors() {
     );
     assert_eq!(err_code("INSERT INTO t (id, id) VALUES (1, 2)").0, "42701");
     assert_eq!(err_code("UPDATE t SET zz = 1").0, "42703");
+    assert_eq!(
+        err_code("INSERT INTO t (id, b) VALUES (1, true)"),
+        (
+            "42804".into(),
+            "column \"b\" is of type integer but expression is of type boolean".into()
+        )
+    );
+    assert_eq!(err_code("UPDATE t SET b = name").0, "42804");
+    // Numeric to integer and anything to text are assignment casts.
+    assert!(bind("INSERT INTO t (id, name, b) VALUES (1.5, 2, 3.7)").is_ok());
     assert_eq!(err_code("DELETE FROM nope").0, "42P01");
 }
 
