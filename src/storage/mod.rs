@@ -37,8 +37,12 @@
 mod commit;
 /// Every key prefix of the keyspace, and the order-preserving key encoding of values.
 pub mod keys;
+#[cfg(test)]
+mod keys_tests;
 /// The versioned, type-tagged row encoding (also the canonical bytes rows are hashed over).
 pub mod row;
+#[cfg(test)]
+mod row_tests;
 /// The sled database handle and the read gate.
 mod store;
 /// Transactions: a private write buffer merged over committed data, validated and applied at commit.
