@@ -61,7 +61,11 @@ impl Value {
             Value::Jsonb(_) => DataType::Jsonb,
             Value::Uuid(_) => DataType::Uuid,
             Value::Array(items) => DataType::Array(Box::new(
-                items.iter().find(|v| !v.is_null()).map(Value::data_type).unwrap_or(DataType::Text),
+                items
+                    .iter()
+                    .find(|v| !v.is_null())
+                    .map(Value::data_type)
+                    .unwrap_or(DataType::Text),
             )),
         }
     }
