@@ -2,6 +2,8 @@
 //! (`Vec<Row>`); scans apply pushed-down filters while decoding so rejected rows never
 //! allocate. Never encodes bytes for disk itself: keys and rows go through `storage`.
 
+/// CREATE / DROP / ALTER / TRUNCATE.
+pub mod ddl;
 /// INSERT / UPDATE / DELETE with constraint checks.
 pub mod dml;
 /// Expression evaluation.
