@@ -99,7 +99,12 @@ pub enum Error {
 impl Error {
     /// A user-facing error with the given SQLSTATE.
     pub fn sql(code: &'static str, message: impl Into<String>) -> Error {
-        Error::Sql { code, message: message.into(), detail: None, hint: None }
+        Error::Sql {
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
     }
 
     /// Adds a DETAIL line (PostgreSQL's `errdetail`).
@@ -139,7 +144,10 @@ impl Error {
     }
 
     pub fn out_of_range(type_name: &str) -> Error {
-        Error::sql(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, format!("{type_name} out of range"))
+        Error::sql(
+            sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
+            format!("{type_name} out of range"),
+        )
     }
 
     pub fn invalid_text(type_name: &str, input: &str) -> Error {
@@ -154,7 +162,10 @@ impl Error {
     }
 
     pub fn corrupted(at: impl Into<String>, reason: impl Into<String>) -> Error {
-        Error::Corrupted { at: at.into(), reason: reason.into() }
+        Error::Corrupted {
+            at: at.into(),
+            reason: reason.into(),
+        }
     }
 
     pub fn bug(message: impl Into<String>) -> Error {

@@ -9,7 +9,11 @@ use crate::types::Row;
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatementResult {
     /// A statement that returns rows (SELECT, VALUES, SHOW, EXPLAIN, DML with RETURNING).
-    Query { columns: Vec<OutputColumn>, rows: Vec<Row>, tag: String },
+    Query {
+        columns: Vec<OutputColumn>,
+        rows: Vec<Row>,
+        tag: String,
+    },
     /// A statement without rows, with PostgreSQL's command tag (`INSERT 0 3`, `CREATE TABLE`, ...).
     Command { tag: String },
 }

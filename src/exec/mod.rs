@@ -2,10 +2,10 @@
 //! (`Vec<Row>`); scans apply pushed-down filters while decoding so rejected rows never
 //! allocate. Never encodes bytes for disk itself: keys and rows go through `storage`.
 
-/// Expression evaluation.
-pub mod eval;
 /// INSERT / UPDATE / DELETE with constraint checks.
 pub mod dml;
+/// Expression evaluation.
+pub mod eval;
 /// Operators over plans (scans, joins, aggregation, sort, set operations, CTEs).
 pub mod query;
 /// Table and index access: row keys, index maintenance, uniqueness checks.
@@ -35,7 +35,10 @@ pub struct ExecContext<'a> {
 pub enum ExecOutput {
     Rows(Vec<Row>),
     /// Rows affected by DML, with RETURNING rows when asked for.
-    Affected { count: u64, returning: Option<Vec<Row>> },
+    Affected {
+        count: u64,
+        returning: Option<Vec<Row>>,
+    },
 }
 
 /// Executes a bound statement.

@@ -47,10 +47,7 @@ impl Txn {
     }
 
     /// All pairs whose key starts with `prefix`, ascending.
-    pub fn scan_prefix(
-        &self,
-        prefix: &[u8],
-    ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + '_>> {
+    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + '_>> {
         let _ = prefix;
         todo!("storage::Txn::scan_prefix")
     }
