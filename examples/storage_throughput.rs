@@ -58,10 +58,22 @@ fn main() {
     let run = Duration::from_secs(secs);
     let dir = std::env::temp_dir().join(format!("vellum-throughput-{}", std::process::id()));
     let store = Store::open(&dir).expect("open");
-    println!("single-key Sync commits, 1 thread:  {:>9.0} txn/s", single_key_commits(&store, 1, run));
-    println!("single-key Sync commits, 8 threads: {:>9.0} txn/s", single_key_commits(&store, 8, run));
-    println!("1000-row Sync transactions:         {:>9.0} rows/s", batch_rows(&store, Durability::Sync, run));
-    println!("1000-row Async transactions:        {:>9.0} rows/s", batch_rows(&store, Durability::Async, run));
+    println!(
+        "single-key Sync commits, 1 thread:  {:>9.0} txn/s",
+        single_key_commits(&store, 1, run)
+    );
+    println!(
+        "single-key Sync commits, 8 threads: {:>9.0} txn/s",
+        single_key_commits(&store, 8, run)
+    );
+    println!(
+        "1000-row Sync transactions:         {:>9.0} rows/s",
+        batch_rows(&store, Durability::Sync, run)
+    );
+    println!(
+        "1000-row Async transactions:        {:>9.0} rows/s",
+        batch_rows(&store, Durability::Async, run)
+    );
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
