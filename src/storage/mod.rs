@@ -32,9 +32,9 @@
 //! (no EvalPlanQual): the later committer fails with 40001 instead, as under REPEATABLE READ.
 //! Reads are not validated, so write skew is possible (no SERIALIZABLE).
 //!
-//! The gate makes a statement's reads wait for a commit's apply and a commit wait for the
-//! statements reading now: a long scan delays commits (never the reverse for long, since an
-//! apply is one in-memory batch; a prefix delete of a big table scans it under the gate).
+//! The gate's cost: a long scan delays every commit until it ends; a commit delays statements
+//! only for its validation and apply (one batch), except that a prefix delete of a large
+//! table scans the table under the gate to build that batch.
 //!
 //! # Durability
 //!
