@@ -242,11 +242,12 @@ impl Binder<'_> {
                 if *lateral {
                     return Err(Error::unsupported("LATERAL"));
                 }
+                let Some(alias_ref) = alias.as_ref() else {
+                    return Err(Error::syntax("subquery in FROM must have an alias")
+                        .with_hint("For example, FROM (SELECT ...) [AS] foo."));
+                };
                 let qp = self.query(subquery)?;
-                let alias_name = alias
-                    .as_ref()
-                    .map(|a| fold_ident(&a.name))
-                    .unwrap_or_else(|| "subquery".into());
+                let alias_name = fold_ident(&alias_ref.name);
                 let scope = output_scope(&alias_name, &qp.columns, alias.as_ref())?;
                 Ok((qp.plan, scope))
             }
