@@ -14,7 +14,7 @@ use super::bind_expr::{binary_op, Typed};
 use super::binder::Binder;
 use super::scope::Scope;
 use super::sql_type::object_name_last;
-use super::{AggCall, AggFunc, Expr, Plan, SortKey, SubqueryKind};
+use super::{AggCall, AggFunc, Expr, Plan, SortKey, SubqueryKind, TableFunc};
 
 /// Placeholder column numbers for collected aggregate calls (never a real row position).
 pub(super) const AGG_BASE: usize = usize::MAX / 2;
@@ -416,7 +416,68 @@ impl Binder<'_> {
                 }
                 Ok((if all { Expr::And(terms) } else { Expr::Or(terms) }, DataType::Bool))
             }
-            _ => Err(Error::unsupported("ANY/ALL over array values")),
+            other => {
+                // `x op ANY (array)` is `x op ANY (SELECT unnest(array))`: the array moves one
+                // query level down, and the subquery's NULL rules are exactly ANY/ALL's.
+                self.no_subquery_here()?;
+                let (x, xt) = self.bind_expr(left, scope)?;
+                let (arr, at) = self.bind_expr(other, scope)?;
+                let elem = match &at {
+                    DataType::Array(e) => e.as_ref().clone(),
+                    DataType::Unknown if xt == DataType::Unknown => DataType::Text,
+                    DataType::Unknown => xt.clone(),
+                    t => {
+                        return Err(Error::sql(
+                            sqlstate::WRONG_OBJECT_TYPE,
+                            format!("op ANY/ALL (array) requires array on right side, not {t}"),
+                        ))
+                    }
+                };
+                let arr = self.coerce(arr, &at, &DataType::Array(Box::new(elem.clone())));
+                let xt = if matches!(x, Expr::Param(_)) && xt == DataType::Unknown {
+                    self.coerce(x.clone(), &xt, &elem);
+                    elem.clone()
+                } else {
+                    xt
+                };
+                let sig = resolve_binary(op, &xt, &elem)?;
+                let x = self.coerce(x, &xt, &sig.left);
+                // A NULL array makes the comparison NULL, not the empty set's false/true.
+                let null_test = Expr::IsNull {
+                    expr: Box::new(arr.clone()),
+                    negated: false,
+                };
+                let mut arr = arr;
+                let correlated = super::rewrite::push_down_level(&mut arr);
+                let mut plan = Plan::TableFunction {
+                    func: TableFunc::Unnest,
+                    args: vec![arr],
+                    width: 1,
+                };
+                if elem != sig.right {
+                    let col = self.coerce(Expr::Column(0), &elem, &sig.right);
+                    plan = Plan::Project {
+                        input: Box::new(plan),
+                        exprs: vec![col],
+                    };
+                }
+                let kind = SubqueryKind::Quantified {
+                    expr: Box::new(x),
+                    op,
+                    all,
+                };
+                let sub = Expr::Subquery {
+                    plan: Box::new(plan),
+                    kind,
+                    correlated,
+                };
+                let x = Expr::Case {
+                    operand: None,
+                    branches: vec![(null_test, Expr::Constant(crate::types::Value::Null))],
+                    else_expr: Some(Box::new(sub)),
+                };
+                Ok((x, DataType::Bool))
+            }
         }
     }
 }

@@ -242,6 +242,31 @@ pub(super) fn remap_columns(e: &mut Expr, map: &dyn Fn(usize) -> usize) {
     });
 }
 
+/// Rewrites `e` to be evaluated one query level deeper (inside a new subquery whose enclosing
+/// row is the one `e` read): its columns become `Outer { levels_up: 1 }` and references to
+/// enclosing levels move one further out. Returns whether `e` read anything outside itself.
+pub(super) fn push_down_level(e: &mut Expr) -> bool {
+    let mut changed = false;
+    let _ = visit_expr(e, 0, &mut |x, depth| {
+        match x {
+            Expr::Column(i) if depth == 0 => {
+                *x = Expr::Outer {
+                    levels_up: 1,
+                    index: *i,
+                };
+                changed = true;
+            }
+            Expr::Outer { levels_up, .. } if *levels_up >= depth => {
+                *levels_up += 1;
+                changed = true;
+            }
+            _ => {}
+        }
+        Ok(())
+    });
+    changed
+}
+
 /// The row positions `e` reads at its own level (including through subqueries' `Outer`s).
 pub(super) fn columns_used(e: &Expr) -> Vec<usize> {
     let mut e = e.clone();

@@ -650,3 +650,41 @@ fn table_expressions_for_ddl() {
     assert_eq!(ty, DataType::Bool);
     assert_eq!(b.bind_table_expr(e, None).unwrap_err().sqlstate(), "42703");
 }
+
+#[test]
+fn any_over_array_values_is_a_quantified_subquery() {
+    let (stmt, params) = bind_with("SELECT id FROM t WHERE id = ANY($1)", &[]).unwrap();
+    assert_eq!(params, [DataType::Array(Box::new(DataType::Int4))]);
+    let BoundStatement::Query(q) = stmt else { panic!() };
+    let mut plan = q.plan;
+    let mut seen = Vec::new();
+    visit_plan(&mut plan, 0, &mut |e, _| {
+        if let Expr::Subquery {
+            kind: SubqueryKind::Quantified { all, .. },
+            correlated,
+            plan,
+        } = e
+        {
+            seen.push((*all, *correlated, matches!(plan.as_ref(), Plan::TableFunction { .. })));
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, [(false, false, true)]);
+    // An array read from the row makes the subquery correlated: the column becomes an outer reference.
+    let q = query("SELECT id FROM t WHERE b <> ALL (ARRAY[id, 2] || id)");
+    let mut plan = q.plan;
+    let mut outer = Vec::new();
+    visit_plan(&mut plan, 0, &mut |e, depth| {
+        if let Expr::Subquery { correlated, .. } = e {
+            assert!(*correlated);
+        }
+        if let Expr::Outer { levels_up, index } = e {
+            outer.push((*levels_up, *index, depth));
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(outer, [(1, 0, 1), (1, 0, 1)]);
+    assert_eq!(err_code("SELECT 1 = ANY (5)").0, "42809");
+}
