@@ -54,6 +54,16 @@ fn check_assignable(from: &DataType, to: &DataType, table: &TableDef, col: usize
     .with_hint("You will need to rewrite or cast the expression."))
 }
 
+/// RETURNING is evaluated over the target table's row only, so with FROM/USING items `*`
+/// cannot show their columns as PostgreSQL would.
+fn returning_sees_target_only(items: Option<&Vec<ast::SelectItem>>, from: &[ast::TableWithJoins]) -> Result<()> {
+    let wildcard = items.is_some_and(|v| v.iter().any(|i| matches!(i, ast::SelectItem::Wildcard(_))));
+    if wildcard && !from.is_empty() {
+        return Err(Error::unsupported("RETURNING * with FROM/USING"));
+    }
+    Ok(())
+}
+
 fn no_such_column(name: &str, table: &str) -> Error {
     Error::sql(
         sqlstate::UNDEFINED_COLUMN,
@@ -375,34 +385,60 @@ impl Binder<'_> {
         }
     }
 
-    fn keyed_scan(&mut self, table: &Arc<TableDef>, scope: &Scope, selection: Option<&ast::Expr>) -> Result<Plan> {
+    /// The rows an UPDATE/DELETE visits: the target table's rows with their storage keys
+    /// (positions `0..n` and `n`), joined with the `FROM`/`USING` items (after the key), and
+    /// filtered by WHERE. Returns the plan and the scope naming that row.
+    fn keyed_input(
+        &mut self,
+        table: &Arc<TableDef>,
+        alias: &str,
+        from: &[ast::TableWithJoins],
+        selection: Option<&ast::Expr>,
+    ) -> Result<(Plan, Scope)> {
         let mut plan = Plan::Scan {
             table: table.clone(),
             source: ScanSource::Table,
             filter: None,
             emit_key: true,
         };
+        let mut scope = table_scope(table, alias);
+        scope.width += 1;
+        if !from.is_empty() {
+            let (fplan, fscope) = self.without_aggregates("FROM clause", |b| b.bind_from(from))?;
+            scope = Scope::join(scope, fscope)?;
+            plan = Plan::NestedLoopJoin {
+                left: Box::new(plan),
+                right: Box::new(fplan),
+                kind: super::JoinKind::Inner,
+                condition: None,
+            };
+        }
         if let Some(w) = selection {
-            let pred = self.without_aggregates("WHERE", |b| b.bind_bool(w, scope, "WHERE"))?;
+            let pred = self.without_aggregates("WHERE", |b| b.bind_bool(w, &scope, "WHERE"))?;
             plan = Plan::Filter {
                 input: Box::new(plan),
                 predicate: pred,
             };
         }
-        Ok(plan)
+        Ok((plan, scope))
     }
 
     pub(super) fn bind_update(&mut self, upd: &ast::Update) -> Result<UpdatePlan> {
-        if !upd.table.joins.is_empty() || upd.from.is_some() {
-            return Err(Error::unsupported("UPDATE ... FROM"));
+        if !upd.table.joins.is_empty() {
+            return Err(Error::unsupported("UPDATE of a join"));
         }
+        let from: &[ast::TableWithJoins] = match &upd.from {
+            None => &[],
+            Some(ast::UpdateTableFromKind::AfterSet(v)) | Some(ast::UpdateTableFromKind::BeforeSet(v)) => v,
+        };
         let (table, alias) = self.dml_target(&upd.table.relation)?;
-        let scope = table_scope(&table, &alias);
+        let (input, scope) = self.keyed_input(&table, &alias, from, upd.selection.as_ref())?;
         let defaults = self.bind_defaults(&table)?;
         let assignments = self.bind_assignments(&upd.assignments, &scope, &table, &defaults)?;
-        let input = self.keyed_scan(&table, &scope, upd.selection.as_ref())?;
         let checks = self.bind_checks(&table)?;
-        let returning = self.bind_returning(upd.returning.as_ref(), &scope)?;
+        // RETURNING reads the new table row.
+        returning_sees_target_only(upd.returning.as_ref(), from)?;
+        let returning = self.bind_returning(upd.returning.as_ref(), &table_scope(&table, &alias))?;
         Ok(UpdatePlan {
             table,
             input,
@@ -413,8 +449,8 @@ impl Binder<'_> {
     }
 
     pub(super) fn bind_delete(&mut self, del: &ast::Delete) -> Result<DeletePlan> {
-        if del.using.is_some() || !del.tables.is_empty() {
-            return Err(Error::unsupported("DELETE ... USING"));
+        if !del.tables.is_empty() {
+            return Err(Error::unsupported("DELETE from several tables"));
         }
         let from = match &del.from {
             ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
@@ -424,9 +460,10 @@ impl Binder<'_> {
             _ => return Err(Error::unsupported("DELETE from several tables")),
         };
         let (table, alias) = self.dml_target(relation)?;
-        let scope = table_scope(&table, &alias);
-        let input = self.keyed_scan(&table, &scope, del.selection.as_ref())?;
-        let returning = self.bind_returning(del.returning.as_ref(), &scope)?;
+        let using: &[ast::TableWithJoins] = del.using.as_deref().unwrap_or(&[]);
+        let (input, _) = self.keyed_input(&table, &alias, using, del.selection.as_ref())?;
+        returning_sees_target_only(del.returning.as_ref(), using)?;
+        let returning = self.bind_returning(del.returning.as_ref(), &table_scope(&table, &alias))?;
         Ok(DeletePlan {
             table,
             input,

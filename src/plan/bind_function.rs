@@ -52,7 +52,10 @@ impl Binder<'_> {
     pub(super) fn bind_function(&mut self, f: &ast::Function, scope: &Scope) -> Result<Typed> {
         let name = object_name_last(&f.name);
         if f.over.is_some() {
-            return Err(Error::unsupported("window functions"));
+            return Err(Error::sql(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "window functions are not supported",
+            ));
         }
         let (arg_list, distinct, clauses) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false, Vec::new()),

@@ -688,3 +688,21 @@ fn any_over_array_values_is_a_quantified_subquery() {
     assert_eq!(outer, [(1, 0, 1), (1, 0, 1)]);
     assert_eq!(err_code("SELECT 1 = ANY (5)").0, "42809");
 }
+
+#[test]
+fn update_from_and_delete_using_join_after_the_key() {
+    let Ok(BoundStatement::Update(u)) = bind("UPDATE t SET b = u.id FROM u WHERE u.t_id = t.id") else {
+        panic!()
+    };
+    // Target row (3 columns) ++ key ++ u's row: u.id is position 4.
+    assert!(
+        matches!(u.assignments.as_slice(), [(2, Expr::Column(4))]),
+        "{:?}",
+        u.assignments
+    );
+    assert!(nodes(&u.input).iter().any(|n| matches!(n, Plan::HashJoin { .. })));
+    let Ok(BoundStatement::Delete(d)) = bind("DELETE FROM t USING u WHERE u.t_id = t.id AND u.v = 'x'") else {
+        panic!()
+    };
+    assert!(nodes(&d.input).iter().any(|n| matches!(n, Plan::HashJoin { .. })));
+}
