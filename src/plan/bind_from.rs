@@ -92,7 +92,7 @@ impl Binder<'_> {
                 };
                 return Ok((plan, scope));
             }
-            ast::JoinConstraint::Using(names) => names.iter().map(|n| super::sql_type::object_name_last(n)).collect(),
+            ast::JoinConstraint::Using(names) => names.iter().map(super::sql_type::object_name_last).collect(),
             ast::JoinConstraint::Natural => {
                 let rnames: Vec<String> = rscope.star().iter().map(|c| c.name.clone()).collect();
                 let mut names: Vec<String> = Vec::new();
@@ -301,7 +301,7 @@ impl Binder<'_> {
                     })
                     .collect();
                 let plan = match &mut cte.kind {
-                    CteKind::Bound(p) => p.clone(),
+                    CteKind::Bound(p) => p.as_ref().clone(),
                     CteKind::WorkTable { id, referenced } => {
                         *referenced = true;
                         Plan::WorkTable {

@@ -155,7 +155,7 @@ impl Binder<'_> {
                 self.ctes.push(CteBinding {
                     name,
                     columns: columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect(),
-                    kind: CteKind::Bound(plan),
+                    kind: CteKind::Bound(Box::new(plan)),
                 });
                 return Ok(());
             }
@@ -171,10 +171,10 @@ impl Binder<'_> {
         self.ctes.push(CteBinding {
             name,
             columns: columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect(),
-            kind: CteKind::Bound(Plan::CteScan {
+            kind: CteKind::Bound(Box::new(Plan::CteScan {
                 id,
                 plan: Box::new(qp.plan),
-            }),
+            })),
         });
         Ok(())
     }

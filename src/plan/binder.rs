@@ -29,7 +29,7 @@ pub(super) struct CteBinding {
 #[derive(Debug, Clone)]
 pub(super) enum CteKind {
     /// A bound CTE: each reference clones this plan (a `CteScan` or `RecursiveCte`).
-    Bound(Plan),
+    Bound(Box<Plan>),
     /// Inside a recursive CTE's recursive term: references read the work table.
     WorkTable { id: usize, referenced: bool },
 }

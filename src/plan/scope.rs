@@ -4,6 +4,9 @@
 use crate::error::{sqlstate, Error, Result};
 use crate::types::DataType;
 
+/// A relation's column as a scope is built from it: name, type, RowDescription source.
+pub(super) type RelationColumn = (String, DataType, Option<(u32, usize)>);
+
 /// One name visible in a scope. Several entries may point at one row position (a USING
 /// column is visible merged, unqualified, and through each side's qualifier).
 #[derive(Debug, Clone)]
@@ -43,7 +46,7 @@ pub(super) enum Lookup {
 
 impl Scope {
     /// A scope over one relation whose columns occupy positions `0..columns.len()`.
-    pub fn relation(alias: &str, columns: Vec<(String, DataType, Option<(u32, usize)>)>) -> Scope {
+    pub fn relation(alias: &str, columns: Vec<RelationColumn>) -> Scope {
         let width = columns.len();
         let columns = columns
             .into_iter()
