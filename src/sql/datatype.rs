@@ -64,6 +64,15 @@ fn custom(name: &str, modifiers: &[String], ty: &ast::DataType) -> Result<DataTy
         ("varchar", []) => DataType::Varchar(None),
         ("varchar", [n]) => DataType::Varchar(Some(length_modifier(n)?)),
         ("numeric" | "decimal", []) => DataType::Numeric(None),
+        ("float4", []) => DataType::Float4,
+        ("float8", []) => DataType::Float8,
+        ("boolean", []) => DataType::Bool,
+        ("name", []) => DataType::Text,
+        ("uuid", []) => DataType::Uuid,
+        ("bytea", []) => DataType::Bytea,
+        ("date", []) => DataType::Date,
+        ("interval", []) => DataType::Interval,
+        ("timestamp", []) => DataType::Timestamp,
         _ => return Err(unknown_type(ty)),
     })
 }
