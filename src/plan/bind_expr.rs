@@ -499,6 +499,9 @@ impl Binder<'_> {
             }
             other => binary_op(other)?,
         };
+        if let (ast::Expr::Tuple(ls), ast::Expr::Tuple(rs)) = (l, r) {
+            return Ok((self.bind_row_compare(bop, ls, rs, scope)?, DataType::Bool));
+        }
         let left = self.bind_expr(l, scope)?;
         let right = self.bind_expr(r, scope)?;
         self.apply_binary(bop, left, right)
@@ -552,7 +555,59 @@ impl Binder<'_> {
         }
     }
 
+    /// `(a, b) op (c, d)`: pairwise for `=`/`<>`, lexicographic for ordering operators.
+    fn bind_row_compare(&mut self, op: BinaryOp, ls: &[ast::Expr], rs: &[ast::Expr], scope: &Scope) -> Result<Expr> {
+        if ls.len() != rs.len() || ls.is_empty() {
+            return Err(Error::syntax("unequal number of entries in row expressions"));
+        }
+        let pair = |b: &mut Self, op: BinaryOp, i: usize| -> Result<Expr> {
+            let l = b.bind_expr(&ls[i], scope)?;
+            let r = b.bind_expr(&rs[i], scope)?;
+            Ok(b.apply_binary(op, l, r)?.0)
+        };
+        match op {
+            BinaryOp::Eq => Ok(Expr::And(
+                (0..ls.len())
+                    .map(|i| pair(self, BinaryOp::Eq, i))
+                    .collect::<Result<_>>()?,
+            )),
+            BinaryOp::NotEq => Ok(Expr::Or(
+                (0..ls.len())
+                    .map(|i| pair(self, BinaryOp::NotEq, i))
+                    .collect::<Result<_>>()?,
+            )),
+            BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
+                let strict = match op {
+                    BinaryOp::Lt | BinaryOp::LtEq => BinaryOp::Lt,
+                    _ => BinaryOp::Gt,
+                };
+                // From the last column outwards: a_k strict b_k OR (a_k = b_k AND rest).
+                let last = ls.len() - 1;
+                let mut acc = pair(self, op, last)?;
+                for i in (0..last).rev() {
+                    let lt = pair(self, strict, i)?;
+                    let eq = pair(self, BinaryOp::Eq, i)?;
+                    acc = Expr::Or(vec![lt, Expr::And(vec![eq, acc])]);
+                }
+                Ok(acc)
+            }
+            _ => Err(Error::unsupported("this operator on row values")),
+        }
+    }
+
     fn bind_in_list(&mut self, x: &ast::Expr, list: &[ast::Expr], negated: bool, scope: &Scope) -> Result<Typed> {
+        if let ast::Expr::Tuple(xs) = x {
+            // `(a, b) IN ((1, 2), (3, 4))` is an OR of row equalities.
+            let mut terms = Vec::with_capacity(list.len());
+            for item in list {
+                let ast::Expr::Tuple(ys) = item else {
+                    return Err(Error::syntax("unequal number of entries in row expressions"));
+                };
+                terms.push(self.bind_row_compare(BinaryOp::Eq, xs, ys, scope)?);
+            }
+            let any = Expr::Or(terms);
+            return Ok((if negated { Expr::Not(Box::new(any)) } else { any }, DataType::Bool));
+        }
         let (x, xt) = self.bind_expr(x, scope)?;
         let mut items = Vec::with_capacity(list.len());
         for i in list {

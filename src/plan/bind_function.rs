@@ -8,7 +8,7 @@ use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast;
 use crate::types::functions::resolve;
 use crate::types::ops::{resolve_binary, BinaryOp};
-use crate::types::DataType;
+use crate::types::{DataType, Value};
 
 use super::bind_expr::{binary_op, Typed};
 use super::binder::Binder;
@@ -85,6 +85,22 @@ impl Binder<'_> {
             }
         }
         match name.as_str() {
+            // Answered from the binder's knowledge, as PostgreSQL answers them from its catalogs.
+            "pg_typeof" => match args.as_slice() {
+                [(_, t)] => Ok((Expr::Constant(Value::Text(t.display_name())), DataType::Text)),
+                _ => Err(function_not_found(
+                    &name,
+                    &args.iter().map(|a| a.1.clone()).collect::<Vec<_>>(),
+                )),
+            },
+            "current_schema" if args.is_empty() => Ok((Expr::Constant(Value::Text("public".into())), DataType::Text)),
+            "version" if args.is_empty() => Ok((
+                Expr::Constant(Value::Text(format!(
+                    "PostgreSQL 15.0 (Vellum {})",
+                    env!("CARGO_PKG_VERSION")
+                ))),
+                DataType::Text,
+            )),
             "coalesce" | "greatest" | "least" => {
                 if args.is_empty() {
                     return Err(Error::syntax(format!("syntax error: {name} needs arguments")));
@@ -415,7 +431,7 @@ impl Binder<'_> {
                     terms.push(self.apply_binary(op, l, r)?.0);
                 }
                 if terms.is_empty() {
-                    return Ok((Expr::Constant(crate::types::Value::Bool(all)), DataType::Bool));
+                    return Ok((Expr::Constant(Value::Bool(all)), DataType::Bool));
                 }
                 Ok((if all { Expr::And(terms) } else { Expr::Or(terms) }, DataType::Bool))
             }
@@ -476,7 +492,7 @@ impl Binder<'_> {
                 };
                 let x = Expr::Case {
                     operand: None,
-                    branches: vec![(null_test, Expr::Constant(crate::types::Value::Null))],
+                    branches: vec![(null_test, Expr::Constant(Value::Null))],
                     else_expr: Some(Box::new(sub)),
                 };
                 Ok((x, DataType::Bool))

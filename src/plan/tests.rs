@@ -706,3 +706,31 @@ fn update_from_and_delete_using_join_after_the_key() {
     };
     assert!(nodes(&d.input).iter().any(|n| matches!(n, Plan::HashJoin { .. })));
 }
+
+#[test]
+fn row_comparisons_and_catalog_answered_functions() {
+    let q = query("SELECT (id, b) = (1, 2), (id, b) < (1, 2), (id, b) IN ((1, 2), (3, 4)) FROM t");
+    let Plan::Project { exprs, .. } = &q.plan else {
+        panic!("{:?}", q.plan)
+    };
+    assert!(matches!(&exprs[0], Expr::And(v) if v.len() == 2));
+    assert!(
+        matches!(&exprs[1], Expr::Or(v) if v.len() == 2),
+        "a < c OR (a = c AND b < d)"
+    );
+    assert!(matches!(&exprs[2], Expr::Or(v) if v.len() == 2));
+    assert_eq!(err_code("SELECT (1, 2) = (1, 2, 3)").0, "42601");
+    let q = query("SELECT pg_typeof(1), pg_typeof(b::bigint), pg_typeof('x') FROM t");
+    let Plan::Project { exprs, .. } = &q.plan else {
+        panic!("{:?}", q.plan)
+    };
+    let texts: Vec<String> = exprs
+        .iter()
+        .map(|e| match e {
+            Expr::Constant(Value::Text(s)) => s.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(texts, ["integer", "bigint", "unknown"]);
+    assert_eq!(names(&q), ["pg_typeof", "pg_typeof", "pg_typeof"]);
+}
