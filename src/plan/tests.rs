@@ -432,7 +432,7 @@ fn order_by_hidden_column_alias_and_position() {
 
 #[test]
 fn correlated_subqueries_reference_outer_rows() {
-    let q = query("SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id)");
+    let q = query("SELECT id, EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id) FROM t");
     let mut plan = q.plan.clone();
     let mut found = Vec::new();
     visit_plan(&mut plan, 0, &mut |e, depth| {
@@ -733,4 +733,58 @@ fn row_comparisons_and_catalog_answered_functions() {
         .collect();
     assert_eq!(texts, ["integer", "bigint", "unknown"]);
     assert_eq!(names(&q), ["pg_typeof", "pg_typeof", "pg_typeof"]);
+}
+
+#[test]
+fn correlated_exists_and_in_become_semi_and_anti_joins() {
+    let q = query("SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id AND u.v <> 'x')");
+    let all = nodes(&q.plan);
+    assert!(
+        all.iter().any(|n| matches!(
+            n,
+            Plan::HashJoin {
+                kind: JoinKind::Semi,
+                residual: None,
+                ..
+            }
+        )),
+        "{all:?}"
+    );
+    let q = query("SELECT id FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id AND u.id > t.b)");
+    let anti = nodes(&q.plan)
+        .into_iter()
+        .find_map(|n| match n {
+            Plan::HashJoin {
+                kind: JoinKind::Anti,
+                left_keys,
+                right_keys,
+                residual,
+                ..
+            } => Some((left_keys.clone(), right_keys.clone(), residual.clone())),
+            _ => None,
+        })
+        .expect("an anti join");
+    assert!(
+        matches!(anti.0.as_slice(), [Expr::Column(0)]),
+        "t.id is column 0 of t's row"
+    );
+    assert!(
+        matches!(anti.1.as_slice(), [Expr::Column(1)]),
+        "u.t_id is column 1 of u's row"
+    );
+    // u.id > t.b over (t row ++ u row): u.id is 3 + 0, t.b is 2.
+    assert!(
+        matches!(&anti.2, Some(Expr::Binary { left, right, .. })
+            if matches!(left.as_ref(), Expr::Column(3)) && matches!(right.as_ref(), Expr::Column(2))),
+        "{:?}",
+        anti.2
+    );
+    let q = query("SELECT id FROM t WHERE b IN (SELECT id FROM u WHERE u.v = t.name)");
+    assert!(nodes(&q.plan)
+        .iter()
+        .any(|n| matches!(n, Plan::HashJoin { kind: JoinKind::Semi, left_keys, .. }
+        if left_keys.len() == 2)));
+    // Aggregating subqueries keep their per-row evaluation.
+    let q = query("SELECT id FROM t WHERE EXISTS (SELECT count(*) FROM u WHERE u.t_id = t.id)");
+    assert!(!nodes(&q.plan).iter().any(|n| matches!(n, Plan::HashJoin { .. })));
 }
