@@ -15,12 +15,20 @@ pub mod functions;
 pub mod interval;
 /// JSONB canonical form, output and operators.
 pub mod json;
+/// Mathematical SQL functions.
+pub(crate) mod math;
 /// NUMERIC input, result scales and conversions.
 pub mod numeric;
 /// Unary and binary operators: result-type resolution and evaluation.
 pub mod ops;
+/// String and array SQL functions.
+pub(crate) mod string;
+/// Date/time SQL functions.
+pub(crate) mod temporal;
 /// Text input and output of values in PostgreSQL's formats.
 pub mod text;
+/// `to_char` formatting templates.
+pub(crate) mod to_char;
 /// `Value`: one SQL datum, with equality, hashing and the total order used by sorts.
 pub mod value;
 
