@@ -48,10 +48,12 @@ fn int_value(v: i64, to: &DataType) -> Result<Value> {
     }
 }
 
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
 /// float → integer as PostgreSQL's `dtoi4`: round half to even (rint), range-checked.
 fn float_to_int(f: f64, to: &DataType) -> Result<Value> {
     let r = f.round_ties_even();
-    if r.is_nan() || r < -9.223_372_036_854_775_808e18 || r >= 9.223_372_036_854_775_808e18 {
+    if r.is_nan() || !(-TWO_POW_63..TWO_POW_63).contains(&r) {
         return Err(int_range(to));
     }
     int_value(r as i64, to)

@@ -82,6 +82,8 @@ pub fn write_number(n: &serde_json::Number, out: &mut String) {
         out.push_str(&i.to_string());
     } else if let Some(u) = n.as_u64() {
         out.push_str(&u.to_string());
+    } else if n.as_f64() == Some(0.0) {
+        out.push('0');
     } else if let Some(f) = n.as_f64() {
         // Rust's Display for f64 is the shortest round-trip digits without an exponent.
         out.push_str(&f.to_string());

@@ -646,7 +646,7 @@ fn eval_other(op: BinaryOp, left: &Value, right: &Value) -> Result<Value> {
             }
         }
         (JsonPath | JsonPathText, Jsonb(j), Array(path)) => {
-            let steps: Vec<Option<String>> = path.iter().map(|p| super::text::format(p)).collect();
+            let steps: Vec<Option<String>> = path.iter().map(super::text::format).collect();
             match (json::get_path(j, &steps), op) {
                 (None, _) => Null,
                 (Some(v), JsonPath) => Jsonb(v.clone()),

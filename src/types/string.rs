@@ -352,10 +352,10 @@ fn cardinality(items: &[Value]) -> usize {
         .sum()
 }
 
-fn flatten_to_text(items: &[Value], delim: &str, null_as: Option<&str>, out: &mut Vec<String>) {
+fn flatten_to_text(items: &[Value], null_as: Option<&str>, out: &mut Vec<String>) {
     for item in items {
         match item {
-            Value::Array(inner) => flatten_to_text(inner, delim, null_as, out),
+            Value::Array(inner) => flatten_to_text(inner, null_as, out),
             Value::Null => {
                 if let Some(n) = null_as {
                     out.push(n.to_string());
@@ -530,7 +530,7 @@ pub(super) fn call(func: ScalarFunc, args: &[Value]) -> Result<Option<Value>> {
                     _ => None,
                 };
                 let mut parts = Vec::new();
-                flatten_to_text(items, delim, null_as, &mut parts);
+                flatten_to_text(items, null_as, &mut parts);
                 Text(parts.join(delim))
             }
             _ => Null,

@@ -412,7 +412,7 @@ mod tests {
         assert_eq!(Value::Null, Value::Null);
         assert!(Value::Text("B".into()) < Value::Text("a".into()));
         assert!(Value::Text("ab".into()) < Value::Text("b".into()));
-        let mut mixed = vec![Value::Text("x".into()), Value::Null, Value::Bool(true), Value::Int4(1)];
+        let mut mixed = [Value::Text("x".into()), Value::Null, Value::Bool(true), Value::Int4(1)];
         mixed.sort();
         assert_eq!(mixed.last(), Some(&Value::Null));
         assert_ne!(Value::Bool(true), Value::Int4(1));
