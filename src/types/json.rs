@@ -140,6 +140,14 @@ fn pretty_into(v: &J, level: usize, out: &mut String) {
             pad(level, out);
             out.push('}');
         }
+        // Empty containers still break the line, as PostgreSQL's jsonb_pretty does.
+        J::Array(_) | J::Object(_) => {
+            let (open, close) = if v.is_array() { ('[', ']') } else { ('{', '}') };
+            out.push(open);
+            out.push('\n');
+            pad(level, out);
+            out.push(close);
+        }
         other => write(other, out),
     }
 }
@@ -436,6 +444,10 @@ mod tests {
         assert_eq!(format(&parse("[]").unwrap()), "[]");
         assert_eq!(format(&parse("1e2").unwrap()), "100");
         assert!(parse("{").is_err());
+        // select jsonb_pretty('{"a":[1,{"b":null}],"c":{}}')
+        let v = parse(r#"{"a":[1,{"b":null}],"c":{}}"#).unwrap();
+        let expected = "{\n    \"a\": [\n        1,\n        {\n            \"b\": null\n        }\n    ],\n    \"c\": {\n    }\n}";
+        assert_eq!(pretty(&v), expected);
     }
 
     #[test]

@@ -187,19 +187,21 @@ fn domain(code: &'static str, message: &str) -> Error {
     Error::sql(code, message)
 }
 
-/// Decimal exponent of the most significant digit (`floor(log10(|d|))`), 0 for zero.
-fn dweight(d: &Decimal) -> i64 {
-    let m = d.mantissa().unsigned_abs();
-    if m == 0 {
-        return 0;
+/// `(int) log10(|x|)` as PostgreSQL's scale estimates compute it (truncating toward zero).
+fn trunc_log10(x: f64) -> i64 {
+    if x == 0.0 || !x.is_finite() {
+        0
+    } else {
+        x.abs().log10() as i64
     }
-    m.ilog10() as i64 - d.scale() as i64
 }
 
-/// Rounds a transcendental result to PostgreSQL's display scale: 16 significant digits, never
-/// fewer fractional digits than `min_scale`.
+/// Rounds a transcendental result to PostgreSQL's display scale: about 16 significant digits
+/// (the weight estimated as `(int) log10(result)`), never fewer fractional digits than `min_scale`.
 fn to_sig_digits(r: Decimal, min_scale: u32) -> Decimal {
-    let scale = (16 - dweight(&r)).max(min_scale as i64).clamp(0, MAX_SCALE as i64) as u32;
+    let scale = (16 - trunc_log10(to_f64(&r)))
+        .max(min_scale as i64)
+        .clamp(0, MAX_SCALE as i64) as u32;
     round_to_scale(&r, scale)
 }
 
@@ -215,15 +217,13 @@ pub fn pow(a: &Decimal, b: &Decimal) -> Result<Decimal> {
             "a negative number raised to a non-integer power yields a complex result",
         ));
     }
-    let r = if b.fract().is_zero() {
-        match b.to_i64() {
-            Some(e) => a.checked_powi(e),
-            None => None,
-        }
-    } else {
-        a.checked_powd(*b)
+    if b.fract().is_zero() {
+        // Integral exponents: PostgreSQL's power_var_int keeps max(16, base scale) digits.
+        let e = b.to_i64().ok_or_else(overflow)?;
+        let r = a.checked_powi(e).ok_or_else(overflow)?;
+        return Ok(round_to_scale(&r, a.scale().max(16)));
     }
-    .ok_or_else(overflow)?;
+    let r = a.checked_powd(*b).ok_or_else(overflow)?;
     Ok(to_sig_digits(r, a.scale().max(b.scale())))
 }
 
@@ -288,7 +288,12 @@ pub fn log(base: &Decimal, x: &Decimal) -> Result<Decimal> {
     let r = lx.checked_div(lb).ok_or_else(overflow)?;
     // ln's last digits are noisy: snap to 20 places first so exact results stay exact.
     let r = r.round_dp(20);
-    Ok(to_sig_digits(r, base.scale().max(x.scale())))
+    // PostgreSQL's log_var: weight(ln x) - weight(ln b), each estimated as (int) log10(|ln|).
+    let result_dwt = trunc_log10(to_f64(&lx)) - trunc_log10(to_f64(&lb));
+    let scale = (16 - result_dwt)
+        .max(base.scale().max(x.scale()) as i64)
+        .clamp(0, MAX_SCALE as i64) as u32;
+    Ok(round_to_scale(&r, scale))
 }
 
 #[cfg(test)]
@@ -347,6 +352,12 @@ mod tests {
             "2.0000000000000000"
         );
         assert_eq!(log(&dec("2.0"), &dec("8.0")).unwrap().to_string(), "3.0000000000000000");
+        assert_eq!(pow(&dec("2"), &dec("10")).unwrap().to_string(), "1024.0000000000000000");
+        assert_eq!(pow(&dec("1.5"), &dec("2.5")).unwrap().to_string(), "2.7556759606310754");
+        assert_eq!(log(&dec("2"), &dec("1024")).unwrap().to_string(), "10.0000000000000000");
+        assert_eq!(exp(&dec("2.5")).unwrap().to_string(), "12.182493960703473");
+        assert_eq!(ln(&dec("0.5")).unwrap().to_string(), "-0.6931471805599453");
+        assert_eq!(sqrt(&dec("12345678.9")).unwrap().to_string(), "3513.6418286444622");
         assert_eq!(ln(&dec("0")).unwrap_err().message(), "cannot take logarithm of zero");
         assert_eq!(sqrt(&dec("-1")).unwrap_err().sqlstate(), "2201F");
     }

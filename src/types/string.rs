@@ -16,6 +16,31 @@ fn too_large() -> Error {
     Error::sql(sqlstate::PROGRAM_LIMIT_EXCEEDED, "requested length too large")
 }
 
+/// Case mapping one character at a time, as PostgreSQL does (`ß` stays `ß` in upper()).
+fn map_case(s: &str, upper: bool) -> String {
+    if s.is_ascii() {
+        return if upper {
+            s.to_ascii_uppercase()
+        } else {
+            s.to_ascii_lowercase()
+        };
+    }
+    s.chars()
+        .map(|c| {
+            let mut m: Vec<char> = if upper {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            if m.len() == 1 {
+                m.pop().unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn chars_slice(s: &str, start: usize, end: usize) -> String {
     s.chars().skip(start).take(end.saturating_sub(start)).collect()
 }
@@ -372,8 +397,8 @@ pub(super) fn call(func: ScalarFunc, args: &[Value]) -> Result<Option<Value>> {
     use Value::*;
     let t = |i| text_arg(args, i);
     Ok(Some(match func {
-        S::Lower => Text(t(0)?.to_lowercase()),
-        S::Upper => Text(t(0)?.to_uppercase()),
+        S::Lower => Text(map_case(t(0)?, false)),
+        S::Upper => Text(map_case(t(0)?, true)),
         S::Length => Int4(t(0)?.chars().count() as i32),
         S::OctetLength | S::BitLength => {
             let bytes = match arg(args, 0)? {

@@ -230,14 +230,20 @@ fn age(a: NaiveDateTime, b: NaiveDateTime) -> Result<Interval> {
     Ok(Interval::new(months, days as i32, micros))
 }
 
+fn seconds_text(sec: f64) -> String {
+    let s = super::text::format_float8(sec);
+    if (0.0..10.0).contains(&sec) {
+        format!("0{s}")
+    } else {
+        s
+    }
+}
+
 fn make_time(h: i64, m: i64, sec: f64) -> Result<NaiveTime> {
     if !(0..24).contains(&h) || !(0..60).contains(&m) || !(0.0..60.0).contains(&sec) {
         return Err(Error::sql(
             sqlstate::DATETIME_FIELD_OVERFLOW,
-            format!(
-                "time field value out of range: {h}:{m:02}:{}",
-                super::text::format_float8(sec)
-            ),
+            format!("time field value out of range: {h}:{m:02}:{}", seconds_text(sec)),
         ));
     }
     let micros = (sec * 1e6).round() as i64;

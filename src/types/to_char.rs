@@ -227,7 +227,8 @@ fn format_number(value: &Decimal, format: &str) -> Result<String> {
         .round_dp_with_strategy(frac_digits as u32, RoundingStrategy::MidpointAwayFromZero);
     let text = format!("{:.*}", frac_digits, rounded);
     let (int_text, frac_text) = text.split_once('.').unwrap_or((&text, ""));
-    let int_digits: Vec<char> = if int_text == "0" {
+    // A zero integer part prints no digit before a decimal point (`  .50`), but `0` on its own.
+    let int_digits: Vec<char> = if int_text == "0" && frac_mask.is_some() {
         Vec::new()
     } else {
         int_text.chars().collect()
@@ -359,5 +360,9 @@ mod tests {
         assert_eq!(to_char(&Value::Int4(-5), "999MI").unwrap(), "  5-");
         assert_eq!(to_char(&Value::Int4(1485), "9G999").unwrap(), " 1,485");
         assert_eq!(to_char(&n("12.5"), "99D9").unwrap(), " 12.5");
+        assert_eq!(to_char(&Value::Int4(0), "999").unwrap(), "   0");
+        assert_eq!(to_char(&n("-0.5"), "FM9990.00").unwrap(), "-0.50");
+        assert_eq!(to_char(&n("1234.5"), "FM9,999.99").unwrap(), "1,234.5");
+        assert_eq!(to_char(&n("1"), "FM999.99").unwrap(), "1.");
     }
 }
