@@ -198,6 +198,26 @@ fn format_datetime(f: &Fields, format: &str, with_tz: bool) -> Result<String> {
             _ => String::new(),
         };
         out.push_str(&piece);
+        // `TH`/`th` after a number adds its ordinal suffix (1st, 2nd, 3rd, 4th, 11th).
+        let ordinal = rest
+            .strip_prefix("TH")
+            .map(|r| (r, true))
+            .or_else(|| rest.strip_prefix("th").map(|r| (r, false)));
+        if let (Some((after, upper)), Ok(n)) = (ordinal, piece.trim().parse::<i64>()) {
+            let suffix = match (n % 100, n % 10) {
+                (11..=13, _) => "th",
+                (_, 1) => "st",
+                (_, 2) => "nd",
+                (_, 3) => "rd",
+                _ => "th",
+            };
+            out.push_str(&if upper {
+                suffix.to_uppercase()
+            } else {
+                suffix.to_string()
+            });
+            rest = after;
+        }
     }
     Ok(out)
 }
@@ -340,6 +360,8 @@ mod tests {
             "Jan January   Friday    Fri 02 PM pm January 5 005 6 1 24"
         );
         assert_eq!(to_char(&t, "\"Year\" YYYY").unwrap(), "Year 2024");
+        assert_eq!(to_char(&ts("2024-01-01"), "DDth FMDDTH").unwrap(), "01st 1ST");
+        assert_eq!(to_char(&ts("2024-01-12"), "FMDDth").unwrap(), "12th");
         let iv = text::parse("1 day 02:03:04", &DataType::Interval).unwrap();
         assert_eq!(to_char(&iv, "HH24:MI:SS").unwrap(), "02:03:04");
     }
