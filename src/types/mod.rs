@@ -9,6 +9,8 @@ pub mod cast;
 pub mod datatype;
 /// DATE/TIME/TIMESTAMP[TZ] text forms and calendar arithmetic.
 pub mod datetime;
+/// Operator evaluation on coerced values.
+pub(crate) mod eval;
 /// Scalar functions callable from SQL (string, math, date/time, JSON), resolved by name and argument types.
 pub mod functions;
 /// `INTERVAL` values in PostgreSQL's months/days/microseconds representation.
@@ -21,6 +23,10 @@ pub(crate) mod math;
 pub mod numeric;
 /// Unary and binary operators: result-type resolution and evaluation.
 pub mod ops;
+/// LIKE and regular-expression matching.
+pub(crate) mod pattern;
+/// SQL quoting and `format()`.
+pub(crate) mod quote;
 /// String and array SQL functions.
 pub(crate) mod string;
 /// Date/time SQL functions.
