@@ -100,17 +100,40 @@ pub fn pow_f64(a: f64, b: f64) -> Result<f64> {
     Ok(r)
 }
 
+/// Pads `d` to at least `scale` fractional digits (never rounds: only zeros are added).
+fn with_scale(mut d: Decimal, scale: u32) -> Decimal {
+    let scale = scale.min(numeric::MAX_SCALE);
+    if d.scale() < scale {
+        d.rescale(scale);
+    }
+    d
+}
+
 fn numeric_arith(op: BinaryOp, a: &Decimal, b: &Decimal) -> Result<Decimal> {
     match op {
-        BinaryOp::Add => a.checked_add(*b).ok_or_else(numeric::overflow),
-        BinaryOp::Sub => a.checked_sub(*b).ok_or_else(numeric::overflow),
-        BinaryOp::Mul => a.checked_mul(*b).ok_or_else(numeric::overflow),
+        // PostgreSQL's display scales: max(s1, s2) for + and -, s1 + s2 for *. rust_decimal
+        // drops the scale of zero results (0 * 2.50 = 0), so it is restored here.
+        BinaryOp::Add => Ok(with_scale(
+            a.checked_add(*b).ok_or_else(numeric::overflow)?,
+            a.scale().max(b.scale()),
+        )),
+        BinaryOp::Sub => Ok(with_scale(
+            a.checked_sub(*b).ok_or_else(numeric::overflow)?,
+            a.scale().max(b.scale()),
+        )),
+        BinaryOp::Mul => Ok(with_scale(
+            a.checked_mul(*b).ok_or_else(numeric::overflow)?,
+            a.scale() + b.scale(),
+        )),
         BinaryOp::Div => numeric::div(a, b),
         BinaryOp::Mod => {
             if b.is_zero() {
                 return Err(Error::division_by_zero());
             }
-            a.checked_rem(*b).ok_or_else(numeric::overflow)
+            Ok(with_scale(
+                a.checked_rem(*b).ok_or_else(numeric::overflow)?,
+                a.scale().max(b.scale()),
+            ))
         }
         BinaryOp::Pow => numeric::pow(a, b),
         _ => Err(Error::bug(format!("numeric operator {}", op.symbol()))),
@@ -471,6 +494,11 @@ mod tests {
         assert_eq!(err(eval_binary(BinaryOp::Div, &num("5.0"), &num("0"))).0, "22012");
         assert_eq!(show(eval_binary(BinaryOp::Mul, &num("1.50"), &num("2"))), "3.00");
         assert_eq!(show(eval_binary(BinaryOp::Add, &num("1.50"), &num("1"))), "2.50");
+        // select 0 * 2.50, 1.50 - 1.50, 2.50 % 0.5, 0.0 + 0.00
+        assert_eq!(show(eval_binary(BinaryOp::Mul, &num("0"), &num("2.50"))), "0.00");
+        assert_eq!(show(eval_binary(BinaryOp::Sub, &num("1.50"), &num("1.50"))), "0.00");
+        assert_eq!(show(eval_binary(BinaryOp::Mod, &num("2.50"), &num("0.5"))), "0.00");
+        assert_eq!(show(eval_binary(BinaryOp::Add, &num("0.0"), &num("0.00"))), "0.00");
         assert_eq!(
             show(eval_binary(BinaryOp::Div, &num("1"), &num("3.0"))),
             "0.33333333333333333333"
