@@ -16,11 +16,11 @@ const RECURSIVE_ROW_LIMIT: usize = 10_000_000;
 
 impl Executor<'_> {
     pub(super) fn cte_scan(&mut self, txn: &Txn, id: usize, plan: &Plan) -> Result<Vec<Row>> {
-        if let Some(rows) = self.ctes.get(&id) {
+        if let Some((_, rows)) = self.ctes.get(&id) {
             return Ok(rows.as_ref().clone());
         }
         let rows = Rc::new(self.query(txn, plan)?);
-        self.ctes.insert(id, rows.clone());
+        self.ctes.insert(id, (self.outer.len(), rows.clone()));
         Ok(rows.as_ref().clone())
     }
 

@@ -118,15 +118,15 @@ pub fn insert(exec: &mut Executor<'_>, txn: &mut Txn, plan: &InsertPlan) -> Resu
         check_row(exec, txn, table, &plan.checks, &row)?;
         match &plan.on_conflict {
             None => {
-                let key = table::insert_row(txn, table, &indexes, row.clone())?;
-                touched.insert(key);
+                // RETURNING sees the row as stored, so it can be computed before the row moves in.
                 output.push(exec, txn, &row)?;
+                table::insert_row(txn, table, &indexes, row)?;
             }
             Some(action) => {
                 let Some(existing_key) = table::find_conflict(txn, table, &indexes, &row)? else {
-                    let key = table::insert_row(txn, table, &indexes, row.clone())?;
-                    touched.insert(key);
                     output.push(exec, txn, &row)?;
+                    let key = table::insert_row(txn, table, &indexes, row)?;
+                    touched.insert(key);
                     continue;
                 };
                 let OnConflict::DoUpdate { assignments, filter } = action else {

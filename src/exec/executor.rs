@@ -31,8 +31,10 @@ pub struct Executor<'a> {
     /// Results of uncorrelated subqueries, keyed by the address of their plan (stable for the
     /// statement, which borrows the plan throughout).
     pub(super) subqueries: HashMap<usize, Rc<SubqueryResult>>,
-    /// Materialized CTEs by id.
-    pub(super) ctes: HashMap<usize, Rc<Vec<Row>>>,
+    /// Materialized CTEs by id, with the outer-row depth they were computed at: a CTE computed
+    /// inside a correlated subquery may depend on the outer row, so it is dropped when that
+    /// evaluation ends.
+    pub(super) ctes: HashMap<usize, (usize, Rc<Vec<Row>>)>,
     /// The current iteration's rows of each running recursive CTE.
     pub(super) work_tables: HashMap<usize, Rc<Vec<Row>>>,
 }
@@ -97,7 +99,7 @@ impl<'a> Executor<'a> {
                 source,
                 filter,
                 emit_key,
-            } => self.scan(txn, table, source, filter.as_ref(), *emit_key),
+            } => self.scan(txn, table, source, filter.as_ref(), *emit_key, usize::MAX),
             Plan::TableFunction { func, args, width } => self.table_function(txn, *func, args, *width),
             Plan::Filter { input, predicate } => {
                 let rows = self.query(txn, input)?;
@@ -173,10 +175,7 @@ impl<'a> Executor<'a> {
                 let rows = self.query(txn, input)?;
                 self.sort(txn, rows, keys)
             }
-            Plan::Limit { input, limit, offset } => {
-                let rows = self.query(txn, input)?;
-                self.limit(txn, rows, limit.as_ref(), offset.as_ref())
-            }
+            Plan::Limit { input, limit, offset } => self.limit(txn, input, limit.as_ref(), offset.as_ref()),
             Plan::Distinct { input } => {
                 let rows = self.query(txn, input)?;
                 Ok(self.distinct(rows))
@@ -203,6 +202,35 @@ impl<'a> Executor<'a> {
                 ))),
             },
             Plan::CteScan { id, plan } => self.cte_scan(txn, *id, plan),
+        }
+    }
+}
+
+impl Executor<'_> {
+    /// Runs a plan for at least its first `cap` rows (all of them when cheaper): scans, and
+    /// projections and limits over them, stop early, so `LIMIT n` and `EXISTS` do not read a
+    /// whole table.
+    pub(super) fn query_upto(&mut self, txn: &Txn, plan: &Plan, cap: usize) -> Result<Vec<Row>> {
+        match plan {
+            Plan::Scan {
+                table,
+                source,
+                filter,
+                emit_key,
+            } => self.scan(txn, table, source, filter.as_ref(), *emit_key, cap),
+            Plan::Project { input, exprs } => {
+                let rows = self.query_upto(txn, input, cap)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let mut projected = Vec::with_capacity(exprs.len());
+                    for e in exprs {
+                        projected.push(self.eval(txn, e, &row)?);
+                    }
+                    out.push(projected);
+                }
+                Ok(out)
+            }
+            _ => self.query(txn, plan),
         }
     }
 }

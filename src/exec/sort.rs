@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use crate::error::{sqlstate, Error, Result};
-use crate::plan::{Expr, SortKey};
+use crate::plan::{Expr, Plan, SortKey};
 use crate::storage::Txn;
 use crate::types::{Row, Value};
 
@@ -64,7 +64,7 @@ impl Executor<'_> {
     pub(super) fn limit(
         &mut self,
         txn: &Txn,
-        rows: Vec<Row>,
+        input: &Plan,
         limit: Option<&Expr>,
         offset: Option<&Expr>,
     ) -> Result<Vec<Row>> {
@@ -90,6 +90,7 @@ impl Executor<'_> {
         let take = limit
             .map(|l| usize::try_from(l).unwrap_or(usize::MAX))
             .unwrap_or(usize::MAX);
+        let rows = self.query_upto(txn, input, skip.saturating_add(take))?;
         Ok(rows.into_iter().skip(skip).take(take).collect())
     }
 

@@ -182,3 +182,80 @@ fn two_column_index_prefix_and_range() {
     let point = IndexLookup::Eq(vec![int(3), int(1)]);
     assert_eq!(f.query(scan_pk(point)).unwrap(), vec![vec![i4(3), i4(1)]]);
 }
+
+#[test]
+fn limit_and_exists_over_scans() {
+    let mut f = Fixture::new();
+    let table = people(&mut f);
+    // SELECT id FROM people WHERE age >= 30 LIMIT 2 OFFSET 1 (in key order: 1, 2, 5).
+    let plan = Plan::Limit {
+        input: Box::new(Plan::Project {
+            input: Box::new(scan(&table, Some(bin(BinaryOp::GtEq, col(2), int(30))))),
+            exprs: vec![col(0)],
+        }),
+        limit: Some(lit(i8v(2))),
+        offset: Some(lit(i8v(1))),
+    };
+    assert_eq!(ids(f.query(plan).unwrap()), vec![2, 5]);
+    // SELECT x FROM (VALUES (30), (31)) o(x) WHERE EXISTS (SELECT 1 FROM people WHERE age = o.x)
+    let exists = Expr::Subquery {
+        plan: Box::new(Plan::Project {
+            input: Box::new(scan(&table, Some(eq(col(2), Expr::Outer { levels_up: 1, index: 0 })))),
+            exprs: vec![int(1)],
+        }),
+        kind: crate::plan::SubqueryKind::Exists,
+        correlated: true,
+    };
+    let plan = Plan::Filter {
+        input: Box::new(values(vec![vec![i4(30)], vec![i4(31)]])),
+        predicate: exists,
+    };
+    assert_eq!(f.query(plan).unwrap(), vec![vec![i4(30)]]);
+    // A scalar subquery over a scan still notices a second row.
+    let scalar = Expr::Subquery {
+        plan: Box::new(Plan::Project {
+            input: Box::new(scan(&table, Some(eq(col(2), int(30))))),
+            exprs: vec![col(0)],
+        }),
+        kind: crate::plan::SubqueryKind::Scalar,
+        correlated: false,
+    };
+    assert_eq!(code(f.eval(scalar)), "21000");
+}
+
+#[test]
+fn cte_inside_correlated_subquery_follows_outer_row() {
+    let mut f = Fixture::new();
+    // SELECT (WITH c AS (SELECT o.x * 10) SELECT sum(c1) FROM c a, c b) FROM (VALUES (1), (2)) o(x)
+    let cte = || Plan::CteScan {
+        id: 3,
+        plan: Box::new(Plan::Project {
+            input: Box::new(one_row()),
+            exprs: vec![bin(BinaryOp::Mul, Expr::Outer { levels_up: 1, index: 0 }, int(10))],
+        }),
+    };
+    let body = Plan::Aggregate {
+        input: Box::new(Plan::NestedLoopJoin {
+            left: Box::new(cte()),
+            right: Box::new(cte()),
+            kind: crate::plan::JoinKind::Inner,
+            condition: None,
+        }),
+        group_by: vec![],
+        aggregates: vec![agg(
+            AggFunc::Sum,
+            vec![bin(BinaryOp::Add, col(0), col(1))],
+            Some(DataType::Int4),
+        )],
+    };
+    let e = Expr::Subquery {
+        plan: Box::new(body),
+        kind: crate::plan::SubqueryKind::Scalar,
+        correlated: true,
+    };
+    let plan = Plan::Project {
+        input: Box::new(values(vec![vec![i4(1)], vec![i4(2)]])),
+        exprs: vec![e],
+    };
+    assert_eq!(f.query(plan).unwrap(), vec![vec![i8v(20)], vec![i8v(40)]]);
+}
