@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::catalog::Catalog;
 use crate::error::{sqlstate, Error, Result};
-use crate::plan::{JoinKind, Plan};
+use crate::plan::{Expr, JoinKind, Plan};
 use crate::storage::Txn;
 use crate::types::functions::FunctionContext;
 use crate::types::{Row, Value};
@@ -114,16 +114,7 @@ impl<'a> Executor<'a> {
             }
             Plan::Project { input, exprs } => {
                 let rows = self.query(txn, input)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    self.tick()?;
-                    let mut projected = Vec::with_capacity(exprs.len());
-                    for e in exprs {
-                        projected.push(self.eval(txn, e, &row)?);
-                    }
-                    out.push(projected);
-                }
-                Ok(out)
+                self.project(txn, rows, exprs)
             }
             Plan::NestedLoopJoin {
                 left,
@@ -220,18 +211,45 @@ impl Executor<'_> {
             } => self.scan(txn, table, source, filter.as_ref(), *emit_key, cap),
             Plan::Project { input, exprs } => {
                 let rows = self.query_upto(txn, input, cap)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let mut projected = Vec::with_capacity(exprs.len());
-                    for e in exprs {
-                        projected.push(self.eval(txn, e, &row)?);
-                    }
-                    out.push(projected);
-                }
-                Ok(out)
+                self.project(txn, rows, exprs)
             }
             _ => self.query(txn, plan),
         }
+    }
+
+    fn project(&mut self, txn: &Txn, rows: Vec<Row>, exprs: &[Expr]) -> Result<Vec<Row>> {
+        let mut out = Vec::with_capacity(rows.len());
+        // A projection that only picks distinct columns moves the values instead of cloning them.
+        let mut picks = Vec::with_capacity(exprs.len());
+        for e in exprs {
+            match e {
+                Expr::Column(i) if !picks.contains(i) => picks.push(*i),
+                _ => break,
+            }
+        }
+        if picks.len() == exprs.len() {
+            for mut row in rows {
+                self.tick()?;
+                let mut projected = Vec::with_capacity(picks.len());
+                for &i in &picks {
+                    let v = row
+                        .get_mut(i)
+                        .ok_or_else(|| Error::bug(format!("column {i} outside the input row")))?;
+                    projected.push(std::mem::replace(v, Value::Null));
+                }
+                out.push(projected);
+            }
+            return Ok(out);
+        }
+        for row in rows {
+            self.tick()?;
+            let mut projected = Vec::with_capacity(exprs.len());
+            for e in exprs {
+                projected.push(self.eval(txn, e, &row)?);
+            }
+            out.push(projected);
+        }
+        Ok(out)
     }
 }
 

@@ -1,13 +1,13 @@
 //! Ordering and trimming: ORDER BY (stable), LIMIT/OFFSET, DISTINCT and DISTINCT ON.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::plan::{Expr, Plan, SortKey};
 use crate::storage::Txn;
 use crate::types::{Row, Value};
 
+use super::hashing::FastSet;
 use super::Executor;
 
 /// Compares two sort-key tuples: `Value::cmp` between non-NULLs, NULL placement per key.
@@ -121,7 +121,7 @@ impl Executor<'_> {
     }
 
     pub(super) fn distinct(&mut self, rows: Vec<Row>) -> Vec<Row> {
-        let mut seen: HashSet<Row> = HashSet::with_capacity(rows.len());
+        let mut seen: FastSet<Row> = FastSet::with_capacity_and_hasher(rows.len(), Default::default());
         let mut out = Vec::new();
         for row in rows {
             if !seen.contains(&row) {
@@ -133,7 +133,7 @@ impl Executor<'_> {
     }
 
     pub(super) fn distinct_on(&mut self, txn: &Txn, rows: Vec<Row>, keys: &[Expr]) -> Result<Vec<Row>> {
-        let mut seen: HashSet<Vec<Value>> = HashSet::new();
+        let mut seen: FastSet<Vec<Value>> = FastSet::default();
         let mut out = Vec::new();
         for row in rows {
             self.tick()?;

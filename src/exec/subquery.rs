@@ -4,7 +4,6 @@
 //! executor's outer-row stack. An uncorrelated one runs once per statement; its rows are cached,
 //! and for `IN` also hashed so membership is one lookup.
 
-use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::error::{sqlstate, Error, Result};
@@ -13,13 +12,14 @@ use crate::storage::Txn;
 use crate::types::{Row, Value};
 
 use super::eval::{compare_op, sql_equal};
+use super::hashing::FastSet;
 use super::Executor;
 
 /// A cached result of an uncorrelated subquery.
 pub struct SubqueryResult {
     rows: Vec<Row>,
     /// First-column values (non-NULL) for IN membership, built on first use by IN.
-    set: Option<HashSet<Value>>,
+    set: Option<FastSet<Value>>,
     has_null: bool,
 }
 
