@@ -228,3 +228,40 @@ fn table_without_primary_key_and_clear() {
     super::super::table::clear_table(&mut f.txn, &table, &indexes).unwrap();
     assert_eq!(f.rows(&table), Vec::<Row>::new());
 }
+
+#[test]
+fn update_returning_and_unique_index_conflicts() {
+    let mut f = Fixture::new();
+    let table = f.table(
+        50,
+        "acct",
+        &[("name", DataType::Text, false), ("code", DataType::Int4, true)],
+        None,
+    );
+    f.index(51, "acct_code_key", &table, vec![1], true).unwrap();
+    f.insert(&table, vec![vec![t("a"), i4(1)], vec![t("b"), i4(2)]])
+        .unwrap();
+    let plan = UpdatePlan {
+        table: table.clone(),
+        input: scan_keyed(&table, Some(eq(col(0), text("a")))),
+        assignments: vec![(1, int(10))],
+        checks: Vec::new(),
+        returning: Some((vec![col(0), col(1)], Vec::new())),
+    };
+    let (count, returning) = affected(f.run(BoundStatement::Update(plan)).unwrap());
+    assert_eq!((count, returning), (1, Some(vec![vec![t("a"), i4(10)]])));
+    // Rows of a table without a primary key keep their place (row id) when updated.
+    assert_eq!(f.rows(&table), vec![vec![t("a"), i4(10)], vec![t("b"), i4(2)]]);
+    let err = f
+        .update(&table, Some(eq(col(0), text("b"))), vec![(1, int(10))])
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        "duplicate key value violates unique constraint \"acct_code_key\""
+    );
+    assert_eq!(err.detail(), Some("Key (code)=(10) already exists."));
+    // The old value is free again after the first update moved away from it.
+    f.update(&table, Some(eq(col(0), text("b"))), vec![(1, int(1))])
+        .unwrap();
+    assert_eq!(f.rows(&table), vec![vec![t("a"), i4(10)], vec![t("b"), i4(1)]]);
+}

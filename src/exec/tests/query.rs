@@ -426,3 +426,72 @@ fn cancel_flag_stops_long_work() {
         ("57014", "canceling statement due to user request")
     );
 }
+
+#[test]
+fn unnest_flattens_multidimensional_arrays() {
+    let mut f = Fixture::new();
+    let matrix = Expr::Array(vec![
+        Expr::Array(vec![int(1), int(2)]),
+        Expr::Array(vec![int(3), int(4)]),
+    ]);
+    let plan = Plan::TableFunction {
+        func: TableFunc::Unnest,
+        args: vec![matrix],
+        width: 1,
+    };
+    assert_eq!(f.query(plan).unwrap(), (1..=4).map(|i| vec![i4(i)]).collect::<Vec<_>>());
+    let plan = Plan::TableFunction {
+        func: TableFunc::Unnest,
+        args: vec![null()],
+        width: 1,
+    };
+    assert_eq!(f.query(plan).unwrap(), Vec::<Row>::new());
+}
+
+#[test]
+fn float_text_and_json_aggregates() {
+    let mut f = Fixture::new();
+    let input = rows_of(vec![
+        vec![Value::Float4(1.5), t("b"), i4(1)],
+        vec![Value::Float4(2.0), t("a"), Value::Null],
+        vec![Value::Null, t("b"), i4(3)],
+    ]);
+    let mut distinct_names = agg(AggFunc::StringAgg, vec![col(1), text(",")], Some(DataType::Text));
+    distinct_names.distinct = true;
+    let calls = vec![
+        agg(AggFunc::Sum, vec![col(0)], Some(DataType::Float4)),
+        agg(AggFunc::Avg, vec![col(0)], Some(DataType::Float4)),
+        agg(AggFunc::Min, vec![col(1)], Some(DataType::Text)),
+        agg(AggFunc::Max, vec![col(1)], Some(DataType::Text)),
+        distinct_names,
+        agg(AggFunc::JsonbAgg, vec![col(2)], Some(DataType::Int4)),
+    ];
+    let rows = f.query(aggregate(input, vec![], calls)).unwrap();
+    assert_eq!(
+        rows,
+        vec![vec![
+            Value::Float4(3.5),
+            Value::Float8(1.75),
+            t("a"),
+            t("b"),
+            // DISTINCT without ORDER BY aggregates in sorted order.
+            t("a,b"),
+            Value::Jsonb(serde_json::json!([1, null, 3])),
+        ]]
+    );
+}
+
+#[test]
+fn sum_of_integers_overflows_past_bigint_only() {
+    let mut f = Fixture::new();
+    // sum(int4) is bigint: 2147483647 + 1 does not overflow.
+    let input = rows_of(vec![vec![i4(i32::MAX)], vec![i4(1)]]);
+    let rows = f
+        .query(aggregate(
+            input,
+            vec![],
+            vec![agg(AggFunc::Sum, vec![col(0)], Some(DataType::Int4))],
+        ))
+        .unwrap();
+    assert_eq!(rows, vec![vec![i8v(2_147_483_648)]]);
+}
