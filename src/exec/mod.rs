@@ -11,6 +11,8 @@
 mod aggregate;
 /// WITH: cached CTEs and recursive CTEs with their work tables.
 mod cte;
+/// CREATE / DROP / ALTER / TRUNCATE.
+pub mod ddl;
 /// INSERT / UPDATE / DELETE with constraint checks.
 pub mod dml;
 /// Expression evaluation.

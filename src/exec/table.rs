@@ -251,12 +251,3 @@ pub fn failing_row(row: &[Value]) -> String {
         .collect();
     format!("Failing row contains ({}).", values.join(", "))
 }
-
-/// Row ids come from the store's persistent counter, reached through the transaction.
-/// Placeholder until the storage layer provides `Txn::next_id`.
-impl Txn {
-    pub fn next_id(&mut self, counter: &[u8]) -> Result<u64> {
-        let _ = counter;
-        Err(Error::unsupported("tables without a primary key"))
-    }
-}
