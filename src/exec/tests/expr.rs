@@ -32,6 +32,18 @@ fn three_valued_and_or() {
     assert_eq!(f.eval(and(vec![b(false), div_zero()])).unwrap(), Value::Bool(false));
     assert_eq!(f.eval(or(vec![b(true), div_zero()])).unwrap(), Value::Bool(true));
     assert_eq!(code(f.eval(and(vec![b(true), div_zero()]))), "22012");
+    // NULL does not short-circuit: the later term is still evaluated, in a filter too.
+    assert_eq!(code(f.eval(and(vec![null(), div_zero()]))), "22012");
+    let filter = Plan::Filter {
+        input: Box::new(one_row()),
+        predicate: and(vec![null(), div_zero()]),
+    };
+    assert_eq!(code(f.query(filter)), "22012");
+    let filter = Plan::Filter {
+        input: Box::new(one_row()),
+        predicate: and(vec![b(false), div_zero()]),
+    };
+    assert_eq!(f.query(filter).unwrap(), Vec::<Row>::new());
 }
 
 #[test]
