@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::catalog::Catalog;
+use crate::catalog::{codec, Catalog};
 use crate::error::Result;
 use crate::session::Session;
-use crate::storage::Store;
+use crate::storage::{keys, Store};
 
 /// An open database. Clone it freely: clones share one store.
 #[derive(Clone)]
@@ -27,12 +27,44 @@ pub(crate) struct DatabaseInner {
 impl Database {
     /// Opens or creates the database stored in directory `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        let _ = path;
-        todo!("Database::open")
+        let store = Store::open(path.as_ref())?;
+        let catalog = load_catalog(&store)?;
+        Ok(Database {
+            inner: Arc::new(DatabaseInner {
+                store,
+                catalog: RwLock::new(Arc::new(catalog)),
+                ddl_lock: Mutex::new(()),
+            }),
+        })
     }
 
     /// A new session (one per connection).
     pub fn session(&self) -> Session {
-        todo!("Database::session")
+        Session::new(self.clone())
     }
+
+    /// The committed catalog snapshot.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner.catalog.read().clone()
+    }
+
+    /// Flushes and fsyncs everything committed so far (clean shutdown).
+    pub fn sync(&self) -> Result<()> {
+        self.inner.store.sync()
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}
+
+fn load_catalog(store: &Store) -> Result<Catalog> {
+    let txn = store.begin();
+    let mut catalog = Catalog::default();
+    for entry in txn.scan_prefix(keys::CATALOG_PREFIX)? {
+        let (key, value) = entry?;
+        catalog.put(codec::decode(&key, &value)?);
+    }
+    txn.rollback();
+    Ok(catalog)
 }

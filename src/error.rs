@@ -70,6 +70,7 @@ pub mod sqlstate {
     pub const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
     pub const TOO_MANY_COLUMNS: &str = "54011";
     pub const OBJECT_IN_USE: &str = "55006";
+    pub const CANT_CHANGE_RUNTIME_PARAM: &str = "55P02";
     pub const QUERY_CANCELED: &str = "57014";
     pub const ADMIN_SHUTDOWN: &str = "57P01";
     pub const IO_ERROR: &str = "58030";
@@ -99,7 +100,12 @@ pub enum Error {
 impl Error {
     /// A user-facing error with the given SQLSTATE.
     pub fn sql(code: &'static str, message: impl Into<String>) -> Error {
-        Error::Sql { code, message: message.into(), detail: None, hint: None }
+        Error::Sql {
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
     }
 
     /// Adds a DETAIL line (PostgreSQL's `errdetail`).
@@ -139,7 +145,10 @@ impl Error {
     }
 
     pub fn out_of_range(type_name: &str) -> Error {
-        Error::sql(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, format!("{type_name} out of range"))
+        Error::sql(
+            sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
+            format!("{type_name} out of range"),
+        )
     }
 
     pub fn invalid_text(type_name: &str, input: &str) -> Error {
@@ -154,7 +163,10 @@ impl Error {
     }
 
     pub fn corrupted(at: impl Into<String>, reason: impl Into<String>) -> Error {
-        Error::Corrupted { at: at.into(), reason: reason.into() }
+        Error::Corrupted {
+            at: at.into(),
+            reason: reason.into(),
+        }
     }
 
     pub fn bug(message: impl Into<String>) -> Error {

@@ -20,6 +20,8 @@ pub mod exec;
 pub mod plan;
 /// A connection's state and the single entry point `Session::execute`.
 pub mod session;
+/// The interactive shell (`vellum shell`).
+pub mod shell;
 /// The sqllogictest runner used by `vellum slt` and the test suites.
 pub mod slt;
 /// SQL parsing (the only door for sqlparser).

@@ -4,7 +4,9 @@
 //! behind `Arc`) and publishes it at commit; everyone else reads the published snapshot.
 //! Records persist in the storage keyspace under `keys::CATALOG_PREFIX`.
 
-/// Catalog records and their persistence.
+/// The on-disk encoding of catalog records.
+pub mod codec;
+/// Catalog records and the snapshot that holds them.
 mod schema;
 
 pub use schema::*;

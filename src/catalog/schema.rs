@@ -128,7 +128,12 @@ impl Catalog {
 
     /// Secondary indexes of a table, in creation (id) order.
     pub fn table_indexes(&self, table_id: u32) -> Vec<Arc<IndexDef>> {
-        let mut v: Vec<_> = self.indexes.values().filter(|i| i.table_id == table_id).cloned().collect();
+        let mut v: Vec<_> = self
+            .indexes
+            .values()
+            .filter(|i| i.table_id == table_id)
+            .cloned()
+            .collect();
         v.sort_by_key(|i| i.id);
         v
     }
@@ -145,7 +150,10 @@ impl Catalog {
             CatalogRecord::View(v) => &v.name,
         };
         if self.relation_exists(name) {
-            return Err(Error::sql(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists")));
+            return Err(Error::sql(
+                sqlstate::DUPLICATE_TABLE,
+                format!("relation \"{name}\" already exists"),
+            ));
         }
         self.put(record);
         Ok(())

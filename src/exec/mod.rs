@@ -1,15 +1,42 @@
 //! Execution: runs bound plans against a transaction. Operators materialize their output
-//! (`Vec<Row>`); scans apply pushed-down filters while decoding so rejected rows never
-//! allocate. Never encodes bytes for disk itself: keys and rows go through `storage`.
+//! (`Vec<Row>`); scans apply pushed-down filters while decoding so rejected rows are never kept.
+//! Never encodes bytes for disk itself: keys and rows go through `storage`.
+//!
+//! `execute` builds one `Executor` per statement; it carries the statement's state (outer-row
+//! stack of correlated subqueries, cached uncorrelated subqueries and CTEs, recursive work
+//! tables). The transaction is passed to each call rather than held, so a scan can iterate the
+//! transaction while expressions (which may run subqueries) borrow the executor mutably.
 
-/// Expression evaluation.
-pub mod eval;
+/// Aggregation: hash grouping and aggregate accumulators.
+mod aggregate;
+/// WITH: cached CTEs and recursive CTEs with their work tables.
+mod cte;
+/// CREATE / DROP / ALTER / TRUNCATE.
+pub mod ddl;
 /// INSERT / UPDATE / DELETE with constraint checks.
 pub mod dml;
-/// Operators over plans (scans, joins, aggregation, sort, set operations, CTEs).
-pub mod query;
+/// Expression evaluation.
+pub mod eval;
+/// The per-statement executor and plan dispatch.
+mod executor;
+/// Hash joins.
+mod hash_join;
+/// Nested-loop joins.
+mod nested_loop;
+/// NUMERIC division scale rules shared by avg and variance.
+mod numeric_scale;
+/// Table and index scans, including primary-key and index lookups.
+mod scan;
+/// UNION / INTERSECT / EXCEPT.
+mod set_op;
+/// Sort, LIMIT/OFFSET, DISTINCT and DISTINCT ON.
+mod sort;
+/// Subquery evaluation (scalar, EXISTS, IN, ANY/ALL) with per-statement caching.
+mod subquery;
 /// Table and index access: row keys, index maintenance, uniqueness checks.
 pub mod table;
+/// Set-returning functions in FROM: generate_series, unnest.
+mod table_function;
 
 use std::sync::atomic::AtomicBool;
 
@@ -19,6 +46,8 @@ use crate::plan::BoundStatement;
 use crate::storage::Txn;
 use crate::types::functions::FunctionContext;
 use crate::types::{Row, Value};
+
+pub use executor::Executor;
 
 /// Everything a statement executes with.
 pub struct ExecContext<'a> {
@@ -35,11 +64,22 @@ pub struct ExecContext<'a> {
 pub enum ExecOutput {
     Rows(Vec<Row>),
     /// Rows affected by DML, with RETURNING rows when asked for.
-    Affected { count: u64, returning: Option<Vec<Row>> },
+    Affected {
+        count: u64,
+        returning: Option<Vec<Row>>,
+    },
 }
 
 /// Executes a bound statement.
 pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecOutput> {
-    let _ = (stmt, ctx);
-    todo!("exec::execute")
+    let mut exec = Executor::new(ctx.catalog, ctx.params, &ctx.functions, ctx.cancel);
+    match stmt {
+        BoundStatement::Query(q) => Ok(ExecOutput::Rows(exec.query(ctx.txn, &q.plan)?)),
+        BoundStatement::Insert(p) => dml::insert(&mut exec, ctx.txn, p),
+        BoundStatement::Update(p) => dml::update(&mut exec, ctx.txn, p),
+        BoundStatement::Delete(p) => dml::delete(&mut exec, ctx.txn, p),
+    }
 }
+
+#[cfg(test)]
+mod tests;

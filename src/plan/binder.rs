@@ -16,7 +16,10 @@ pub struct Binder<'a> {
 
 impl<'a> Binder<'a> {
     pub fn new(catalog: &'a Catalog, param_types: &[DataType]) -> Binder<'a> {
-        Binder { catalog, param_types: param_types.to_vec() }
+        Binder {
+            catalog,
+            param_types: param_types.to_vec(),
+        }
     }
 
     /// Binds and optimizes a SELECT/VALUES/INSERT/UPDATE/DELETE statement.
@@ -43,7 +46,13 @@ impl<'a> Binder<'a> {
     pub fn param_types(&self) -> Vec<DataType> {
         self.param_types
             .iter()
-            .map(|t| if *t == DataType::Unknown { DataType::Text } else { t.clone() })
+            .map(|t| {
+                if *t == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    t.clone()
+                }
+            })
             .collect()
     }
 }

@@ -15,39 +15,90 @@ pub enum Expr {
     Column(usize),
     /// A column of an enclosing query's row (correlated subquery): `levels_up` = 1 is the
     /// immediately enclosing query.
-    Outer { levels_up: usize, index: usize },
+    Outer {
+        levels_up: usize,
+        index: usize,
+    },
     /// `$n` parameter (0-based here), already coerced where its type was inferred.
     Param(usize),
-    Unary { op: UnaryOp, expr: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        expr: Box<Expr>,
+    },
     /// Any binary operator except AND/OR; operands already coerced to the resolved signature.
-    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// Three-valued AND over all terms (lazy).
     And(Vec<Expr>),
     /// Three-valued OR over all terms (lazy).
     Or(Vec<Expr>),
     Not(Box<Expr>),
-    IsNull { expr: Box<Expr>, negated: bool },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
     /// `IS [NOT] TRUE/FALSE/UNKNOWN`: `value` None means UNKNOWN.
-    IsBool { expr: Box<Expr>, value: Option<bool>, negated: bool },
-    IsDistinctFrom { left: Box<Expr>, right: Box<Expr>, negated: bool },
-    Like { expr: Box<Expr>, pattern: Box<Expr>, escape: Option<Box<Expr>>, case_insensitive: bool, negated: bool },
+    IsBool {
+        expr: Box<Expr>,
+        value: Option<bool>,
+        negated: bool,
+    },
+    IsDistinctFrom {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        escape: Option<Box<Expr>>,
+        case_insensitive: bool,
+        negated: bool,
+    },
     /// `expr [NOT] IN (list)` with SQL NULL semantics.
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
     /// Searched (`operand` None) or simple CASE.
-    Case { operand: Option<Box<Expr>>, branches: Vec<(Expr, Expr)>, else_expr: Option<Box<Expr>> },
-    Cast { expr: Box<Expr>, to: DataType },
-    Function { func: ScalarFunc, args: Vec<Expr> },
+    Case {
+        operand: Option<Box<Expr>>,
+        branches: Vec<(Expr, Expr)>,
+        else_expr: Option<Box<Expr>>,
+    },
+    Cast {
+        expr: Box<Expr>,
+        to: DataType,
+    },
+    Function {
+        func: ScalarFunc,
+        args: Vec<Expr>,
+    },
     /// Lazy: stops at the first non-NULL.
     Coalesce(Vec<Expr>),
-    NullIf { left: Box<Expr>, right: Box<Expr> },
+    NullIf {
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// GREATEST / LEAST (NULLs ignored).
     Greatest(Vec<Expr>),
     Least(Vec<Expr>),
     /// `ARRAY[...]`
     Array(Vec<Expr>),
     /// `arr[i]` (1-based, NULL when out of range)
-    ArrayIndex { array: Box<Expr>, index: Box<Expr> },
-    Subquery { plan: Box<Plan>, kind: SubqueryKind, correlated: bool },
+    ArrayIndex {
+        array: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Subquery {
+        plan: Box<Plan>,
+        kind: SubqueryKind,
+        correlated: bool,
+    },
 }
 
 /// How a subquery's rows become a value.
@@ -57,9 +108,16 @@ pub enum SubqueryKind {
     Scalar,
     Exists,
     /// `expr [NOT] IN (subquery)`.
-    In { expr: Box<Expr>, negated: bool },
+    In {
+        expr: Box<Expr>,
+        negated: bool,
+    },
     /// `expr op ANY|ALL (subquery)`; `all` false = ANY/SOME. `op` is a comparison, operands coerced.
-    Quantified { expr: Box<Expr>, op: BinaryOp, all: bool },
+    Quantified {
+        expr: Box<Expr>,
+        op: BinaryOp,
+        all: bool,
+    },
 }
 
 /// Aggregate functions.
@@ -135,9 +193,7 @@ impl AggFunc {
             {
                 T::Float8
             }
-            (AggFunc::StddevSamp | AggFunc::StddevPop | AggFunc::VarSamp | AggFunc::VarPop, _) => {
-                T::Numeric(None)
-            }
+            (AggFunc::StddevSamp | AggFunc::StddevPop | AggFunc::VarSamp | AggFunc::VarPop, _) => T::Numeric(None),
         }
     }
 }

@@ -55,7 +55,11 @@ pub enum IndexLookup {
     /// Equality on the first `values.len()` indexed columns.
     Eq(Vec<Expr>),
     /// Equality on a prefix, then a range on the next column. Bounds: (expr, inclusive).
-    Range { prefix: Vec<Expr>, lower: Option<(Expr, bool)>, upper: Option<(Expr, bool)> },
+    Range {
+        prefix: Vec<Expr>,
+        lower: Option<(Expr, bool)>,
+        upper: Option<(Expr, bool)>,
+    },
     /// `col IN (v1, v2, ...)` on the first indexed column: one Eq probe per distinct value.
     InList(Vec<Expr>),
 }
@@ -73,15 +77,38 @@ pub enum TableFunc {
 #[derive(Debug, Clone)]
 pub enum Plan {
     /// Literal rows (`VALUES`, or `SELECT` without FROM as one empty row).
-    Values { rows: Vec<Vec<Expr>>, width: usize },
+    Values {
+        rows: Vec<Vec<Expr>>,
+        width: usize,
+    },
     /// Reads a table. Output: the table's columns in order, plus — when `emit_key` — one
     /// trailing `Bytea` column holding the row's storage key (for UPDATE/DELETE).
-    Scan { table: Arc<TableDef>, source: ScanSource, filter: Option<Expr>, emit_key: bool },
-    TableFunction { func: TableFunc, args: Vec<Expr>, width: usize },
-    Filter { input: Box<Plan>, predicate: Expr },
-    Project { input: Box<Plan>, exprs: Vec<Expr> },
+    Scan {
+        table: Arc<TableDef>,
+        source: ScanSource,
+        filter: Option<Expr>,
+        emit_key: bool,
+    },
+    TableFunction {
+        func: TableFunc,
+        args: Vec<Expr>,
+        width: usize,
+    },
+    Filter {
+        input: Box<Plan>,
+        predicate: Expr,
+    },
+    Project {
+        input: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
     /// Nested-loop join; `condition` over (left ++ right). Semi/Anti output only left columns.
-    NestedLoopJoin { left: Box<Plan>, right: Box<Plan>, kind: JoinKind, condition: Option<Expr> },
+    NestedLoopJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        condition: Option<Expr>,
+    },
     /// Hash join on `left_keys[i] = right_keys[i]` (NULL keys never match), then `residual`
     /// over (left ++ right). Keys are coerced to common types.
     HashJoin {
@@ -94,23 +121,55 @@ pub enum Plan {
     },
     /// Output: the group-by values then one column per aggregate. No group-by and empty input
     /// still yields one row.
-    Aggregate { input: Box<Plan>, group_by: Vec<Expr>, aggregates: Vec<AggCall> },
-    Sort { input: Box<Plan>, keys: Vec<SortKey> },
+    Aggregate {
+        input: Box<Plan>,
+        group_by: Vec<Expr>,
+        aggregates: Vec<AggCall>,
+    },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
     /// Both counts are constant expressions; NULL limit = no limit; negative → 2201W/2201X.
-    Limit { input: Box<Plan>, limit: Option<Expr>, offset: Option<Expr> },
+    Limit {
+        input: Box<Plan>,
+        limit: Option<Expr>,
+        offset: Option<Expr>,
+    },
     /// Removes duplicate rows (NULLs equal).
-    Distinct { input: Box<Plan> },
+    Distinct {
+        input: Box<Plan>,
+    },
     /// `DISTINCT ON (exprs)`: first row per key in input order.
-    DistinctOn { input: Box<Plan>, keys: Vec<Expr> },
-    SetOp { op: SetOpKind, all: bool, left: Box<Plan>, right: Box<Plan> },
+    DistinctOn {
+        input: Box<Plan>,
+        keys: Vec<Expr>,
+    },
+    SetOp {
+        op: SetOpKind,
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
+    },
     /// `WITH RECURSIVE`: rows of `base`, then repeatedly `recursive` over the previous
     /// iteration's rows (read through `WorkTable { id }`) until it yields none. `distinct` for
     /// UNION (not ALL).
-    RecursiveCte { id: usize, base: Box<Plan>, recursive: Box<Plan>, distinct: bool },
+    RecursiveCte {
+        id: usize,
+        base: Box<Plan>,
+        recursive: Box<Plan>,
+        distinct: bool,
+    },
     /// The rows of the current iteration of recursive CTE `id`.
-    WorkTable { id: usize, width: usize },
+    WorkTable {
+        id: usize,
+        width: usize,
+    },
     /// A (non-recursive) CTE referenced more than once: computed once per statement, cached by id.
-    CteScan { id: usize, plan: Box<Plan> },
+    CteScan {
+        id: usize,
+        plan: Box<Plan>,
+    },
 }
 
 /// A bound query with its result columns.
@@ -125,7 +184,10 @@ pub struct QueryPlan {
 pub enum OnConflict {
     DoNothing,
     /// `DO UPDATE SET` assignments over (existing row ++ excluded row), optional WHERE.
-    DoUpdate { assignments: Vec<(usize, Expr)>, filter: Option<Expr> },
+    DoUpdate {
+        assignments: Vec<(usize, Expr)>,
+        filter: Option<Expr>,
+    },
 }
 
 /// INSERT: `source` yields rows whose i-th value goes to table column `columns[i]`; other

@@ -6,7 +6,13 @@ pub mod ast {
     pub use sqlparser::ast::*;
 }
 
+/// SQL type names to `DataType`.
+mod datatype;
+/// Identifier folding and relation names.
+mod names;
 /// Statement parsing.
 mod parser;
 
+pub use datatype::data_type;
+pub use names::{ident, object_name};
 pub use parser::parse;

@@ -8,6 +8,45 @@
 //! 0x10 table_id:u32 key_bytes       one row; key_bytes = encoded primary key, or row id (u64)
 //! 0x11 index_id:u32 key_bytes [pk]  one secondary-index entry; value = the row's key_bytes
 //! ```
+//!
+//! # Value encoding in keys
+//!
+//! Each value is a family tag byte followed by a self-delimiting payload, so a sequence of
+//! values (a composite key) compares value by value, and a key that is a prefix of another
+//! (fewer columns) sorts first. Within one family byte order is SQL order:
+//!
+//! ```text
+//! tag   family       payload
+//! 0x10  bool         0x00 false | 0x01 true
+//! 0x20  integer      i64 (int2/int4/int8 widened) with the sign bit flipped, 8 bytes BE
+//! 0x21  float        f64 (float4 widened) bits, BE: positive → sign bit set, negative → all
+//!                    bits inverted; -0.0 is encoded as 0.0, every NaN as the canonical NaN,
+//!                    which sorts above +Infinity (PostgreSQL's NaN order)
+//! 0x22  numeric      0x00 negative | 0x01 zero | 0x02 positive; for non-zero values with
+//!                    |v| = 0.d1d2…dn × 10^e (d1 ≠ 0, dn ≠ 0, trailing zeros stripped so
+//!                    1.0 and 1.00 are equal): (e + 128) as one byte, each digit as d + 1,
+//!                    then 0x00; for negatives those bytes are all inverted (255 - b), so
+//!                    bigger magnitudes sort first and the terminator 0xFF sorts last
+//! 0x30  text         UTF-8 bytes, 0x00 escaped as 0x00 0xFF, terminated by 0x00 0x00
+//! 0x31  bytea        as text
+//! 0x40  date         i32 days from 0001-01-01 (proleptic Gregorian), sign-flipped, 4 bytes BE
+//! 0x41  time         u64 microseconds since midnight, 8 bytes BE
+//! 0x42  timestamp    i64 microseconds since 1970-01-01 00:00, sign-flipped, 8 bytes BE
+//! 0x43  timestamptz  as timestamp, in UTC
+//! 0x44  interval     i128 comparable microseconds (30-day months, 24-hour days), sign-
+//!                    flipped, 16 bytes BE; then months i32, days i32, micros i64, each
+//!                    sign-flipped BE, so equal spans of different form stay distinct keys
+//! 0x50  uuid         16 bytes
+//! 0x60  jsonb        canonical compact text (row.rs), escaped as text: equality only
+//! 0x70  array        per element 0x01 then the element's encoding; 0x00 at the end (a
+//!                    shorter array sorts before its extensions, as in PostgreSQL)
+//! 0xFF  NULL         (no payload): after every value, as ASC NULLS LAST wants
+//! ```
+//!
+//! Integers, floats and numerics are different families: the binder coerces a lookup value
+//! to the column's type before a key is built.
+
+use rust_decimal::Decimal;
 
 use crate::error::Result;
 use crate::types::Value;
@@ -16,6 +55,27 @@ pub const CATALOG_PREFIX: &[u8] = &[0x01, b'c'];
 pub const META_PREFIX: &[u8] = &[0x01, b'm'];
 pub const ROW_TAG: u8 = 0x10;
 pub const INDEX_TAG: u8 = 0x11;
+
+/// Family tags of encoded key values.
+#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyTag {
+    Bool = 0x10,
+    Int = 0x20,
+    Float = 0x21,
+    Numeric = 0x22,
+    Text = 0x30,
+    Bytea = 0x31,
+    Date = 0x40,
+    Time = 0x41,
+    Timestamp = 0x42,
+    TimestampTz = 0x43,
+    Interval = 0x44,
+    Uuid = 0x50,
+    Jsonb = 0x60,
+    Array = 0x70,
+    Null = 0xFF,
+}
 
 /// Prefix of every row of table `table_id`.
 pub fn table_prefix(table_id: u32) -> Vec<u8> {
@@ -45,8 +105,148 @@ pub fn catalog_key(id: u32) -> Vec<u8> {
 /// ASC NULLS LAST). All integer widths encode alike (so int4 5 and int8 5 give the same key);
 /// so do float4/float8; NUMERIC encodes by value (1.0 and 1.00 give the same key).
 pub fn encode_key(values: &[Value], out: &mut Vec<u8>) -> Result<()> {
-    let _ = (values, out);
-    todo!("storage::keys::encode_key")
+    for value in values {
+        encode_value(value, out);
+    }
+    Ok(())
+}
+
+fn encode_value(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => out.push(KeyTag::Null as u8),
+        Value::Bool(b) => {
+            out.push(KeyTag::Bool as u8);
+            out.push(u8::from(*b));
+        }
+        Value::Int2(i) => encode_int(i64::from(*i), out),
+        Value::Int4(i) => encode_int(i64::from(*i), out),
+        Value::Int8(i) => encode_int(*i, out),
+        Value::Float4(f) => encode_float(f64::from(*f), out),
+        Value::Float8(f) => encode_float(*f, out),
+        Value::Numeric(d) => {
+            out.push(KeyTag::Numeric as u8);
+            encode_numeric(d, out);
+        }
+        Value::Text(s) => {
+            out.push(KeyTag::Text as u8);
+            encode_bytes(s.as_bytes(), out);
+        }
+        Value::Bytea(b) => {
+            out.push(KeyTag::Bytea as u8);
+            encode_bytes(b, out);
+        }
+        Value::Date(d) => {
+            out.push(KeyTag::Date as u8);
+            out.extend_from_slice(&flip32(chrono::Datelike::num_days_from_ce(d)));
+        }
+        Value::Time(t) => {
+            out.push(KeyTag::Time as u8);
+            out.extend_from_slice(&time_micros(t).to_be_bytes());
+        }
+        Value::Timestamp(ts) => {
+            out.push(KeyTag::Timestamp as u8);
+            out.extend_from_slice(&flip64(ts.and_utc().timestamp_micros()));
+        }
+        Value::TimestampTz(ts) => {
+            out.push(KeyTag::TimestampTz as u8);
+            out.extend_from_slice(&flip64(ts.timestamp_micros()));
+        }
+        Value::Interval(iv) => {
+            out.push(KeyTag::Interval as u8);
+            let comparable = (iv.comparable_micros() as u128) ^ (1u128 << 127);
+            out.extend_from_slice(&comparable.to_be_bytes());
+            out.extend_from_slice(&flip32(iv.months));
+            out.extend_from_slice(&flip32(iv.days));
+            out.extend_from_slice(&flip64(iv.micros));
+        }
+        Value::Uuid(u) => {
+            out.push(KeyTag::Uuid as u8);
+            out.extend_from_slice(u.as_bytes());
+        }
+        Value::Jsonb(j) => {
+            out.push(KeyTag::Jsonb as u8);
+            let mut text = String::new();
+            super::row::canonical_json(j, &mut text);
+            encode_bytes(text.as_bytes(), out);
+        }
+        Value::Array(items) => {
+            out.push(KeyTag::Array as u8);
+            for item in items {
+                out.push(0x01);
+                encode_value(item, out);
+            }
+            out.push(0x00);
+        }
+    }
+}
+
+/// Microseconds since midnight (a leap second's extra nanoseconds count on into the next).
+pub(super) fn time_micros(t: &chrono::NaiveTime) -> u64 {
+    let secs = u64::from(chrono::Timelike::num_seconds_from_midnight(t));
+    secs * 1_000_000 + u64::from(chrono::Timelike::nanosecond(t) / 1_000)
+}
+
+fn flip32(i: i32) -> [u8; 4] {
+    ((i as u32) ^ (1 << 31)).to_be_bytes()
+}
+
+fn flip64(i: i64) -> [u8; 8] {
+    ((i as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn encode_int(i: i64, out: &mut Vec<u8>) {
+    out.push(KeyTag::Int as u8);
+    out.extend_from_slice(&flip64(i));
+}
+
+fn encode_float(f: f64, out: &mut Vec<u8>) {
+    out.push(KeyTag::Float as u8);
+    let f = if f.is_nan() {
+        f64::NAN
+    } else if f == 0.0 {
+        0.0
+    } else {
+        f
+    };
+    let bits = f.to_bits();
+    let ordered = if bits >> 63 == 1 { !bits } else { bits | (1 << 63) };
+    out.extend_from_slice(&ordered.to_be_bytes());
+}
+
+fn encode_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+    for &b in bytes {
+        out.push(b);
+        if b == 0x00 {
+            out.push(0xFF);
+        }
+    }
+    out.extend_from_slice(&[0x00, 0x00]);
+}
+
+fn encode_numeric(d: &Decimal, out: &mut Vec<u8>) {
+    let d = d.normalize();
+    if d.is_zero() {
+        out.push(0x01);
+        return;
+    }
+    let negative = d.is_sign_negative();
+    // |mantissa| has no trailing zeros after normalize (unless scale is 0, handled below).
+    let digits = d.mantissa().unsigned_abs().to_string();
+    let trimmed = digits.trim_end_matches('0');
+    // |v| = digits × 10^-scale = 0.digits × 10^(len - scale).
+    let exponent = digits.len() as i64 - i64::from(d.scale());
+    // |exponent| ≤ 29 + 28 for Decimal, so the byte never wraps.
+    let mut body = Vec::with_capacity(trimmed.len() + 2);
+    body.push((exponent + 128) as u8);
+    body.extend(trimmed.bytes().map(|c| c - b'0' + 1));
+    body.push(0x00);
+    if negative {
+        out.push(0x00);
+        out.extend(body.iter().map(|b| 255 - b));
+    } else {
+        out.push(0x02);
+        out.extend_from_slice(&body);
+    }
 }
 
 /// The smallest byte string greater than every key starting with `prefix` (for range ends).

@@ -10,17 +10,45 @@
 //! txn.put(key, value)?;
 //! txn.commit(Durability::Sync)?;
 //! ```
+//!
+//! # Isolation
+//!
+//! READ COMMITTED with first-committer-wins write conflicts and statement-level consistent
+//! reads:
+//! - every read sees the latest committed data plus the transaction's own buffered writes;
+//! - a statement holds `Store::read_guard` while it reads, and a commit takes that gate
+//!   exclusively only around validation and its single atomic sled batch, so a statement
+//!   sees each other transaction entirely or not at all;
+//! - a write recorded with `Conflict::Unchanged` remembers the committed value it first
+//!   overwrote; if another transaction committed a change to that key first, this commit
+//!   fails with 40001 and applies nothing. `Conflict::MustBeAbsent` turns a concurrent insert
+//!   of the same key into the caller's error (a unique violation).
+//!
+//! Unlike PostgreSQL's READ COMMITTED, a concurrent update is not waited for and re-evaluated
+//! (no EvalPlanQual): the later committer fails with 40001 instead, as under REPEATABLE READ.
+//! Reads are not validated, so write skew is possible (no SERIALIZABLE).
+//!
+//! # Durability
+//!
+//! `Durability::Sync` commits return after sled's flush plus fsync of its files, shared among
+//! concurrent committers (see `commit.rs` for what sled's flush lacks and what we add).
 
 /// Group commit: many committers share one flush + fsync.
 mod commit;
 /// Every key prefix of the keyspace, and the order-preserving key encoding of values.
 pub mod keys;
+#[cfg(test)]
+mod keys_tests;
 /// The versioned, type-tagged row encoding (also the canonical bytes rows are hashed over).
 pub mod row;
+#[cfg(test)]
+mod row_tests;
 /// The sled database handle and the read gate.
 mod store;
 /// Transactions: a private write buffer merged over committed data, validated and applied at commit.
 mod txn;
+#[cfg(test)]
+mod txn_tests;
 
 pub use store::{ReadGuard, Store};
 pub use txn::{Conflict, Durability, Txn};

@@ -1,46 +1,169 @@
-use std::path::Path;
+//! The open store: the sled database (one tree for the whole keyspace), the read gate that keeps
+//! statements from observing half a commit, persistent counters, and the durability machinery.
 
-use crate::error::Result;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::error::{Error, Result};
+
+use super::commit::{DiskSync, GroupCommit};
+use super::keys;
 use super::Txn;
+
+/// How often sled's background flusher persists `Durability::Async` commits, in milliseconds
+/// (PostgreSQL's default `wal_writer_delay` is 200 ms).
+const ASYNC_FLUSH_EVERY_MS: u64 = 200;
+
+/// How many counter values one durable reservation covers: one fsync per this many ids.
+const COUNTER_BLOCK: u64 = 4096;
 
 /// The open store. Cheap to clone (shared handle).
 #[derive(Clone)]
-pub struct Store {}
+pub struct Store {
+    pub(super) inner: Arc<StoreInner>,
+}
+
+pub(super) struct StoreInner {
+    pub(super) db: sled::Db,
+    /// Statements hold it shared while they read; a commit holds it exclusively while it
+    /// validates and applies, which also serializes commits against each other.
+    gate: RwLock<()>,
+    pub(super) group: GroupCommit,
+    disk: DiskSync,
+    /// Per counter: the next value to hand out and the durable reservation limit (exclusive).
+    counters: Mutex<HashMap<Vec<u8>, (u64, u64)>>,
+    path: PathBuf,
+}
 
 /// Held by a statement while it reads: commits wait for it, so a statement never sees half of
 /// another transaction's writes. Never call `Txn::commit` while holding one on the same thread.
 pub struct ReadGuard<'a> {
-    _marker: std::marker::PhantomData<&'a ()>,
+    _guard: RwLockReadGuard<'a, ()>,
+}
+
+/// Converts a sled failure into Vellum's error kinds.
+pub(super) fn sled_error(e: sled::Error) -> Error {
+    match e {
+        sled::Error::Io(io) => Error::Io(io.to_string()),
+        sled::Error::Corruption { at, .. } => {
+            Error::corrupted(format!("sled log {at:?}"), "checksum or structure mismatch")
+        }
+        sled::Error::Unsupported(m) => Error::Io(format!("storage format not supported: {m}")),
+        sled::Error::ReportableBug(m) => Error::bug(format!("sled: {m}")),
+        sled::Error::CollectionNotFound(name) => Error::bug(format!("sled tree {name:?} not found")),
+    }
 }
 
 impl Store {
     /// Opens (creating if needed) the store in directory `path`.
     pub fn open(path: &Path) -> Result<Store> {
-        let _ = path;
-        todo!("storage::Store::open")
+        let existed = path.exists();
+        std::fs::create_dir_all(path)?;
+        let db = sled::Config::new()
+            .path(path)
+            .flush_every_ms(Some(ASYNC_FLUSH_EVERY_MS))
+            .open()
+            .map_err(sled_error)?;
+        let disk = DiskSync::open(path)?;
+        if !existed {
+            // The new directory's own entry must survive a power loss too.
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                super::commit::fsync_dir(parent)?;
+            }
+        }
+        let store = Store {
+            inner: Arc::new(StoreInner {
+                db,
+                gate: RwLock::new(()),
+                group: GroupCommit::new(),
+                disk,
+                counters: Mutex::new(HashMap::new()),
+                path: path.to_path_buf(),
+            }),
+        };
+        // sled created `db`, `conf` and `blobs/` on first open: make their entries durable.
+        store.sync()?;
+        Ok(store)
+    }
+
+    /// The directory this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
     }
 
     /// Starts a transaction reading committed data as of each call (read committed) plus its own writes.
     pub fn begin(&self) -> Txn {
-        todo!("storage::Store::begin")
+        Txn::new(self.clone())
     }
 
     /// Takes the read gate for the duration of one statement.
     pub fn read_guard(&self) -> ReadGuard<'_> {
-        todo!("storage::Store::read_guard")
+        ReadGuard {
+            _guard: self.inner.gate.read(),
+        }
+    }
+
+    /// The exclusive side of the gate, held by a commit around validation and apply.
+    pub(super) fn write_gate(&self) -> RwLockWriteGuard<'_, ()> {
+        self.inner.gate.write()
     }
 
     /// Allocates the next value of a persistent monotonically increasing counter (row ids,
     /// object ids). Values are unique across concurrent transactions and never reused, even
     /// after a crash; they need not be gap-free.
+    ///
+    /// Values are handed out from a block whose upper limit was made durable first (stored
+    /// under `META_PREFIX ++ counter`), so after a crash counting resumes above anything
+    /// that may have been handed out. The first value of a counter is 1.
     pub fn next_id(&self, counter: &[u8]) -> Result<u64> {
-        let _ = counter;
-        todo!("storage::Store::next_id")
+        let mut counters = self.inner.counters.lock();
+        if let Some((next, limit)) = counters.get_mut(counter) {
+            if *next < *limit {
+                let id = *next;
+                *next += 1;
+                return Ok(id);
+            }
+        }
+        let mut key = keys::META_PREFIX.to_vec();
+        key.extend_from_slice(counter);
+        let start = match counters.get(counter) {
+            Some((next, _)) => *next,
+            None => match self.inner.db.get(&key).map_err(sled_error)? {
+                Some(bytes) => {
+                    let raw: [u8; 8] = bytes
+                        .as_ref()
+                        .try_into()
+                        .map_err(|_| Error::corrupted(format!("counter {counter:?}"), "not 8 bytes"))?;
+                    u64::from_be_bytes(raw).max(1)
+                }
+                None => 1,
+            },
+        };
+        let limit = start
+            .checked_add(COUNTER_BLOCK)
+            .ok_or_else(|| Error::sql(crate::error::sqlstate::PROGRAM_LIMIT_EXCEEDED, "counter exhausted"))?;
+        self.inner.db.insert(&key, &limit.to_be_bytes()).map_err(sled_error)?;
+        self.sync()?;
+        counters.insert(counter.to_vec(), (start + 1, limit));
+        Ok(start)
     }
 
     /// Flushes and fsyncs everything applied so far.
     pub fn sync(&self) -> Result<()> {
-        todo!("storage::Store::sync")
+        let seq = self.inner.group.note_applied();
+        self.wait_durable(seq)
+    }
+
+    /// Waits until everything up to apply sequence `seq` is on disk, leading a shared
+    /// flush + fsync if no other committer is doing one.
+    pub(super) fn wait_durable(&self, seq: u64) -> Result<()> {
+        let inner = &self.inner;
+        inner.group.wait_durable(seq, || {
+            inner.db.flush().map_err(sled_error)?;
+            inner.disk.sync()
+        })
     }
 }

@@ -1,6 +1,20 @@
+//! Transactions: a private write buffer merged over committed data, validated and applied
+//! atomically at commit.
+//!
+//! Reads see committed data as of the moment of each read (the statement holds the read gate,
+//! so one statement sees a consistent state) plus this transaction's own writes. Writes stay in
+//! the buffer until `commit`, which under the exclusive gate re-checks every recorded
+//! expectation and applies the whole buffer as one sled batch.
+
+use std::collections::btree_map::{self, BTreeMap};
+use std::iter::Peekable;
 use std::ops::Bound;
 
-use crate::error::{Error, Result};
+use crate::error::{sqlstate, Error, Result};
+
+use super::keys::prefix_end;
+use super::store::sled_error;
+use super::Store;
 
 /// Whether `commit` waits for the commit to be on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,66 +39,274 @@ pub enum Conflict {
     None,
 }
 
+/// A recorded expectation about one key's committed state.
+#[derive(Debug)]
+enum Expect {
+    /// Committed value must equal this (`None`: still absent).
+    Value(Option<Vec<u8>>),
+    /// Committed key must be absent, else this error.
+    Absent(Error),
+}
+
 /// A transaction: reads see committed data merged with this transaction's own writes.
-pub struct Txn {}
+pub struct Txn {
+    store: Store,
+    /// Own writes: `None` is a delete.
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// At most one expectation per key, checked at commit.
+    expects: BTreeMap<Vec<u8>, Expect>,
+    /// Prefixes whose committed keys this transaction deleted.
+    deleted_prefixes: Vec<Vec<u8>>,
+}
+
+type Pair = (Vec<u8>, Vec<u8>);
+type PairIter<'a> = Box<dyn Iterator<Item = Result<Pair>> + 'a>;
+#[cfg(test)]
+pub(super) type PairIterFor<'a> = PairIter<'a>;
+
+fn serialization_failure() -> Error {
+    Error::sql(
+        sqlstate::SERIALIZATION_FAILURE,
+        "could not serialize access due to concurrent update",
+    )
+}
 
 impl Txn {
+    pub(super) fn new(store: Store) -> Txn {
+        Txn {
+            store,
+            writes: BTreeMap::new(),
+            expects: BTreeMap::new(),
+            deleted_prefixes: Vec::new(),
+        }
+    }
+
+    /// The store this transaction belongs to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Allocates the next value of a persistent counter (see `Store::next_id`).
+    pub fn next_id(&self, counter: &[u8]) -> Result<u64> {
+        self.store.next_id(counter)
+    }
+
+    fn hidden_by_prefix_delete(&self, key: &[u8]) -> bool {
+        self.deleted_prefixes.iter().any(|p| key.starts_with(p))
+    }
+
+    fn committed(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.store.inner.db.get(key).map_err(sled_error)?.map(|v| v.to_vec()))
+    }
+
     /// The value of `key`: this transaction's write if any, else committed data.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let _ = key;
-        todo!("storage::Txn::get")
+        if let Some(w) = self.writes.get(key) {
+            return Ok(w.clone());
+        }
+        if self.hidden_by_prefix_delete(key) {
+            return Ok(None);
+        }
+        self.committed(key)
     }
 
     /// Ordered (ascending) key/value pairs in `[start, end)` bounds, own writes merged in,
     /// own deletes hidden.
-    pub fn scan(
-        &self,
-        start: Bound<&[u8]>,
-        end: Bound<&[u8]>,
-    ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + '_>> {
-        let _ = (start, end);
-        todo!("storage::Txn::scan")
+    pub fn scan(&self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> Result<PairIter<'_>> {
+        if range_is_empty(start, end) {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let own = self.writes.range::<[u8], _>((start, end)).peekable();
+        let committed = self.store.inner.db.range::<&[u8], _>((start, end)).peekable();
+        Ok(Box::new(MergeScan {
+            txn: self,
+            own,
+            committed,
+        }))
     }
 
     /// All pairs whose key starts with `prefix`, ascending.
-    pub fn scan_prefix(
-        &self,
-        prefix: &[u8],
-    ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + '_>> {
-        let _ = prefix;
-        todo!("storage::Txn::scan_prefix")
+    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<PairIter<'_>> {
+        match prefix_end(prefix) {
+            Some(end) => self.scan(Bound::Included(prefix), Bound::Excluded(&end)),
+            None => self.scan(Bound::Included(prefix), Bound::Unbounded),
+        }
+    }
+
+    fn record(&mut self, key: &[u8], conflict: Conflict) -> Result<()> {
+        match conflict {
+            Conflict::None => {}
+            Conflict::Unchanged => {
+                if !self.expects.contains_key(key) {
+                    let seen = self.committed(key)?;
+                    self.expects.insert(key.to_vec(), Expect::Value(seen));
+                }
+            }
+            Conflict::MustBeAbsent(err) => {
+                if self.hidden_by_prefix_delete(key) {
+                    // Committed keys under a deleted prefix go away at commit; what must
+                    // hold is only that nobody changed this one meanwhile.
+                    if !self.expects.contains_key(key) {
+                        let seen = self.committed(key)?;
+                        self.expects.insert(key.to_vec(), Expect::Value(seen));
+                    }
+                    return Ok(());
+                }
+                match self.expects.get(key) {
+                    // This transaction deleted or replaced the committed value itself:
+                    // the earlier expectation already says nobody else touched it.
+                    Some(Expect::Value(Some(_))) | Some(Expect::Absent(_)) => {}
+                    // Seen absent: a concurrent insert should report the caller's error
+                    // (a unique violation), not a serialization failure.
+                    Some(Expect::Value(None)) | None => {
+                        self.expects.insert(key.to_vec(), Expect::Absent(err));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Writes `value` at `key`, checked at commit as `conflict` says.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>, conflict: Conflict) -> Result<()> {
-        let _ = (key, value, conflict);
-        todo!("storage::Txn::put")
+        self.record(&key, conflict)?;
+        self.writes.insert(key, Some(value));
+        Ok(())
     }
 
     /// Deletes `key` (checked as `Conflict::Unchanged`).
     pub fn delete(&mut self, key: Vec<u8>) -> Result<()> {
-        let _ = key;
-        todo!("storage::Txn::delete")
+        self.record(&key, Conflict::Unchanged)?;
+        self.writes.insert(key, None);
+        Ok(())
     }
 
     /// Deletes every key with this prefix (TRUNCATE, DROP TABLE).
     pub fn delete_prefix(&mut self, prefix: &[u8]) -> Result<()> {
-        let _ = prefix;
-        todo!("storage::Txn::delete_prefix")
+        // Own writes under the prefix are dropped; committed keys are hidden now and deleted
+        // at commit by a scan, so the buffer never holds a whole table.
+        self.writes.retain(|k, _| !k.starts_with(prefix));
+        if !self.hidden_by_prefix_delete(prefix) {
+            self.deleted_prefixes.retain(|p| !p.starts_with(prefix));
+            self.deleted_prefixes.push(prefix.to_vec());
+        }
+        Ok(())
     }
 
     /// True if this transaction has written nothing.
     pub fn is_read_only(&self) -> bool {
-        todo!("storage::Txn::is_read_only")
+        self.writes.is_empty() && self.deleted_prefixes.is_empty()
     }
 
     /// Validates the recorded conflicts and applies every write atomically; with
     /// `Durability::Sync` returns only once the writes survive kill -9.
     pub fn commit(self, durability: Durability) -> Result<()> {
-        let _ = durability;
-        todo!("storage::Txn::commit")
+        if self.is_read_only() {
+            return Ok(());
+        }
+        let inner = &self.store.inner;
+        let seq = {
+            let _gate = self.store.write_gate();
+            for (key, expect) in &self.expects {
+                let now = inner.db.get(key).map_err(sled_error)?;
+                match expect {
+                    Expect::Value(seen) => {
+                        if now.as_deref() != seen.as_deref() {
+                            return Err(serialization_failure());
+                        }
+                    }
+                    Expect::Absent(err) => {
+                        if now.is_some() {
+                            return Err(err.clone());
+                        }
+                    }
+                }
+            }
+            let mut batch = sled::Batch::default();
+            for prefix in &self.deleted_prefixes {
+                for pair in inner.db.scan_prefix(prefix) {
+                    let (key, _) = pair.map_err(sled_error)?;
+                    if !self.writes.contains_key(key.as_ref()) {
+                        batch.remove(key);
+                    }
+                }
+            }
+            for (key, value) in &self.writes {
+                match value {
+                    Some(v) => batch.insert(key.as_slice(), v.as_slice()),
+                    None => batch.remove(key.as_slice()),
+                }
+            }
+            inner.db.apply_batch(batch).map_err(sled_error)?;
+            inner.group.note_applied()
+        };
+        match durability {
+            Durability::Sync => self.store.wait_durable(seq),
+            Durability::Async => Ok(()),
+        }
     }
 
     /// Discards every write.
     pub fn rollback(self) {}
+}
+
+/// True when no key can lie in the bounds (BTreeMap::range would panic on some of these).
+fn range_is_empty(start: Bound<&[u8]>, end: Bound<&[u8]>) -> bool {
+    match (start, end) {
+        (Bound::Included(s), Bound::Included(e)) => s > e,
+        (Bound::Included(s), Bound::Excluded(e))
+        | (Bound::Excluded(s), Bound::Included(e))
+        | (Bound::Excluded(s), Bound::Excluded(e)) => s >= e,
+        _ => false,
+    }
+}
+
+/// Streams committed pairs and own writes in key order; own writes win, own deletes and
+/// prefix deletes hide committed pairs.
+struct MergeScan<'a> {
+    txn: &'a Txn,
+    own: Peekable<btree_map::Range<'a, Vec<u8>, Option<Vec<u8>>>>,
+    committed: Peekable<sled::Iter>,
+}
+
+impl Iterator for MergeScan<'_> {
+    type Item = Result<Pair>;
+
+    fn next(&mut self) -> Option<Result<Pair>> {
+        loop {
+            let take_own = match (self.own.peek(), self.committed.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(_), Some(Err(_))) => false,
+                (Some((own_key, _)), Some(Ok((committed_key, _)))) => {
+                    match own_key.as_slice().cmp(committed_key.as_ref()) {
+                        std::cmp::Ordering::Less => true,
+                        std::cmp::Ordering::Equal => {
+                            // Shadowed by the own write: drop the committed pair.
+                            self.committed.next();
+                            true
+                        }
+                        std::cmp::Ordering::Greater => false,
+                    }
+                }
+            };
+            if take_own {
+                let (key, value) = self.own.next()?;
+                if let Some(value) = value {
+                    return Some(Ok((key.clone(), value.clone())));
+                }
+                continue;
+            }
+            match self.committed.next()? {
+                Err(e) => return Some(Err(sled_error(e))),
+                Ok((key, value)) => {
+                    if self.txn.hidden_by_prefix_delete(&key) {
+                        continue;
+                    }
+                    return Some(Ok((key.to_vec(), value.to_vec())));
+                }
+            }
+        }
+    }
 }

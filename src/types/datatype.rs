@@ -147,7 +147,10 @@ impl DataType {
 
     /// Types in the same family compare and hash alike once coerced to their common type.
     pub fn is_temporal(&self) -> bool {
-        matches!(self, DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz)
+        matches!(
+            self,
+            DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz
+        )
     }
 }
 

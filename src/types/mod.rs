@@ -7,10 +7,16 @@
 pub mod cast;
 /// `DataType`: the SQL types Vellum supports, with their PostgreSQL names and OIDs.
 pub mod datatype;
+/// DATE/TIME/TIMESTAMP[TZ] text forms and calendar arithmetic.
+pub mod datetime;
 /// Scalar functions callable from SQL (string, math, date/time, JSON), resolved by name and argument types.
 pub mod functions;
 /// `INTERVAL` values in PostgreSQL's months/days/microseconds representation.
 pub mod interval;
+/// JSONB canonical form, output and operators.
+pub mod json;
+/// NUMERIC input, result scales and conversions.
+pub mod numeric;
 /// Unary and binary operators: result-type resolution and evaluation.
 pub mod ops;
 /// Text input and output of values in PostgreSQL's formats.

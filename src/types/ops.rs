@@ -47,7 +47,10 @@ pub enum BinaryOp {
     /// `?` key exists
     JsonExists,
     /// `~`, `~*`, `!~`, `!~*`
-    RegexMatch { case_insensitive: bool, negated: bool },
+    RegexMatch {
+        case_insensitive: bool,
+        negated: bool,
+    },
 }
 
 /// Unary operators.

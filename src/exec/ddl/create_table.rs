@@ -1,0 +1,410 @@
+//! CREATE TABLE and CREATE TABLE ... AS.
+
+use std::collections::HashSet;
+
+use crate::catalog::{CatalogRecord, CheckDef, ColumnDef, IndexDef, TableDef, TableKind};
+use crate::error::{sqlstate, Error, Result};
+use crate::exec::{self, table, ExecContext, ExecOutput};
+use crate::plan::binder::Binder;
+use crate::plan::BoundStatement;
+use crate::sql::{self, ast, ident};
+use crate::types::{cast, DataType};
+
+use super::{unique_relation_name, DdlContext};
+
+pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Result<String> {
+    let name = sql::object_name(&create.name)?;
+    if create.temporary {
+        return Err(Error::unsupported("temporary tables"));
+    }
+    if ctx.catalog.relation_exists(&name) {
+        if create.if_not_exists {
+            ctx.notices
+                .push(format!("relation \"{name}\" already exists, skipping"));
+            return Ok("CREATE TABLE".into());
+        }
+        return Err(Error::sql(
+            sqlstate::DUPLICATE_TABLE,
+            format!("relation \"{name}\" already exists"),
+        ));
+    }
+    check_options(&create.table_options)?;
+    if let Some(query) = &create.query {
+        return create_as(&name, create, query, ctx);
+    }
+    let spec = TableSpec::from_ast(&name, &create.columns, &create.constraints)?;
+    let table_id = ctx.new_object_id()?;
+    let table = spec.table_def(table_id, ctx)?;
+    ctx.persist(CatalogRecord::Table(table.clone()), false)?;
+    for (columns, constraint_name) in spec.uniques {
+        let name = match constraint_name {
+            Some(n) => n,
+            None => {
+                let cols: Vec<&str> = columns.iter().map(|&c| table.columns[c].name.as_str()).collect();
+                unique_relation_name(ctx.catalog, &format!("{}_{}_key", table.name, cols.join("_")))
+            }
+        };
+        let index = IndexDef {
+            id: ctx.new_object_id()?,
+            name,
+            table_id,
+            columns,
+            unique: true,
+            constraint: true,
+        };
+        ctx.persist(CatalogRecord::Index(index), false)?;
+    }
+    Ok("CREATE TABLE".into())
+}
+
+/// `WITH (...)` storage parameters: PostgreSQL's are accepted (and have no effect on Vellum's
+/// storage); anything else is an error naming the parameter.
+fn check_options(options: &ast::CreateTableOptions) -> Result<()> {
+    let list = match options {
+        ast::CreateTableOptions::None => return Ok(()),
+        ast::CreateTableOptions::With(list) => list,
+        _ => return Err(Error::unsupported("table options other than WITH (...)")),
+    };
+    for option in list {
+        let key = match option {
+            ast::SqlOption::KeyValue { key, .. } => ident(key),
+            ast::SqlOption::Ident(key) => ident(key),
+            other => return Err(Error::syntax(format!("unrecognized table option {other}"))),
+        };
+        const ACCEPTED: &[&str] = &[
+            "fillfactor",
+            "autovacuum_enabled",
+            "toast_tuple_target",
+            "parallel_workers",
+        ];
+        if !ACCEPTED.contains(&key.as_str()) {
+            return Err(Error::sql(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                format!("unrecognized parameter \"{key}\""),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A table definition gathered from column and table constraints.
+struct TableSpec {
+    name: String,
+    columns: Vec<ColumnDef>,
+    primary_key: Option<(Vec<usize>, Option<String>)>,
+    uniques: Vec<(Vec<usize>, Option<String>)>,
+    /// (constraint name if given, expression, column it was declared on)
+    checks: Vec<(Option<String>, ast::Expr, Option<usize>)>,
+}
+
+impl TableSpec {
+    fn from_ast(name: &str, columns: &[ast::ColumnDef], constraints: &[ast::TableConstraint]) -> Result<TableSpec> {
+        if columns.is_empty() {
+            return Err(Error::unsupported("tables without columns"));
+        }
+        if columns.len() > 1600 {
+            return Err(Error::sql(
+                sqlstate::TOO_MANY_COLUMNS,
+                "tables can have at most 1600 columns",
+            ));
+        }
+        let mut spec = TableSpec {
+            name: name.to_string(),
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+        };
+        let mut seen = HashSet::new();
+        for column in columns {
+            let col_name = ident(&column.name);
+            if !seen.insert(col_name.clone()) {
+                return Err(Error::sql(
+                    sqlstate::DUPLICATE_COLUMN,
+                    format!("column \"{col_name}\" specified more than once"),
+                ));
+            }
+            spec.columns.push(ColumnDef {
+                name: col_name,
+                data_type: sql::data_type(&column.data_type)?,
+                nullable: true,
+                default: None,
+            });
+        }
+        for (position, column) in columns.iter().enumerate() {
+            for option in &column.options {
+                let constraint_name = option.name.as_ref().map(ident);
+                match &option.option {
+                    ast::ColumnOption::Null => {}
+                    ast::ColumnOption::NotNull => spec.columns[position].nullable = false,
+                    ast::ColumnOption::Default(expr) => spec.columns[position].default = Some(expr.to_string()),
+                    ast::ColumnOption::PrimaryKey(_) => spec.set_primary_key(vec![position], constraint_name)?,
+                    ast::ColumnOption::Unique(_) => spec.uniques.push((vec![position], constraint_name)),
+                    ast::ColumnOption::Check(check) => {
+                        let name = check.name.as_ref().map(ident).or(constraint_name);
+                        spec.checks.push((name, (*check.expr).clone(), Some(position)));
+                    }
+                    ast::ColumnOption::ForeignKey(_) => return Err(Error::unsupported("FOREIGN KEY constraints")),
+                    ast::ColumnOption::Identity(_) | ast::ColumnOption::Generated { .. } => {
+                        return Err(Error::unsupported("identity and generated columns"))
+                    }
+                    ast::ColumnOption::Collation(_) => {}
+                    other => return Err(Error::unsupported(format!("column option {other}"))),
+                }
+            }
+        }
+        for constraint in constraints {
+            match constraint {
+                ast::TableConstraint::PrimaryKey(pk) => {
+                    let cols = spec.column_list(pk.columns.iter().map(|c| &c.column.expr))?;
+                    spec.set_primary_key(cols, pk.name.as_ref().map(ident))?;
+                }
+                ast::TableConstraint::Unique(u) => {
+                    let cols = spec.column_list(u.columns.iter().map(|c| &c.column.expr))?;
+                    spec.uniques.push((cols, u.name.as_ref().map(ident)));
+                }
+                ast::TableConstraint::Check(check) => {
+                    spec.checks
+                        .push((check.name.as_ref().map(ident), (*check.expr).clone(), None));
+                }
+                ast::TableConstraint::ForeignKey(_) => return Err(Error::unsupported("FOREIGN KEY constraints")),
+                other => return Err(Error::unsupported(format!("table constraint {other}"))),
+            }
+        }
+        // A unique constraint identical to the primary key adds nothing (PostgreSQL keeps one index).
+        if let Some((pk, _)) = &spec.primary_key {
+            let pk = pk.clone();
+            spec.uniques.retain(|(cols, _)| *cols != pk);
+        }
+        Ok(spec)
+    }
+
+    fn set_primary_key(&mut self, columns: Vec<usize>, name: Option<String>) -> Result<()> {
+        if self.primary_key.is_some() {
+            return Err(Error::sql(
+                sqlstate::INVALID_TABLE_DEFINITION,
+                format!("multiple primary keys for table \"{}\" are not allowed", self.name),
+            ));
+        }
+        for &c in &columns {
+            self.columns[c].nullable = false;
+        }
+        self.primary_key = Some((columns, name));
+        Ok(())
+    }
+
+    fn column_list<'e>(&self, exprs: impl Iterator<Item = &'e ast::Expr>) -> Result<Vec<usize>> {
+        let mut out = Vec::new();
+        for expr in exprs {
+            let name = match expr {
+                ast::Expr::Identifier(id) => ident(id),
+                other => {
+                    return Err(Error::unsupported(format!(
+                        "expression \"{other}\" in a key constraint"
+                    )))
+                }
+            };
+            let position = self.columns.iter().position(|c| c.name == name).ok_or_else(|| {
+                Error::sql(
+                    sqlstate::UNDEFINED_COLUMN,
+                    format!("column \"{name}\" named in key does not exist"),
+                )
+            })?;
+            if out.contains(&position) {
+                return Err(Error::sql(
+                    sqlstate::DUPLICATE_COLUMN,
+                    format!("column \"{name}\" appears twice in primary key constraint"),
+                ));
+            }
+            out.push(position);
+        }
+        Ok(out)
+    }
+
+    /// Builds the table definition, validating DEFAULT and CHECK expressions by binding them.
+    fn table_def(&self, id: u32, ctx: &DdlContext<'_>) -> Result<TableDef> {
+        let (primary_key, primary_key_name) = match &self.primary_key {
+            Some((cols, name)) => (
+                Some(cols.clone()),
+                Some(name.clone().unwrap_or_else(|| format!("{}_pkey", self.name))),
+            ),
+            None => (None, None),
+        };
+        let mut table = TableDef {
+            id,
+            name: self.name.clone(),
+            columns: self.columns.clone(),
+            primary_key,
+            primary_key_name,
+            checks: Vec::new(),
+            kind: TableKind::Ordinary,
+        };
+        for column in &table.columns {
+            if let Some(default) = &column.default {
+                validate_default(ctx, column, default)?;
+            }
+        }
+        let mut used_names: HashSet<String> = HashSet::new();
+        for (name, expr, column) in &self.checks {
+            let name = match name {
+                Some(n) => n.clone(),
+                None => {
+                    let base = match column.or_else(|| first_referenced_column(&table, expr)) {
+                        Some(c) => format!("{}_{}_check", table.name, table.columns[c].name),
+                        None => format!("{}_check", table.name),
+                    };
+                    let mut candidate = base.clone();
+                    let mut n = 0;
+                    while used_names.contains(&candidate) {
+                        n += 1;
+                        candidate = format!("{base}{n}");
+                    }
+                    candidate
+                }
+            };
+            used_names.insert(name.clone());
+            table.checks.push(CheckDef {
+                name,
+                expr: expr.to_string(),
+            });
+        }
+        for check in &table.checks {
+            validate_check(ctx, &table, check)?;
+        }
+        Ok(table)
+    }
+}
+
+/// The first column of `table` an expression mentions (PostgreSQL names CHECK constraints after it).
+pub(super) fn first_referenced_column(table: &TableDef, expr: &ast::Expr) -> Option<usize> {
+    let mut found = None;
+    let _ = ast::visit_expressions(expr, |e| {
+        if let ast::Expr::Identifier(id) = e {
+            if let Some(c) = table.column_index(&ident(id)) {
+                found = Some(c);
+                return std::ops::ControlFlow::Break(());
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    found
+}
+
+pub(super) fn parse_expr(text: &str) -> Result<ast::Expr> {
+    let statements = sql::parse(&format!("SELECT {text}"))?;
+    if let Some(ast::Statement::Query(q)) = statements.first() {
+        if let ast::SetExpr::Select(select) = q.body.as_ref() {
+            if let Some(ast::SelectItem::UnnamedExpr(e)) = select.projection.first() {
+                return Ok(e.clone());
+            }
+        }
+    }
+    Err(Error::syntax(format!("invalid expression \"{text}\"")))
+}
+
+pub(super) fn validate_default(ctx: &DdlContext<'_>, column: &ColumnDef, default: &str) -> Result<()> {
+    let expr = parse_expr(default)?;
+    let (_, ty) = Binder::new(ctx.catalog, &[])
+        .bind_table_expr(&expr, None)
+        .map_err(|e| match e.sqlstate() {
+            sqlstate::UNDEFINED_COLUMN => Error::sql(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "cannot use column reference in DEFAULT expression",
+            ),
+            _ => e,
+        })?;
+    if ty != DataType::Unknown
+        && !cast::can_coerce_implicitly(&ty, &column.data_type)
+        && !assignable(&ty, &column.data_type)
+    {
+        return Err(Error::datatype_mismatch(format!(
+            "column \"{}\" is of type {} but default expression is of type {}",
+            column.name, column.data_type, ty
+        ))
+        .with_hint("You will need to rewrite or cast the expression."));
+    }
+    Ok(())
+}
+
+/// PostgreSQL's assignment casts beyond the implicit ones: numeric types narrow, anything to text.
+fn assignable(from: &DataType, to: &DataType) -> bool {
+    (from.is_numeric() && to.is_numeric()) || to.is_string() || (from.is_temporal() && to.is_temporal())
+}
+
+pub(super) fn validate_check(ctx: &DdlContext<'_>, table: &TableDef, check: &CheckDef) -> Result<()> {
+    let expr = parse_expr(&check.expr)?;
+    let (_, ty) = Binder::new(ctx.catalog, &[]).bind_table_expr(&expr, Some(table))?;
+    if ty != DataType::Bool && ty != DataType::Unknown {
+        return Err(Error::datatype_mismatch(format!(
+            "argument of CHECK must be type boolean, not type {ty}"
+        )));
+    }
+    Ok(())
+}
+
+/// CREATE TABLE name [(columns)] AS query: columns take the query's names and types.
+fn create_as(name: &str, create: &ast::CreateTable, query: &ast::Query, ctx: &mut DdlContext<'_>) -> Result<String> {
+    let plan = Binder::new(ctx.catalog, &[]).bind_query(query)?;
+    if !create.columns.is_empty() && create.columns.len() > plan.columns.len() {
+        return Err(Error::syntax("too many column names were specified"));
+    }
+    let mut seen = HashSet::new();
+    let mut columns = Vec::new();
+    for (i, out) in plan.columns.iter().enumerate() {
+        let (col_name, data_type) = match create.columns.get(i) {
+            Some(def) => (ident(&def.name), out.data_type.clone()),
+            None => (out.name.clone(), out.data_type.clone()),
+        };
+        if !seen.insert(col_name.clone()) {
+            return Err(Error::sql(
+                sqlstate::DUPLICATE_COLUMN,
+                format!("column \"{col_name}\" specified more than once"),
+            ));
+        }
+        let data_type = if data_type == DataType::Unknown {
+            DataType::Text
+        } else {
+            data_type
+        };
+        columns.push(ColumnDef {
+            name: col_name,
+            data_type,
+            nullable: true,
+            default: None,
+        });
+    }
+    let table = TableDef {
+        id: ctx.new_object_id()?,
+        name: name.to_string(),
+        columns,
+        primary_key: None,
+        primary_key_name: None,
+        checks: Vec::new(),
+        kind: TableKind::Ordinary,
+    };
+    ctx.persist(CatalogRecord::Table(table.clone()), false)?;
+    let rows = {
+        let catalog = ctx.catalog.clone();
+        let mut exec_ctx = ExecContext {
+            txn: ctx.txn,
+            catalog: &catalog,
+            params: &[],
+            functions: ctx.functions.clone(),
+            cancel: ctx.cancel,
+        };
+        match exec::execute(&BoundStatement::Query(plan), &mut exec_ctx)? {
+            ExecOutput::Rows(rows) => rows,
+            ExecOutput::Affected { .. } => return Err(Error::bug("query produced an affected-row count")),
+        }
+    };
+    let count = rows.len();
+    for row in rows {
+        let row = row
+            .iter()
+            .zip(&table.columns)
+            .map(|(v, c)| cast::assign(v, &c.data_type))
+            .collect::<Result<Vec<_>>>()?;
+        table::insert_row(ctx.txn, &table, &[], row)?;
+    }
+    Ok(format!("SELECT {count}"))
+}

@@ -1,0 +1,232 @@
+//! The per-statement executor: plan dispatch, cancellation checks, and the state a statement
+//! carries (outer rows of correlated subqueries, caches of uncorrelated subqueries and CTEs,
+//! work tables of recursive CTEs). One `Executor` lives for exactly one statement, so its caches
+//! never outlive the snapshot they were computed from.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::catalog::Catalog;
+use crate::error::{sqlstate, Error, Result};
+use crate::plan::{JoinKind, Plan};
+use crate::storage::Txn;
+use crate::types::functions::FunctionContext;
+use crate::types::{Row, Value};
+
+use super::subquery::SubqueryResult;
+
+/// How many rows an operator handles between two looks at the cancel flag.
+const CANCEL_CHECK_INTERVAL: u32 = 4096;
+
+/// Executes the plans of one statement.
+pub struct Executor<'a> {
+    pub(super) catalog: &'a Catalog,
+    pub(super) params: &'a [Value],
+    pub(super) functions: &'a FunctionContext,
+    cancel: Option<&'a AtomicBool>,
+    ticks: u32,
+    /// Rows that correlated subqueries are being evaluated against, innermost last.
+    pub(super) outer: Vec<Row>,
+    /// Results of uncorrelated subqueries, keyed by the address of their plan (stable for the
+    /// statement, which borrows the plan throughout).
+    pub(super) subqueries: HashMap<usize, Rc<SubqueryResult>>,
+    /// Materialized CTEs by id.
+    pub(super) ctes: HashMap<usize, Rc<Vec<Row>>>,
+    /// The current iteration's rows of each running recursive CTE.
+    pub(super) work_tables: HashMap<usize, Rc<Vec<Row>>>,
+}
+
+impl<'a> Executor<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        params: &'a [Value],
+        functions: &'a FunctionContext,
+        cancel: Option<&'a AtomicBool>,
+    ) -> Executor<'a> {
+        Executor {
+            catalog,
+            params,
+            functions,
+            cancel,
+            ticks: 0,
+            outer: Vec::new(),
+            subqueries: HashMap::new(),
+            ctes: HashMap::new(),
+            work_tables: HashMap::new(),
+        }
+    }
+
+    /// Counts one unit of work and fails with 57014 once a cancel request arrived.
+    #[inline]
+    pub(super) fn tick(&mut self) -> Result<()> {
+        self.ticks += 1;
+        if self.ticks >= CANCEL_CHECK_INTERVAL {
+            self.ticks = 0;
+            self.check_cancel()?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn check_cancel(&self) -> Result<()> {
+        match self.cancel {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(Error::sql(
+                sqlstate::QUERY_CANCELED,
+                "canceling statement due to user request",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs a plan to completion.
+    pub fn query(&mut self, txn: &Txn, plan: &Plan) -> Result<Vec<Row>> {
+        match plan {
+            Plan::Values { rows, .. } => {
+                let mut out = Vec::with_capacity(rows.len());
+                for exprs in rows {
+                    let mut row = Vec::with_capacity(exprs.len());
+                    for e in exprs {
+                        row.push(self.eval(txn, e, &[])?);
+                    }
+                    out.push(row);
+                }
+                Ok(out)
+            }
+            Plan::Scan {
+                table,
+                source,
+                filter,
+                emit_key,
+            } => self.scan(txn, table, source, filter.as_ref(), *emit_key),
+            Plan::TableFunction { func, args, width } => self.table_function(txn, *func, args, *width),
+            Plan::Filter { input, predicate } => {
+                let rows = self.query(txn, input)?;
+                let mut out = Vec::new();
+                for row in rows {
+                    self.tick()?;
+                    if self.eval_predicate(txn, predicate, &row)? {
+                        out.push(row);
+                    }
+                }
+                Ok(out)
+            }
+            Plan::Project { input, exprs } => {
+                let rows = self.query(txn, input)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    self.tick()?;
+                    let mut projected = Vec::with_capacity(exprs.len());
+                    for e in exprs {
+                        projected.push(self.eval(txn, e, &row)?);
+                    }
+                    out.push(projected);
+                }
+                Ok(out)
+            }
+            Plan::NestedLoopJoin {
+                left,
+                right,
+                kind,
+                condition,
+            } => {
+                let l = self.query(txn, left)?;
+                let r = self.query(txn, right)?;
+                self.nested_loop_join(
+                    txn,
+                    l,
+                    r,
+                    plan_width(left),
+                    plan_width(right),
+                    *kind,
+                    condition.as_ref(),
+                )
+            }
+            Plan::HashJoin {
+                left,
+                right,
+                kind,
+                left_keys,
+                right_keys,
+                residual,
+            } => {
+                let l = self.query(txn, left)?;
+                let r = self.query(txn, right)?;
+                let spec = super::hash_join::HashJoinSpec {
+                    kind: *kind,
+                    left_keys,
+                    right_keys,
+                    residual: residual.as_ref(),
+                    left_width: plan_width(left),
+                    right_width: plan_width(right),
+                };
+                self.hash_join(txn, l, r, &spec)
+            }
+            Plan::Aggregate {
+                input,
+                group_by,
+                aggregates,
+            } => {
+                let rows = self.query(txn, input)?;
+                self.aggregate(txn, rows, group_by, aggregates)
+            }
+            Plan::Sort { input, keys } => {
+                let rows = self.query(txn, input)?;
+                self.sort(txn, rows, keys)
+            }
+            Plan::Limit { input, limit, offset } => {
+                let rows = self.query(txn, input)?;
+                self.limit(txn, rows, limit.as_ref(), offset.as_ref())
+            }
+            Plan::Distinct { input } => {
+                let rows = self.query(txn, input)?;
+                Ok(self.distinct(rows))
+            }
+            Plan::DistinctOn { input, keys } => {
+                let rows = self.query(txn, input)?;
+                self.distinct_on(txn, rows, keys)
+            }
+            Plan::SetOp { op, all, left, right } => {
+                let l = self.query(txn, left)?;
+                let r = self.query(txn, right)?;
+                Ok(super::set_op::set_op(*op, *all, l, r))
+            }
+            Plan::RecursiveCte {
+                id,
+                base,
+                recursive,
+                distinct,
+            } => self.recursive_cte(txn, *id, base, recursive, *distinct),
+            Plan::WorkTable { id, .. } => match self.work_tables.get(id) {
+                Some(rows) => Ok(rows.as_ref().clone()),
+                None => Err(Error::bug(format!(
+                    "work table of recursive CTE {id} read outside its iteration"
+                ))),
+            },
+            Plan::CteScan { id, plan } => self.cte_scan(txn, *id, plan),
+        }
+    }
+}
+
+/// The number of columns a plan produces (needed to pad outer joins when an input is empty).
+pub(super) fn plan_width(plan: &Plan) -> usize {
+    match plan {
+        Plan::Values { width, .. } | Plan::TableFunction { width, .. } | Plan::WorkTable { width, .. } => *width,
+        Plan::Scan { table, emit_key, .. } => table.columns.len() + usize::from(*emit_key),
+        Plan::Filter { input, .. }
+        | Plan::Sort { input, .. }
+        | Plan::Limit { input, .. }
+        | Plan::Distinct { input }
+        | Plan::DistinctOn { input, .. } => plan_width(input),
+        Plan::Project { exprs, .. } => exprs.len(),
+        Plan::NestedLoopJoin { left, right, kind, .. } | Plan::HashJoin { left, right, kind, .. } => match kind {
+            JoinKind::Semi | JoinKind::Anti => plan_width(left),
+            _ => plan_width(left) + plan_width(right),
+        },
+        Plan::Aggregate {
+            group_by, aggregates, ..
+        } => group_by.len() + aggregates.len(),
+        Plan::SetOp { left, .. } => plan_width(left),
+        Plan::RecursiveCte { base, .. } => plan_width(base),
+        Plan::CteScan { plan, .. } => plan_width(plan),
+    }
+}

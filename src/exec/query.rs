@@ -1,1 +1,0 @@
-//! See exec/mod.rs.

@@ -1,0 +1,1 @@
+//! Executor tests: hand-built plans run against a real store.

@@ -1,0 +1,311 @@
+//! A connection's state — its transaction and settings — and the single entry point
+//! `Session::execute` that the server, the shell and the test runner all use.
+//!
+//! Transactions follow PostgreSQL: each statement outside `BEGIN` runs in its own transaction;
+//! inside one, a failed statement puts the transaction in the aborted state, where every
+//! statement but `ROLLBACK`/`COMMIT` fails with 25P02. Isolation is READ COMMITTED: each
+//! statement sees everything committed before it started (never half a transaction — see
+//! `storage`), plus its own transaction's writes; a write to a row another transaction changed
+//! and committed meanwhile fails at commit with 40001 (first committer wins).
+
+/// Session parameters.
+pub mod settings;
+/// Running one statement inside a transaction.
+mod statement;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::catalog::Catalog;
+use crate::database::Database;
+use crate::error::{sqlstate, Error, Result};
+use crate::plan::OutputColumn;
+use crate::sql::{self, ast};
+use crate::storage::{Durability, Txn};
+use crate::types::Row;
+
+pub use settings::Settings;
+
+/// The result of one statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatementResult {
+    /// A statement that returns rows (SELECT, VALUES, SHOW, EXPLAIN, DML with RETURNING).
+    Query {
+        columns: Vec<OutputColumn>,
+        rows: Vec<Row>,
+        tag: String,
+    },
+    /// A statement without rows, with PostgreSQL's command tag (`INSERT 0 3`, `CREATE TABLE`, ...).
+    Command { tag: String },
+}
+
+impl StatementResult {
+    /// The command tag sent in CommandComplete.
+    pub fn tag(&self) -> &str {
+        match self {
+            StatementResult::Query { tag, .. } | StatementResult::Command { tag } => tag,
+        }
+    }
+}
+
+/// Transaction status as the wire protocol reports it in ReadyForQuery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionStatus {
+    /// `I`: not in a transaction block.
+    Idle,
+    /// `T`: in a transaction block.
+    InBlock,
+    /// `E`: in a failed transaction block.
+    Failed,
+}
+
+/// An open transaction block (or the implicit transaction of one statement).
+pub(crate) struct OpenTxn {
+    pub(crate) txn: Txn,
+    /// The catalog this transaction sees: the committed one, plus its own DDL if `ddl`.
+    pub(crate) catalog: Arc<Catalog>,
+    /// Whether this transaction changed the catalog.
+    pub(crate) ddl: bool,
+    /// Committed catalog version the transaction's DDL was based on.
+    pub(crate) base_version: u64,
+    pub(crate) started: DateTime<Utc>,
+}
+
+enum TxnState {
+    Idle,
+    Block(Box<OpenTxn>),
+    Failed(Box<OpenTxn>),
+}
+
+/// One client's session.
+pub struct Session {
+    db: Database,
+    state: TxnState,
+    settings: Settings,
+    cancel: Arc<AtomicBool>,
+    /// Notices for the client (e.g. "there is already a transaction in progress").
+    notices: Vec<String>,
+}
+
+impl Session {
+    pub(crate) fn new(db: Database) -> Session {
+        Session {
+            db,
+            state: TxnState::Idle,
+            settings: Settings::default(),
+            cancel: Arc::new(AtomicBool::new(false)),
+            notices: Vec::new(),
+        }
+    }
+
+    /// Runs every `;`-separated statement in `sql`, stopping at the first error.
+    pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
+        let statements = sql::parse(sql)?;
+        let mut results = Vec::with_capacity(statements.len());
+        for statement in &statements {
+            results.push(self.execute_statement(statement)?);
+        }
+        Ok(results)
+    }
+
+    /// Runs one parsed statement.
+    pub fn execute_statement(&mut self, statement: &ast::Statement) -> Result<StatementResult> {
+        self.cancel.store(false, Ordering::Relaxed);
+        match statement {
+            ast::Statement::StartTransaction { .. } => self.begin(),
+            ast::Statement::Commit { chain: false, .. } => self.commit(),
+            ast::Statement::Rollback {
+                chain: false,
+                savepoint: None,
+            } => Ok(self.rollback()),
+            ast::Statement::Rollback { savepoint: Some(_), .. } | ast::Statement::Savepoint { .. } => {
+                self.fail_block();
+                Err(Error::unsupported("SAVEPOINT"))
+            }
+            _ => self.run(statement),
+        }
+    }
+
+    /// The ReadyForQuery status.
+    pub fn transaction_status(&self) -> TransactionStatus {
+        match self.state {
+            TxnState::Idle => TransactionStatus::Idle,
+            TxnState::Block(_) => TransactionStatus::InBlock,
+            TxnState::Failed(_) => TransactionStatus::Failed,
+        }
+    }
+
+    /// A flag that, when set from another thread, cancels the running statement (57014).
+    pub fn cancel_handle(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    /// Notices raised since the last call.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The catalog this session currently sees (its own uncommitted DDL included).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        match &self.state {
+            TxnState::Block(open) | TxnState::Failed(open) if open.ddl => open.catalog.clone(),
+            _ => self.db.catalog(),
+        }
+    }
+
+    fn begin(&mut self) -> Result<StatementResult> {
+        match self.state {
+            TxnState::Idle => {
+                self.state = TxnState::Block(Box::new(self.open_txn()));
+            }
+            TxnState::Block(_) => self.notices.push("there is already a transaction in progress".into()),
+            TxnState::Failed(_) => return Err(aborted()),
+        }
+        Ok(StatementResult::Command { tag: "BEGIN".into() })
+    }
+
+    fn commit(&mut self) -> Result<StatementResult> {
+        match std::mem::replace(&mut self.state, TxnState::Idle) {
+            TxnState::Idle => {
+                self.notices.push("there is no transaction in progress".into());
+                Ok(StatementResult::Command { tag: "COMMIT".into() })
+            }
+            TxnState::Block(open) => {
+                self.commit_txn(*open)?;
+                Ok(StatementResult::Command { tag: "COMMIT".into() })
+            }
+            TxnState::Failed(open) => {
+                open.txn.rollback();
+                Ok(StatementResult::Command { tag: "ROLLBACK".into() })
+            }
+        }
+    }
+
+    fn rollback(&mut self) -> StatementResult {
+        match std::mem::replace(&mut self.state, TxnState::Idle) {
+            TxnState::Idle => self.notices.push("there is no transaction in progress".into()),
+            TxnState::Block(open) | TxnState::Failed(open) => open.txn.rollback(),
+        }
+        StatementResult::Command { tag: "ROLLBACK".into() }
+    }
+
+    /// Marks an open block as failed (the statement that failed ran inside it).
+    fn fail_block(&mut self) {
+        if let TxnState::Block(_) = self.state {
+            if let TxnState::Block(open) = std::mem::replace(&mut self.state, TxnState::Idle) {
+                self.state = TxnState::Failed(open);
+            }
+        }
+    }
+
+    fn open_txn(&self) -> OpenTxn {
+        let catalog = self.db.catalog();
+        OpenTxn {
+            txn: self.db.store().begin(),
+            base_version: catalog.version,
+            catalog,
+            ddl: false,
+            started: Utc::now(),
+        }
+    }
+
+    /// Runs a statement in the open block, or in its own transaction when none is open.
+    fn run(&mut self, statement: &ast::Statement) -> Result<StatementResult> {
+        match std::mem::replace(&mut self.state, TxnState::Idle) {
+            TxnState::Failed(open) => {
+                self.state = TxnState::Failed(open);
+                Err(aborted())
+            }
+            TxnState::Block(mut open) => {
+                let result = self.run_in(&mut open, statement);
+                self.state = if result.is_ok() {
+                    TxnState::Block(open)
+                } else {
+                    TxnState::Failed(open)
+                };
+                result
+            }
+            TxnState::Idle => {
+                let mut open = self.open_txn();
+                match self.run_in(&mut open, statement) {
+                    Ok(result) => {
+                        self.commit_txn(open)?;
+                        Ok(result)
+                    }
+                    Err(e) => {
+                        open.txn.rollback();
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_in(&mut self, open: &mut OpenTxn, statement: &ast::Statement) -> Result<StatementResult> {
+        if !open.ddl {
+            // Read committed: each statement sees the latest committed schema.
+            open.catalog = self.db.catalog();
+            open.base_version = open.catalog.version;
+        }
+        let mut runner = statement::StatementRunner {
+            db: &self.db,
+            open,
+            settings: &mut self.settings,
+            cancel: &self.cancel,
+            notices: &mut self.notices,
+        };
+        runner.run(statement)
+    }
+
+    fn commit_txn(&self, open: OpenTxn) -> Result<()> {
+        let durability = if self.settings.synchronous_commit() {
+            Durability::Sync
+        } else {
+            Durability::Async
+        };
+        if !open.ddl {
+            return open.txn.commit(durability);
+        }
+        let inner = &self.db.inner;
+        let _ddl = inner.ddl_lock.lock();
+        if inner.catalog.read().version != open.base_version {
+            open.txn.rollback();
+            return Err(Error::sql(
+                sqlstate::SERIALIZATION_FAILURE,
+                "could not serialize access due to concurrent schema change",
+            )
+            .with_hint("Retry the transaction."));
+        }
+        open.txn.commit(durability)?;
+        let mut catalog = (*open.catalog).clone();
+        catalog.version = open.base_version + 1;
+        *inner.catalog.write() = Arc::new(catalog);
+        Ok(())
+    }
+}
+
+impl Drop for Session {
+    /// An open transaction of a closed session is rolled back (its writes were never applied).
+    fn drop(&mut self) {
+        if let TxnState::Block(open) | TxnState::Failed(open) = std::mem::replace(&mut self.state, TxnState::Idle) {
+            open.txn.rollback();
+        }
+    }
+}
+
+fn aborted() -> Error {
+    Error::sql(
+        sqlstate::IN_FAILED_SQL_TRANSACTION,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}

@@ -1,0 +1,239 @@
+//! Runs one statement inside an open transaction: dispatches to the binder and executor, to DDL,
+//! or to session commands (SET/SHOW/RESET/EXPLAIN).
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use crate::database::Database;
+use crate::error::{Error, Result};
+use crate::exec::{self, ddl, ExecContext, ExecOutput};
+use crate::plan::binder::Binder;
+use crate::plan::{explain, BoundStatement, OutputColumn};
+use crate::sql::{ast, ident};
+use crate::types::functions::FunctionContext;
+use crate::types::{DataType, Value};
+
+use super::{OpenTxn, Settings, StatementResult};
+
+pub(super) struct StatementRunner<'a> {
+    pub(super) db: &'a Database,
+    pub(super) open: &'a mut OpenTxn,
+    pub(super) settings: &'a mut Settings,
+    pub(super) cancel: &'a AtomicBool,
+    pub(super) notices: &'a mut Vec<String>,
+}
+
+impl StatementRunner<'_> {
+    pub(super) fn run(&mut self, statement: &ast::Statement) -> Result<StatementResult> {
+        use ast::Statement as S;
+        match statement {
+            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => {
+                let _reading = self.db.store().read_guard();
+                let catalog = self.open.catalog.clone();
+                let bound = Binder::new(&catalog, &[]).bind_statement(statement)?;
+                self.execute_bound(&bound, &[])
+            }
+            S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),
+            S::Set(set) => self.set(set),
+            S::ShowVariable { variable } => self.show(variable),
+            S::Reset(reset) => {
+                match &reset.reset {
+                    ast::Reset::ALL => self.settings.reset_all(),
+                    ast::Reset::ConfigurationParameter(name) => self.settings.reset(&name.to_string())?,
+                    ast::Reset::SessionAuthorization => {}
+                }
+                Ok(StatementResult::Command { tag: "RESET".into() })
+            }
+            S::CreateTable(_)
+            | S::CreateIndex(_)
+            | S::CreateView(_)
+            | S::Drop { .. }
+            | S::AlterTable(_)
+            | S::Truncate(_) => self.ddl(statement),
+            other => Err(Error::unsupported(format!("statement \"{}\"", statement_name(other)))),
+        }
+    }
+
+    /// Executes a bound statement with parameter values.
+    pub(super) fn execute_bound(&mut self, bound: &BoundStatement, params: &[Value]) -> Result<StatementResult> {
+        let catalog = self.open.catalog.clone();
+        let mut ctx = ExecContext {
+            txn: &mut self.open.txn,
+            catalog: &catalog,
+            params,
+            functions: FunctionContext {
+                transaction_start: self.open.started,
+                statement_start: Utc::now(),
+            },
+            cancel: Some(self.cancel),
+        };
+        let output = exec::execute(bound, &mut ctx)?;
+        Ok(match (bound, output) {
+            (BoundStatement::Query(q), ExecOutput::Rows(rows)) => {
+                let tag = format!("SELECT {}", rows.len());
+                StatementResult::Query {
+                    columns: q.columns.clone(),
+                    rows,
+                    tag,
+                }
+            }
+            (stmt, ExecOutput::Affected { count, returning }) => {
+                let (tag, columns) = match stmt {
+                    BoundStatement::Insert(p) => {
+                        (format!("INSERT 0 {count}"), p.returning.as_ref().map(|r| r.1.clone()))
+                    }
+                    BoundStatement::Update(p) => (format!("UPDATE {count}"), p.returning.as_ref().map(|r| r.1.clone())),
+                    BoundStatement::Delete(p) => (format!("DELETE {count}"), p.returning.as_ref().map(|r| r.1.clone())),
+                    BoundStatement::Query(_) => return Err(Error::bug("query produced an affected-row count")),
+                };
+                match (columns, returning) {
+                    (Some(columns), Some(rows)) => StatementResult::Query { columns, rows, tag },
+                    _ => StatementResult::Command { tag },
+                }
+            }
+            (_, ExecOutput::Rows(_)) => return Err(Error::bug("DML produced a row set without a count")),
+        })
+    }
+
+    fn ddl(&mut self, statement: &ast::Statement) -> Result<StatementResult> {
+        let _reading = self.db.store().read_guard();
+        let mut catalog = (*self.open.catalog).clone();
+        let functions = FunctionContext {
+            transaction_start: self.open.started,
+            statement_start: Utc::now(),
+        };
+        let tag = ddl::execute(
+            statement,
+            &mut ddl::DdlContext {
+                txn: &mut self.open.txn,
+                catalog: &mut catalog,
+                store: self.db.store(),
+                functions,
+                cancel: Some(self.cancel),
+                notices: self.notices,
+            },
+        )?;
+        self.open.catalog = Arc::new(catalog);
+        self.open.ddl = true;
+        Ok(StatementResult::Command { tag })
+    }
+
+    fn explain(&mut self, statement: &ast::Statement, analyze: bool) -> Result<StatementResult> {
+        let _reading = self.db.store().read_guard();
+        let catalog = self.open.catalog.clone();
+        let bound = Binder::new(&catalog, &[]).bind_statement(statement)?;
+        let mut lines = explain::explain(&bound);
+        if analyze {
+            drop(_reading);
+            let started = std::time::Instant::now();
+            let result = {
+                let _reading = self.db.store().read_guard();
+                self.execute_bound(&bound, &[])?
+            };
+            let rows = match &result {
+                StatementResult::Query { rows, .. } => rows.len().to_string(),
+                StatementResult::Command { tag } => tag.rsplit(' ').next().unwrap_or("0").to_string(),
+            };
+            lines.push(format!(
+                "Execution: {rows} rows in {:.3} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        Ok(text_result("QUERY PLAN", lines, "EXPLAIN"))
+    }
+
+    fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
+        match set {
+            ast::Set::SingleAssignment { variable, values, .. } => {
+                let name = variable.to_string();
+                let value = values.iter().map(setting_value).collect::<Vec<_>>().join(", ");
+                if value.eq_ignore_ascii_case("default") {
+                    self.settings.reset(&name)?;
+                } else {
+                    self.settings.set(&name, &value)?;
+                }
+            }
+            ast::Set::SetTimeZone { value, .. } => self.settings.set("timezone", &setting_value(value))?,
+            ast::Set::SetNames { charset_name, .. } => self.settings.set("client_encoding", &ident(charset_name))?,
+            ast::Set::SetNamesDefault {} => self.settings.reset("client_encoding")?,
+            ast::Set::SetTransaction { .. } => {}
+            other => return Err(Error::unsupported(format!("SET form \"{other}\""))),
+        }
+        Ok(StatementResult::Command { tag: "SET".into() })
+    }
+
+    fn show(&mut self, variable: &[ast::Ident]) -> Result<StatementResult> {
+        let name = variable
+            .iter()
+            .map(|i| i.value.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let name = match name.as_str() {
+            "transaction isolation level" => "transaction_isolation".to_string(),
+            "time zone" => "timezone".to_string(),
+            _ => name,
+        };
+        if name == "all" {
+            let columns = ["name", "setting", "description"]
+                .iter()
+                .map(|n| OutputColumn {
+                    name: n.to_string(),
+                    data_type: DataType::Text,
+                    source: None,
+                })
+                .collect();
+            let rows: Vec<_> = self
+                .settings
+                .all()
+                .into_iter()
+                .map(|(n, v, d)| vec![Value::Text(n), Value::Text(v), Value::Text(d)])
+                .collect();
+            return Ok(StatementResult::Query {
+                columns,
+                rows,
+                tag: "SHOW".into(),
+            });
+        }
+        let value = self.settings.get(&name)?;
+        let column = match name.as_str() {
+            "datestyle" => "DateStyle",
+            "timezone" => "TimeZone",
+            "intervalstyle" => "IntervalStyle",
+            other => other,
+        };
+        Ok(text_result(column, vec![value], "SHOW"))
+    }
+}
+
+/// The text of a SET value as PostgreSQL takes it: quotes removed, identifiers as written.
+fn setting_value(expr: &ast::Expr) -> String {
+    match expr {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        ast::Expr::Identifier(id) => id.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A one-text-column result.
+fn text_result(column: &str, lines: Vec<String>, tag: &str) -> StatementResult {
+    StatementResult::Query {
+        columns: vec![OutputColumn {
+            name: column.to_string(),
+            data_type: DataType::Text,
+            source: None,
+        }],
+        rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+        tag: tag.to_string(),
+    }
+}
+
+/// The statement's leading keywords, for "not supported" messages.
+fn statement_name(statement: &ast::Statement) -> String {
+    let text = statement.to_string();
+    text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
