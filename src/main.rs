@@ -31,6 +31,9 @@ enum Command {
         /// .slt / .test files or directories.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print each failing record, not only the per-file counts.
+        #[arg(long, short)]
+        verbose: bool,
     },
 }
 
@@ -59,10 +62,61 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Slt { files } => {
-            let _ = files;
-            eprintln!("vellum slt: runner not yet wired");
-            ExitCode::FAILURE
+        Command::Slt { files, verbose } => run_slt(&files, verbose),
+    }
+}
+
+/// Runs every .slt/.test file under `paths`, printing per-file pass/fail counts and a total.
+fn run_slt(paths: &[PathBuf], verbose: bool) -> ExitCode {
+    let mut files = Vec::new();
+    for path in paths {
+        collect(path, &mut files);
+    }
+    files.sort();
+    let options = vellum::slt::SltOptions::default();
+    let (mut run, mut passed, mut failed, mut skipped) = (0, 0, 0, 0);
+    for file in &files {
+        match vellum::slt::run_file(file, &options) {
+            Ok(report) => {
+                println!(
+                    "{}: {} run, {} passed, {} failed, {} skipped{}",
+                    file.display(),
+                    report.run,
+                    report.passed,
+                    report.failed,
+                    report.skipped,
+                    if report.halted { " (halted)" } else { "" }
+                );
+                if verbose && report.failed > 0 {
+                    println!("{report}");
+                }
+                run += report.run;
+                passed += report.passed;
+                failed += report.failed;
+                skipped += report.skipped;
+            }
+            Err(e) => {
+                println!("{}: cannot run: {e}", file.display());
+                failed += 1;
+            }
         }
+    }
+    println!("total: {} files, {run} records run, {passed} passed, {failed} failed, {skipped} skipped", files.len());
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn collect(path: &std::path::Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for entry in entries.flatten() {
+                collect(&entry.path(), out);
+            }
+        }
+    } else if path.extension().is_some_and(|e| e == "slt" || e == "test") {
+        out.push(path.to_path_buf());
     }
 }
