@@ -9,18 +9,32 @@ pub mod cast;
 pub mod datatype;
 /// DATE/TIME/TIMESTAMP[TZ] text forms and calendar arithmetic.
 pub mod datetime;
+/// Operator evaluation on coerced values.
+pub(crate) mod eval;
 /// Scalar functions callable from SQL (string, math, date/time, JSON), resolved by name and argument types.
 pub mod functions;
 /// `INTERVAL` values in PostgreSQL's months/days/microseconds representation.
 pub mod interval;
 /// JSONB canonical form, output and operators.
 pub mod json;
+/// Mathematical SQL functions.
+pub(crate) mod math;
 /// NUMERIC input, result scales and conversions.
 pub mod numeric;
 /// Unary and binary operators: result-type resolution and evaluation.
 pub mod ops;
+/// LIKE and regular-expression matching.
+pub(crate) mod pattern;
+/// SQL quoting and `format()`.
+pub(crate) mod quote;
+/// String and array SQL functions.
+pub(crate) mod string;
+/// Date/time SQL functions.
+pub(crate) mod temporal;
 /// Text input and output of values in PostgreSQL's formats.
 pub mod text;
+/// `to_char` formatting templates.
+pub(crate) mod to_char;
 /// `Value`: one SQL datum, with equality, hashing and the total order used by sorts.
 pub mod value;
 
