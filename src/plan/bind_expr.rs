@@ -381,6 +381,9 @@ impl Binder<'_> {
         if *from == DataType::Unknown && *to == DataType::Text && matches!(e, Expr::Constant(Value::Text(_))) {
             return e;
         }
+        if let (DataType::Char(_), DataType::Text | DataType::Varchar(_)) = (from, to) {
+            return bpchar_to_text(e, to);
+        }
         if from.is_string() && *to == DataType::Text {
             return e;
         }
@@ -404,6 +407,9 @@ impl Binder<'_> {
     pub(super) fn explicit_cast(&mut self, e: Expr, from: &DataType, to: &DataType) -> Expr {
         if from == to {
             return e;
+        }
+        if let (DataType::Char(_), DataType::Text | DataType::Varchar(_)) = (from, to) {
+            return bpchar_to_text(e, to);
         }
         if let Expr::Param(i) = e {
             if let Some(slot) = self.param_types.get_mut(i) {
@@ -753,6 +759,25 @@ impl Binder<'_> {
     }
 }
 
+/// `character(n)` to `text`/`varchar` drops the padding, as PostgreSQL's bpchar conversion
+/// does; at run time every string is plain text, so the binder makes it explicit.
+fn bpchar_to_text(e: Expr, to: &DataType) -> Expr {
+    let trimmed = match crate::types::functions::resolve("rtrim", &[DataType::Text]) {
+        Ok(Some(rf)) => Expr::Function {
+            func: rf.func,
+            args: vec![e],
+        },
+        _ => e,
+    };
+    match to {
+        DataType::Text => trimmed,
+        other => Expr::Cast {
+            expr: Box::new(trimmed),
+            to: other.clone(),
+        },
+    }
+}
+
 /// Maps a binary operator token to Vellum's operator.
 pub(super) fn binary_op(op: &ast::BinaryOperator) -> Result<BinaryOp> {
     use ast::BinaryOperator as B;
@@ -813,15 +838,17 @@ pub(super) fn number_literal(n: &str) -> Result<Typed> {
             return Ok((Expr::Constant(Value::Int8(v)), DataType::Int8));
         }
     }
-    let d = Decimal::from_str(n)
-        .or_else(|_| Decimal::from_scientific(n))
-        .map_err(|_| {
-            Error::sql(
+    match Decimal::from_str(n).or_else(|_| Decimal::from_scientific(n)) {
+        Ok(d) => Ok((Expr::Constant(Value::Numeric(d)), DataType::Numeric(None))),
+        // Past NUMERIC's 28 digits (`1e300`) the literal can only be a double precision.
+        Err(_) => match n.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok((Expr::Constant(Value::Float8(f)), DataType::Float8)),
+            _ => Err(Error::sql(
                 sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
                 format!("value out of range: \"{n}\""),
-            )
-        })?;
-    Ok((Expr::Constant(Value::Numeric(d)), DataType::Numeric(None)))
+            )),
+        },
+    }
 }
 
 fn literal_text(v: &ast::Value) -> Result<String> {

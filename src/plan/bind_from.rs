@@ -206,6 +206,7 @@ impl Binder<'_> {
                 if *with_ordinality {
                     return Err(Error::unsupported("WITH ORDINALITY"));
                 }
+                reject_reserved_name(name)?;
                 let parts: Vec<String> = name
                     .0
                     .iter()
@@ -405,6 +406,78 @@ impl Binder<'_> {
         let scope = output_scope(&alias_name, &[column], alias)?;
         Ok((Plan::TableFunction { func, args, width: 1 }, scope))
     }
+}
+
+/// PostgreSQL's reserved words cannot name a relation unquoted; sqlparser accepts some of
+/// them there (`SELECT FROM FROM t` parses as a table named "from").
+fn reject_reserved_name(name: &ast::ObjectName) -> Result<()> {
+    const RESERVED: &[&str] = &[
+        "all",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "case",
+        "check",
+        "collate",
+        "column",
+        "constraint",
+        "create",
+        "default",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "false",
+        "fetch",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "intersect",
+        "into",
+        "leading",
+        "limit",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "primary",
+        "references",
+        "returning",
+        "select",
+        "some",
+        "table",
+        "then",
+        "to",
+        "trailing",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "when",
+        "where",
+        "window",
+        "with",
+    ];
+    for part in &name.0 {
+        if let ast::ObjectNamePart::Identifier(i) = part {
+            if i.quote_style.is_none() && RESERVED.contains(&i.value.to_lowercase().as_str()) {
+                return Err(Error::syntax(format!("syntax error at or near \"{}\"", i.value)));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn function_missing(name: &str, types: &[DataType]) -> Error {

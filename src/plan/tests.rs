@@ -788,3 +788,27 @@ fn correlated_exists_and_in_become_semi_and_anti_joins() {
     let q = query("SELECT id FROM t WHERE EXISTS (SELECT count(*) FROM u WHERE u.t_id = t.id)");
     assert!(!nodes(&q.plan).iter().any(|n| matches!(n, Plan::HashJoin { .. })));
 }
+
+#[test]
+fn literals_and_strings_follow_postgres_types() {
+    // NUMERIC holds 28 digits here; a larger literal is a double precision.
+    let q = query("SELECT 1e300, 1.5e3");
+    assert_eq!(types(&q), [DataType::Float8, DataType::Numeric(None)]);
+    // character(n) loses its padding when it becomes text.
+    let cat = {
+        let mut c = catalog();
+        c.insert(table(50, "chars", vec![col("c", DataType::Char(Some(3)))], None))
+            .unwrap();
+        c
+    };
+    let stmts = crate::sql::parse("SELECT c::text, c::varchar(5) FROM chars").unwrap();
+    let BoundStatement::Query(q) = Binder::new(&cat, &[]).bind_statement(&stmts[0]).unwrap() else {
+        panic!()
+    };
+    let Plan::Project { exprs, .. } = &q.plan else {
+        panic!("{:?}", q.plan)
+    };
+    assert!(matches!(&exprs[0], Expr::Function { args, .. } if matches!(args.as_slice(), [Expr::Column(0)])));
+    assert!(matches!(&exprs[1], Expr::Cast { expr, .. } if matches!(expr.as_ref(), Expr::Function { .. })));
+    assert_eq!(err_code("SELECT FROM FROM t").1, "syntax error at or near \"FROM\"");
+}
