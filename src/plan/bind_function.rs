@@ -123,8 +123,26 @@ impl Binder<'_> {
                         } else {
                             l.1.clone()
                         };
+                        // NULLIF(NULL, x) is NULL without evaluating x, as PostgreSQL folds it.
+                        if is_null_constant(&l.0) {
+                            return Ok((Expr::Constant(Value::Null), result_type));
+                        }
+                        let left_type = l.1.clone();
                         match self.apply_binary(BinaryOp::Eq, l, r)? {
-                            (Expr::Binary { left, right, .. }, _) => Ok((Expr::NullIf { left, right }, result_type)),
+                            (Expr::Binary { left, right, .. }, _) => {
+                                let x = Expr::NullIf { left, right };
+                                // The comparison may widen the first argument (53 vs 80.0 compares
+                                // as numeric); the result keeps the first argument's type.
+                                let x = if comparison_widened(&x, &left_type) {
+                                    Expr::Cast {
+                                        expr: Box::new(x),
+                                        to: result_type.clone(),
+                                    }
+                                } else {
+                                    x
+                                };
+                                Ok((x, result_type))
+                            }
                             _ => Err(Error::bug("apply_binary returned a non-binary expression")),
                         }
                     }
@@ -498,6 +516,25 @@ impl Binder<'_> {
                 Ok((x, DataType::Bool))
             }
         }
+    }
+}
+
+/// A NULL literal, possibly cast or negated (what PostgreSQL's constant folding sees as NULL).
+fn is_null_constant(e: &Expr) -> bool {
+    match e {
+        Expr::Constant(Value::Null) => true,
+        Expr::Cast { expr, .. } | Expr::Unary { expr, .. } => is_null_constant(expr),
+        _ => false,
+    }
+}
+
+/// Whether NULLIF's coerced first argument differs from the argument as written.
+fn comparison_widened(x: &Expr, left_type: &DataType) -> bool {
+    match x {
+        Expr::NullIf { left, .. } => {
+            *left_type != DataType::Unknown && matches!(left.as_ref(), Expr::Cast { to, .. } if to != left_type)
+        }
+        _ => false,
     }
 }
 
