@@ -1,0 +1,197 @@
+//! Primary-key and secondary-index lookups chosen from a scan's filter.
+
+use std::sync::Arc;
+
+use crate::catalog::{IndexDef, TableDef};
+use crate::types::ops::BinaryOp;
+use crate::types::{DataType, Value};
+
+use super::super::rewrite::conjuncts;
+use super::super::{Expr, IndexLookup, ScanSource};
+use super::Optimizer;
+
+impl Optimizer<'_> {
+    /// Picks the best primary-key or index lookup the scan's filter allows.
+    pub(super) fn choose_source(&self, table: &Arc<TableDef>, filter: &Expr) -> ScanSource {
+        let mut parts = Vec::new();
+        conjuncts(filter.clone(), &mut parts);
+        let preds: Vec<KeyPred> = parts.iter().filter_map(|p| key_pred(p, table)).collect();
+        if preds.is_empty() {
+            return ScanSource::Table;
+        }
+        let mut best: Option<(u32, ScanSource)> = None;
+        if let Some(pk) = &table.primary_key {
+            if let Some((score, lookup)) = lookup_for(pk, true, &preds) {
+                best = Some((score, ScanSource::PrimaryKey(lookup)));
+            }
+        }
+        if let Some(catalog) = self.catalog {
+            for index in catalog.table_indexes(table.id) {
+                if let Some((score, lookup)) = lookup_for(&index.columns, index.unique, &preds) {
+                    if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                        best = Some((score, ScanSource::Index(index_arc(&index), lookup)));
+                    }
+                }
+            }
+        }
+        best.map(|(_, s)| s).unwrap_or(ScanSource::Table)
+    }
+}
+
+fn index_arc(index: &Arc<IndexDef>) -> Arc<IndexDef> {
+    Arc::clone(index)
+}
+
+/// Constant for the duration of a scan: literals, parameters, enclosing rows.
+pub(super) fn is_scan_constant(e: &Expr) -> bool {
+    super::super::rewrite::deep(|| is_scan_constant_inner(e))
+}
+
+fn is_scan_constant_inner(e: &Expr) -> bool {
+    match e {
+        Expr::Constant(_) | Expr::Param(_) | Expr::Outer { .. } => true,
+        Expr::Cast { expr, .. } | Expr::Unary { expr, .. } => is_scan_constant(expr),
+        Expr::Binary { left, right, .. } => is_scan_constant(left) && is_scan_constant(right),
+        _ => false,
+    }
+}
+
+/// A predicate on one table column usable for a key lookup.
+enum KeyPred {
+    Eq(usize, Expr),
+    In(usize, Vec<Expr>),
+    Lower(usize, Expr, bool),
+    Upper(usize, Expr, bool),
+}
+
+/// The column a side of a comparison reads directly, and the value the other side supplies
+/// (coerced to the column's type, or `None` when that cannot be done without loss).
+fn column_and_value(col_side: &Expr, value: &Expr, table: &TableDef) -> Option<(usize, Expr)> {
+    if !is_scan_constant(value) {
+        return None;
+    }
+    match col_side {
+        // Operands were coerced to one type by the binder, so an uncast column compares
+        // with a value of its own type.
+        Expr::Column(c) if *c < table.columns.len() => Some((*c, value.clone())),
+        // `int4_col = 5::int8` compares as int8: usable when the constant fits the column.
+        Expr::Cast { expr, to } if to.is_integer() => match (expr.as_ref(), value) {
+            (Expr::Column(c), Expr::Constant(v)) => {
+                let col_type = &table.columns.get(*c)?.data_type;
+                narrow_integer(v, col_type).map(|v| (*c, Expr::Constant(v)))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn narrow_integer(v: &Value, to: &DataType) -> Option<Value> {
+    let n: i64 = match v {
+        Value::Int2(x) => i64::from(*x),
+        Value::Int4(x) => i64::from(*x),
+        Value::Int8(x) => *x,
+        _ => return None,
+    };
+    match to {
+        DataType::Int2 => i16::try_from(n).ok().map(Value::Int2),
+        DataType::Int4 => i32::try_from(n).ok().map(Value::Int4),
+        DataType::Int8 => Some(Value::Int8(n)),
+        _ => None,
+    }
+}
+
+fn key_pred(e: &Expr, table: &TableDef) -> Option<KeyPred> {
+    match e {
+        Expr::Binary { op, left, right } => {
+            let (c, v, flipped) = match column_and_value(left, right, table) {
+                Some((c, v)) => (c, v, false),
+                None => {
+                    let (c, v) = column_and_value(right, left, table)?;
+                    (c, v, true)
+                }
+            };
+            let op = if flipped { flip(*op)? } else { *op };
+            match op {
+                BinaryOp::Eq => Some(KeyPred::Eq(c, v)),
+                BinaryOp::Gt => Some(KeyPred::Lower(c, v, false)),
+                BinaryOp::GtEq => Some(KeyPred::Lower(c, v, true)),
+                BinaryOp::Lt => Some(KeyPred::Upper(c, v, false)),
+                BinaryOp::LtEq => Some(KeyPred::Upper(c, v, true)),
+                _ => None,
+            }
+        }
+        Expr::InList {
+            expr,
+            list,
+            negated: false,
+        } => match expr.as_ref() {
+            Expr::Column(c) if list.iter().all(is_scan_constant) && !list.is_empty() => {
+                Some(KeyPred::In(*c, list.clone()))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn flip(op: BinaryOp) -> Option<BinaryOp> {
+    Some(match op {
+        BinaryOp::Eq => BinaryOp::Eq,
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::LtEq => BinaryOp::GtEq,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::GtEq => BinaryOp::LtEq,
+        _ => return None,
+    })
+}
+
+/// The lookup `preds` allow on an index over `columns`, with a score (higher is better).
+fn lookup_for(columns: &[usize], unique: bool, preds: &[KeyPred]) -> Option<(u32, IndexLookup)> {
+    let mut prefix = Vec::new();
+    for c in columns {
+        match preds.iter().find_map(|p| {
+            if let KeyPred::Eq(pc, v) = p {
+                (pc == c).then(|| v.clone())
+            } else {
+                None
+            }
+        }) {
+            Some(v) => prefix.push(v),
+            None => break,
+        }
+    }
+    if prefix.len() == columns.len() && !prefix.is_empty() {
+        let score = if unique { 100 } else { 50 } + prefix.len() as u32;
+        return Some((score, IndexLookup::Eq(prefix)));
+    }
+    if let Some(next) = columns.get(prefix.len()) {
+        let lower = preds.iter().find_map(|p| match p {
+            KeyPred::Lower(c, v, inc) if c == next => Some((v.clone(), *inc)),
+            _ => None,
+        });
+        let upper = preds.iter().find_map(|p| match p {
+            KeyPred::Upper(c, v, inc) if c == next => Some((v.clone(), *inc)),
+            _ => None,
+        });
+        if lower.is_some() || upper.is_some() {
+            let score = 20 + 2 * prefix.len() as u32 + u32::from(lower.is_some() && upper.is_some());
+            return Some((score, IndexLookup::Range { prefix, lower, upper }));
+        }
+        if prefix.is_empty() {
+            if let Some(list) = preds.iter().find_map(|p| {
+                if let KeyPred::In(c, l) = p {
+                    (c == next).then(|| l.clone())
+                } else {
+                    None
+                }
+            }) {
+                return Some((30, IndexLookup::InList(list)));
+            }
+        }
+    }
+    if !prefix.is_empty() {
+        return Some((40 + prefix.len() as u32, IndexLookup::Eq(prefix)));
+    }
+    None
+}
