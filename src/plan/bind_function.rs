@@ -10,7 +10,8 @@ use crate::types::functions::resolve;
 use crate::types::ops::{resolve_binary, BinaryOp};
 use crate::types::{DataType, Value};
 
-use super::bind_expr::{binary_op, Typed};
+use super::bind_expr::Typed;
+use super::bind_operator::binary_op;
 use super::binder::Binder;
 use super::scope::Scope;
 use super::sql_type::object_name_last;

@@ -10,12 +10,16 @@ mod bind_expr;
 mod bind_from;
 /// Function, aggregate and subquery expressions.
 mod bind_function;
+/// Operators and predicates.
+mod bind_operator;
 /// GROUP BY rewriting over aggregate output.
 mod bind_group;
 /// Queries: SELECT, set operations, VALUES, ORDER BY, LIMIT, WITH.
 mod bind_select;
 /// The binder's state and entry points.
 pub mod binder;
+/// Implicit and explicit casts, parameter inference.
+mod coercion;
 /// EXPLAIN output.
 pub mod explain;
 /// Bound expressions.
