@@ -167,7 +167,7 @@ impl Binder<'_> {
                         let (x, t) = b.bind_expr(e, scope)?;
                         exprs.push(x);
                         columns.push(OutputColumn {
-                            name: super::bind_select::column_name(e),
+                            name: super::column_name::column_name(e),
                             data_type: t,
                             source: None,
                         });

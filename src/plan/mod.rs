@@ -14,12 +14,16 @@ mod bind_function;
 mod bind_operator;
 /// GROUP BY rewriting over aggregate output.
 mod bind_group;
-/// Queries: SELECT, set operations, VALUES, ORDER BY, LIMIT, WITH.
+/// WITH, set operations, VALUES around SELECT blocks.
+mod bind_query;
+/// SELECT blocks: target list, grouping, ORDER BY, LIMIT.
 mod bind_select;
 /// The binder's state and entry points.
 pub mod binder;
 /// Implicit and explicit casts, parameter inference.
 mod coercion;
+/// PostgreSQL's names for unaliased output columns.
+mod column_name;
 /// EXPLAIN output.
 pub mod explain;
 /// Bound expressions.
