@@ -128,21 +128,12 @@ impl Binder<'_> {
                         if is_null_constant(&l.0) {
                             return Ok((Expr::Constant(Value::Null), result_type));
                         }
-                        let left_type = l.1.clone();
                         match self.apply_binary(BinaryOp::Eq, l, r)? {
+                            // PostgreSQL types the result as the comparison's (coerced) left
+                            // input: NULLIF(53, 80.0) is numeric.
                             (Expr::Binary { left, right, .. }, _) => {
-                                let x = Expr::NullIf { left, right };
-                                // The comparison may widen the first argument (53 vs 80.0 compares
-                                // as numeric); the result keeps the first argument's type.
-                                let x = if comparison_widened(&x, &left_type) {
-                                    Expr::Cast {
-                                        expr: Box::new(x),
-                                        to: result_type.clone(),
-                                    }
-                                } else {
-                                    x
-                                };
-                                Ok((x, result_type))
+                                let t = left_type_of(&left, &result_type);
+                                Ok((Expr::NullIf { left, right }, t))
                             }
                             _ => Err(Error::bug("apply_binary returned a non-binary expression")),
                         }
@@ -529,13 +520,11 @@ fn is_null_constant(e: &Expr) -> bool {
     }
 }
 
-/// Whether NULLIF's coerced first argument differs from the argument as written.
-fn comparison_widened(x: &Expr, left_type: &DataType) -> bool {
-    match x {
-        Expr::NullIf { left, .. } => {
-            *left_type != DataType::Unknown && matches!(left.as_ref(), Expr::Cast { to, .. } if to != left_type)
-        }
-        _ => false,
+/// The type of NULLIF's coerced first argument (`written` when it was not cast).
+fn left_type_of(left: &Expr, written: &DataType) -> DataType {
+    match left {
+        Expr::Cast { to, .. } => to.clone(),
+        _ => written.clone(),
     }
 }
 
