@@ -284,7 +284,10 @@ impl Binder<'_> {
                     Plan::Values { rows, width }
                 }
                 _ => {
-                    let qp = self.query(q)?;
+                    self.insert_source = true;
+                    let qp = self.query(q);
+                    self.insert_source = false;
+                    let qp = qp?;
                     if qp.columns.len() > columns.len() {
                         return Err(Error::syntax("INSERT has more expressions than target columns"));
                     }

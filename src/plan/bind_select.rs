@@ -55,6 +55,8 @@ impl Binder<'_> {
         order_by: &[ast::OrderByExpr],
         paging: Paging,
     ) -> Result<QueryPlan> {
+        // An INSERT's own SELECT leaves untyped literals for the target columns to type.
+        let keep_unknown = std::mem::take(&mut self.insert_source);
         let (mut plan, scope) = self.without_aggregates("FROM clause", |b| b.bind_from(&s.from))?;
         if let Some(w) = &s.selection {
             let pred = self.without_aggregates("WHERE", |b| b.bind_bool(w, &scope, "WHERE"))?;
@@ -201,7 +203,7 @@ impl Binder<'_> {
             .into_iter()
             .map(|t| OutputColumn {
                 name: t.name,
-                data_type: if t.data_type == DataType::Unknown {
+                data_type: if t.data_type == DataType::Unknown && !keep_unknown {
                     DataType::Text
                 } else {
                     t.data_type

@@ -61,6 +61,9 @@ pub struct Binder<'a> {
     pub(super) ctes: Vec<CteBinding>,
     pub(super) next_cte_id: usize,
     pub(super) view_depth: usize,
+    /// Set while binding an INSERT's source query: its first SELECT block keeps `unknown`
+    /// output types (PostgreSQL coerces `INSERT ... SELECT '5'` to the column type).
+    pub(super) insert_source: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -76,6 +79,7 @@ impl<'a> Binder<'a> {
             ctes: Vec::new(),
             next_cte_id: 0,
             view_depth: 0,
+            insert_source: false,
         }
     }
 

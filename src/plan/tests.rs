@@ -531,6 +531,10 @@ fn insert_binds_defaults_checks_and_default_keyword() {
         panic!()
     };
     assert_eq!(ins.columns, [0, 1, 2]);
+    // An INSERT's own SELECT may supply untyped literals; a derived table's are text already.
+    assert!(bind("INSERT INTO t (id, b) SELECT '5', '6'").is_ok());
+    assert_eq!(err_code("INSERT INTO t (id) SELECT * FROM (VALUES ('8')) v").0, "42804");
+    assert_eq!(types(&query("SELECT '5'")), [DataType::Text]);
 }
 
 #[test]
