@@ -1,10 +1,12 @@
 //! Binds sqlparser's AST (re-exported as `crate::sql::ast`) against a catalog snapshot.
 //!
-//! The binder state lives here; the work is split by clause: `bind_expr` (scalar expressions),
-//! `bind_function` (function and aggregate calls), `bind_select` (queries, set operations,
-//! ORDER BY/LIMIT), `bind_from` (FROM items and joins), `bind_group` (aggregation),
-//! `bind_dml` (INSERT/UPDATE/DELETE). Binding never does I/O; the result is optimized by
-//! `optimizer` before it is returned.
+//! The binder state lives here; the work is split by clause: `bind_expr` (expression forms,
+//! names, literals), `bind_operator` (operators and predicates), `coercion` (casts and
+//! parameter inference), `bind_function` (function, aggregate and subquery calls),
+//! `bind_query` (WITH, set operations, VALUES), `bind_select` (one SELECT block),
+//! `bind_from` (FROM items and joins), `bind_group` (aggregation), `bind_dml`
+//! (INSERT/UPDATE/DELETE). Binding never does I/O; the result is optimized by `optimizer`
+//! before it is returned.
 
 use std::sync::Arc;
 
