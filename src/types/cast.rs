@@ -89,7 +89,8 @@ fn fit_string(s: &str, to: &DataType, assignment: bool) -> Result<Value> {
     let (limit, pad) = match to {
         DataType::Varchar(Some(n)) => (*n as usize, false),
         DataType::Char(Some(n)) => (*n as usize, true),
-        DataType::Char(None) => (usize::MAX, false),
+        // Unsized bpchar is what CHAR(n) values become when used as text: trailing spaces go.
+        DataType::Char(None) => return Ok(Value::Text(s.trim_end_matches(' ').to_string())),
         _ => return Ok(Value::Text(s.to_string())),
     };
     let len = s.chars().count();
@@ -424,6 +425,10 @@ mod tests {
         assert_eq!(
             cast(&Value::Text("ab".into()), &DataType::Char(Some(4))).unwrap(),
             Value::Text("ab  ".into())
+        );
+        assert_eq!(
+            cast(&Value::Text("ab  ".into()), &DataType::Char(None)).unwrap(),
+            Value::Text("ab".into())
         );
         assert_eq!(
             assign(&Value::Text("abcde".into()), &DataType::Char(Some(4)))

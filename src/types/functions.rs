@@ -460,6 +460,11 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
         } else {
             return None;
         }
+        // CHAR(n) arguments to text parameters lose their padding, as bpchar → text does.
+        let target = match (target, args.get(i)) {
+            (DataType::Text, Some(DataType::Char(_))) => DataType::Char(None),
+            (t, _) => t,
+        };
         cand.params.push(target);
     }
     cand.ret = match sig.ret {
@@ -597,6 +602,11 @@ mod tests {
         assert_eq!(ret("round", &[D::Numeric(Some((5, 2)))]), D::Numeric(None));
         assert_eq!(ret("lower", &[D::Unknown]), D::Text);
         assert_eq!(ret("length", &[D::Varchar(Some(3))]), D::Int4);
+        // length('ab'::char(4)) is 2 in PostgreSQL: CHAR arguments are trimmed on the way in.
+        assert_eq!(
+            resolve("length", &[D::Char(Some(4))]).unwrap().unwrap().arg_types,
+            vec![D::Char(None)]
+        );
         assert_eq!(ret("date_part", &[D::Unknown, D::Timestamp]), D::Float8);
         assert_eq!(ret("extract", &[D::Text, D::Date]), D::Numeric(None));
         assert_eq!(ret("date_trunc", &[D::Unknown, D::TimestampTz]), D::TimestampTz);

@@ -378,7 +378,23 @@ pub fn resolve_binary(op: BinaryOp, left: &DataType, right: &DataType) -> Result
                 .or_else(|| known_signature(op, known, &unknown_default(op, known, true))),
             _ => known_signature(op, &l, &r),
         };
-    found.ok_or_else(|| no_operator(op, left, right))
+    let mut sig = found.ok_or_else(|| no_operator(op, left, right))?;
+    // CHAR(n) values carry their padding; used as text, PostgreSQL drops trailing spaces
+    // (bpchar → text), and compares them space-insensitively. Coercing such operands to
+    // `Char(None)` makes the binder insert the cast that trims them.
+    let is_char = |t: &DataType| matches!(t, DataType::Char(_));
+    let char_side = is_char(left) || is_char(right);
+    let comparison_with_literal = op.is_comparison()
+        && char_side
+        && (is_char(left) || *left == DataType::Unknown)
+        && (is_char(right) || *right == DataType::Unknown);
+    if sig.left == DataType::Text && (is_char(left) || comparison_with_literal) {
+        sig.left = DataType::Char(None);
+    }
+    if sig.right == DataType::Text && (is_char(right) || comparison_with_literal) {
+        sig.right = DataType::Char(None);
+    }
+    Ok(sig)
 }
 
 /// Resolves a unary operator; returns (operand coercion target, result type).
@@ -444,6 +460,13 @@ mod tests {
             r(BinaryOp::JsonPathText, &T::Jsonb, &T::Unknown).right,
             T::Array(Box::new(T::Text))
         );
+        // CHAR(n) operands are trimmed (bpchar semantics); literals compared with them too.
+        let c = r(BinaryOp::Eq, &T::Char(Some(4)), &T::Unknown);
+        assert_eq!((c.left, c.right), (T::Char(None), T::Char(None)));
+        let c = r(BinaryOp::Concat, &T::Char(Some(4)), &T::Unknown);
+        assert_eq!((c.left, c.right), (T::Char(None), T::Text));
+        let c = r(BinaryOp::Eq, &T::Varchar(Some(4)), &T::Unknown);
+        assert_eq!((c.left, c.right), (T::Text, T::Text));
         let e = resolve_binary(BinaryOp::Add, &T::Int4, &T::Bool).unwrap_err();
         assert_eq!(
             (e.sqlstate(), e.message().as_str()),

@@ -91,7 +91,7 @@ pub fn compile_regex(pattern: &str, case_insensitive: bool) -> Result<regex::Reg
             .map_err(|e| {
                 Error::sql(
                     sqlstate::INVALID_REGULAR_EXPRESSION,
-                    format!("invalid regular expression: {e}"),
+                    format!("invalid regular expression: {}", regex_error_text(&e)),
                 )
             })?;
         if cache.len() >= 32 {
@@ -102,6 +102,17 @@ pub fn compile_regex(pattern: &str, case_insensitive: bool) -> Result<regex::Reg
     })
 }
 
+/// The regex crate's syntax errors span several lines (pattern, caret, reason); PostgreSQL's
+/// messages are one line, so keep only the reason.
+fn regex_error_text(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| text.lines().next().unwrap_or_default().to_string())
+}
+
 pub fn regex_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
     Ok(compile_regex(pattern, case_insensitive)?.is_match(text))
 }
@@ -109,6 +120,14 @@ pub fn regex_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regex_errors_are_one_line() {
+        let e = regex_match("x", "(", false).unwrap_err();
+        assert_eq!(e.sqlstate(), "2201B");
+        assert_eq!(e.message(), "invalid regular expression: unclosed group");
+        assert!(regex_match("Hello", "^h", true).unwrap());
+    }
 
     #[test]
     fn like_patterns() {
