@@ -81,6 +81,9 @@ pub enum ScalarFunc {
     Translate,
     RegexpReplace,
     RegexpMatch,
+    /// `similar_to_escape(pattern [, escape])`: `a SIMILAR TO b [ESCAPE e]` binds as
+    /// `a ~ similar_to_escape(b [, e])`, as PostgreSQL rewrites it.
+    SimilarToEscape,
     /// Not strict in the delimiter (NULL splits into characters).
     StringToArray,
     /// Not strict in the null string.
@@ -321,6 +324,7 @@ static SIGS: &[Sig] = &[
     f("translate", S::Translate, &[T, T, T], T),
     f("regexp_replace", S::RegexpReplace, &[T, T, T], T), f("regexp_replace", S::RegexpReplace, &[T, T, T, T], T),
     f("regexp_match", S::RegexpMatch, &[T, T], TArr), f("regexp_match", S::RegexpMatch, &[T, T, T], TArr),
+    f("similar_to_escape", S::SimilarToEscape, &[T], T), f("similar_to_escape", S::SimilarToEscape, &[T, T], T),
     f("string_to_array", S::StringToArray, &[T, T], TArr), f("string_to_array", S::StringToArray, &[T, T, T], TArr),
     f("array_to_string", S::ArrayToString, &[AnyArr, T], T),
     f("array_to_string", S::ArrayToString, &[AnyArr, T, T], T),
@@ -495,7 +499,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<Option<ResolvedFunction>
             return_type: c.ret,
         })),
         None => {
-            let list: Vec<String> = args.iter().map(|a| a.display_name()).collect();
+            let list: Vec<String> = args.iter().map(|a| a.error_name()).collect();
             Err(Error::sql(
                 sqlstate::UNDEFINED_FUNCTION,
                 format!("function {name}({}) does not exist", list.join(", ")),

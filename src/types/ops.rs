@@ -152,9 +152,9 @@ pub(super) fn no_operator(op: BinaryOp, left: &DataType, right: &DataType) -> Er
         sqlstate::UNDEFINED_FUNCTION,
         format!(
             "operator does not exist: {} {} {}",
-            left.display_name(),
+            left.error_name(),
             op.symbol(),
-            right.display_name()
+            right.error_name()
         ),
     )
     .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
@@ -408,12 +408,12 @@ pub fn resolve_unary(op: UnaryOp, operand: &DataType) -> Result<(DataType, DataT
         (UnaryOp::Neg | UnaryOp::Plus | UnaryOp::Abs, Unknown) => ok(Float8),
         (UnaryOp::Not, Bool | Unknown) => ok(Bool),
         (UnaryOp::BitNot, n) if n.is_integer() => ok(t.clone()),
-        (UnaryOp::Sqrt, Numeric(_)) => ok(Numeric(None)),
-        (UnaryOp::Sqrt, n) if n.is_numeric() => ok(Float8),
+        // `|/` exists for double precision only: other numbers are converted.
+        (UnaryOp::Sqrt, n) if n.is_numeric() => Ok((Float8, Float8)),
         (UnaryOp::Sqrt, Unknown) => ok(Float8),
         _ => Err(Error::sql(
             sqlstate::UNDEFINED_FUNCTION,
-            format!("operator does not exist: {} {}", op.symbol(), operand.display_name()),
+            format!("operator does not exist: {} {}", op.symbol(), operand.error_name()),
         )
         .with_hint(
             "No operator matches the given name and argument type. You might need to add an explicit type cast.",

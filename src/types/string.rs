@@ -338,6 +338,23 @@ pub(super) fn call(func: ScalarFunc, args: &[Value]) -> Result<Option<Value>> {
                 .into_owned(),
             )
         }
+        S::SimilarToEscape => {
+            let escape = if args.len() > 1 {
+                let e = t(1)?;
+                let mut chars = e.chars();
+                match (chars.next(), chars.next()) {
+                    (None, _) => None,
+                    (Some(c), None) => Some(c),
+                    _ => {
+                        return Err(Error::sql(sqlstate::INVALID_ESCAPE_SEQUENCE, "invalid escape string")
+                            .with_hint("Escape string must be empty or one character."))
+                    }
+                }
+            } else {
+                Some('\\')
+            };
+            Text(super::pattern::similar_to_regex(t(0)?, escape)?)
+        }
         S::RegexpMatch => {
             let (global, ci) = regex_flags(if args.len() > 2 { t(2)? } else { "" })?;
             if global {
