@@ -417,7 +417,7 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
     // anyarray binds from the array argument.
     let mut elem: Option<DataType> = None;
     for (i, a) in args.iter().enumerate() {
-        let p = sig.args.get(i).copied().unwrap_or(sig.args[n - 1]);
+        let p = sig.args.get(i).or(sig.args.last()).copied().unwrap_or(Any);
         if p == AnyArr {
             match base(a) {
                 DataType::Array(e) => elem = Some(*e),
@@ -435,7 +435,7 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
         unknown_as_string: 0,
     };
     for (i, a) in args.iter().enumerate() {
-        let p = sig.args.get(i).copied().unwrap_or(sig.args[n - 1]);
+        let p = sig.args.get(i).or(sig.args.last()).copied().unwrap_or(Any);
         let a = base(a);
         let target = match p {
             Any => {
@@ -629,6 +629,49 @@ mod tests {
             e.hint(),
             Some("No function matches the given name and argument types. You might need to add explicit type casts.")
         );
+    }
+
+    #[test]
+    fn random_arguments_never_panic() {
+        let ctx = FunctionContext {
+            transaction_start: Utc::now(),
+            statement_start: Utc::now(),
+        };
+        let alphabet: Vec<char> = "%_\\$1I LsS9.0,DGMIFMHH24YYYYMonthDyTHth\"é-()[]|*+?".chars().collect();
+        let mut rng = fastrand::Rng::with_seed(9);
+        let text = |rng: &mut fastrand::Rng| -> Value {
+            let len = rng.usize(0..16);
+            Value::Text((0..len).map(|_| alphabet[rng.usize(0..alphabet.len())]).collect())
+        };
+        let ts = crate::types::text::parse("2024-01-05 04:05:06.5", &DataType::Timestamp).unwrap();
+        let num = Value::Numeric(rust_decimal::Decimal::new(-123456, 3));
+        for _ in 0..5_000 {
+            let (a, b, c) = (text(&mut rng), text(&mut rng), text(&mut rng));
+            let n = Value::Int4(rng.i32(-40..40));
+            let calls: [(ScalarFunc, Vec<Value>); 12] = [
+                (S::ToChar, vec![ts.clone(), a.clone()]),
+                (S::ToChar, vec![num.clone(), a.clone()]),
+                (S::ToChar, vec![Value::Float8(rng.f64() * 1e6 - 5e5), b.clone()]),
+                (S::Format, vec![a.clone(), b.clone(), Value::Null]),
+                (S::SimilarToEscape, vec![a.clone()]),
+                (
+                    S::RegexpReplace,
+                    vec![a.clone(), b.clone(), c.clone(), Value::Text("g".into())],
+                ),
+                (S::SplitPart, vec![a.clone(), b.clone(), n.clone()]),
+                (S::Substr, vec![a.clone(), n.clone(), Value::Int4(rng.i32(0..10))]),
+                (S::Lpad, vec![a.clone(), n.clone(), b.clone()]),
+                (S::Left, vec![a.clone(), n.clone()]),
+                (S::Translate, vec![a.clone(), b.clone(), c.clone()]),
+                (S::DateTrunc, vec![a.clone(), ts.clone()]),
+            ];
+            for (f, args) in calls {
+                let _ = call(f, &args, &ctx);
+            }
+            if let (Value::Text(s), Value::Text(p)) = (&a, &b) {
+                let _ = crate::types::ops::like_match(s, p, None, rng.bool());
+            }
+        }
     }
 
     #[test]

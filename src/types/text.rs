@@ -259,7 +259,7 @@ fn parse_array(input: &str, elem: &DataType) -> Result<Value> {
     let chars: Vec<char> = input.trim().chars().collect();
     let mut pos = 0;
     let v = parse_array_at(&chars, &mut pos, elem, input)?;
-    if chars[pos..].iter().any(|c| !c.is_whitespace()) {
+    if chars.get(pos..).unwrap_or_default().iter().any(|c| !c.is_whitespace()) {
         return Err(malformed_array(input));
     }
     Ok(v)
@@ -399,6 +399,43 @@ mod tests {
         assert_eq!(format_bytea(b"abc"), "\\x616263");
         let u = parse("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", &DataType::Uuid).unwrap();
         assert_eq!(format(&u).unwrap(), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+    }
+
+    #[test]
+    fn random_input_never_panics() {
+        // Client text reaches every parser: garbage must give errors, never panics.
+        let alphabet: Vec<char> = "0123456789-+:./ ,TZ{}\"\\eEaPMé日 \tnNuUlLxX[]".chars().collect();
+        let types = [
+            DataType::Bool,
+            DataType::Int2,
+            DataType::Int4,
+            DataType::Int8,
+            DataType::Float4,
+            DataType::Float8,
+            DataType::Numeric(None),
+            DataType::Numeric(Some((5, 2))),
+            DataType::Bytea,
+            DataType::Date,
+            DataType::Time,
+            DataType::Timestamp,
+            DataType::TimestampTz,
+            DataType::Interval,
+            DataType::Jsonb,
+            DataType::Uuid,
+            DataType::Array(Box::new(DataType::Int4)),
+            DataType::Array(Box::new(DataType::Text)),
+            DataType::Char(Some(3)),
+        ];
+        let mut rng = fastrand::Rng::with_seed(42);
+        for _ in 0..20_000 {
+            let len = rng.usize(0..24);
+            let s: String = (0..len).map(|_| alphabet[rng.usize(0..alphabet.len())]).collect();
+            for ty in &types {
+                if let Ok(v) = parse(&s, ty) {
+                    let _ = format(&v);
+                }
+            }
+        }
     }
 
     #[test]
