@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{cast, json, math, string, temporal, DataType, Value};
+use super::{array, cast, json, math, string, temporal, DataType, Value};
 use crate::error::{sqlstate, Error, Result};
 
 /// Identifies a resolved scalar function.
@@ -90,6 +90,20 @@ pub enum ScalarFunc {
     ArrayToString,
     ArrayLength,
     Cardinality,
+    /// Not strict: a NULL array is treated as empty.
+    ArrayAppend,
+    /// Not strict: a NULL array is treated as empty.
+    ArrayPrepend,
+    /// Not strict: a NULL side is treated as empty.
+    ArrayCat,
+    /// Not strict: removing NULL removes NULL elements.
+    ArrayRemove,
+    /// Not strict: searching for NULL finds a NULL element.
+    ArrayPosition,
+    ArrayUpper,
+    ArrayLower,
+    ArrayNdims,
+    ArrayDims,
     QuoteIdent,
     QuoteLiteral,
     /// Not strict.
@@ -151,6 +165,11 @@ impl ScalarFunc {
                 | ScalarFunc::StringToArray
                 | ScalarFunc::ArrayToString
                 | ScalarFunc::QuoteNullable
+                | ScalarFunc::ArrayAppend
+                | ScalarFunc::ArrayPrepend
+                | ScalarFunc::ArrayCat
+                | ScalarFunc::ArrayRemove
+                | ScalarFunc::ArrayPosition
                 | ScalarFunc::Format
                 | ScalarFunc::JsonbBuildObject
                 | ScalarFunc::JsonbBuildArray
@@ -205,8 +224,9 @@ enum Ty {
     J,
     Uuid,
     TArr,
-    /// `anyarray`.
+    /// `anyarray`; `Elem` is its element type (`anyelement`).
     AnyArr,
+    Elem,
     /// `"any"`: the argument keeps its own type.
     Any,
 }
@@ -231,7 +251,7 @@ impl Ty {
             Ty::J => DataType::Jsonb,
             Ty::Uuid => DataType::Uuid,
             Ty::TArr => DataType::Array(Box::new(DataType::Text)),
-            Ty::AnyArr | Ty::Any => return None,
+            Ty::AnyArr | Ty::Elem | Ty::Any => return None,
         })
     }
 }
@@ -329,6 +349,13 @@ static SIGS: &[Sig] = &[
     f("array_to_string", S::ArrayToString, &[AnyArr, T], T),
     f("array_to_string", S::ArrayToString, &[AnyArr, T, T], T),
     f("array_length", S::ArrayLength, &[AnyArr, I4], I4), f("cardinality", S::Cardinality, &[AnyArr], I4),
+    f("array_append", S::ArrayAppend, &[AnyArr, Elem], AnyArr),
+    f("array_prepend", S::ArrayPrepend, &[Elem, AnyArr], AnyArr),
+    f("array_cat", S::ArrayCat, &[AnyArr, AnyArr], AnyArr),
+    f("array_remove", S::ArrayRemove, &[AnyArr, Elem], AnyArr),
+    f("array_position", S::ArrayPosition, &[AnyArr, Elem], I4),
+    f("array_upper", S::ArrayUpper, &[AnyArr, I4], I4), f("array_lower", S::ArrayLower, &[AnyArr, I4], I4),
+    f("array_ndims", S::ArrayNdims, &[AnyArr], I4), f("array_dims", S::ArrayDims, &[AnyArr], T),
     f("quote_ident", S::QuoteIdent, &[T], T), f("quote_literal", S::QuoteLiteral, &[T], T),
     f("quote_nullable", S::QuoteNullable, &[T], T),
     v("format", S::Format, &[T, Any], T),
@@ -414,15 +441,23 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
     if !arity_ok {
         return None;
     }
-    // anyarray binds from the array argument.
+    // anyarray binds from the array argument, else anyelement from an element argument.
     let mut elem: Option<DataType> = None;
     for (i, a) in args.iter().enumerate() {
         let p = sig.args.get(i).or(sig.args.last()).copied().unwrap_or(Any);
         if p == AnyArr {
             match base(a) {
                 DataType::Array(e) => elem = Some(*e),
-                DataType::Unknown => elem = elem.or(Some(DataType::Text)),
+                DataType::Unknown => {}
                 _ => return None,
+            }
+        }
+    }
+    if elem.is_none() {
+        for (i, a) in args.iter().enumerate() {
+            let p = sig.args.get(i).or(sig.args.last()).copied().unwrap_or(Any);
+            if p == Elem && base(a) != DataType::Unknown {
+                elem = Some(base(a));
             }
         }
     }
@@ -447,6 +482,7 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
                 }
             }
             AnyArr => DataType::Array(Box::new(elem.clone().unwrap_or(DataType::Text))),
+            Elem => elem.clone().unwrap_or(DataType::Text),
             other => other.concrete()?,
         };
         if a == target {
@@ -473,6 +509,7 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
     }
     cand.ret = match sig.ret {
         AnyArr => DataType::Array(Box::new(elem.clone().unwrap_or(DataType::Text))),
+        Elem => elem.clone().unwrap_or(DataType::Text),
         other => other.concrete().unwrap_or(DataType::Text),
     };
     Some(cand)
@@ -518,6 +555,9 @@ pub fn call(func: ScalarFunc, args: &[Value], ctx: &FunctionContext) -> Result<V
         return Ok(Value::Null);
     }
     if let Some(v) = math::call(func, args)? {
+        return Ok(v);
+    }
+    if let Some(v) = array::call(func, args)? {
         return Ok(v);
     }
     if let Some(v) = string::call(func, args)? {
@@ -616,6 +656,15 @@ mod tests {
         assert_eq!(ret("date_trunc", &[D::Unknown, D::TimestampTz]), D::TimestampTz);
         assert_eq!(ret("array_length", &[D::Array(Box::new(D::Int4)), D::Int4]), D::Int4);
         assert_eq!(ret("concat", &[D::Int4, D::Unknown, D::Bool]), D::Text);
+        let ints = D::Array(Box::new(D::Int4));
+        let r = resolve("array_append", &[ints.clone(), D::Unknown]).unwrap().unwrap();
+        assert_eq!(
+            (r.arg_types, r.return_type),
+            (vec![ints.clone(), D::Int4], ints.clone())
+        );
+        let r = resolve("array_prepend", &[D::Unknown, ints.clone()]).unwrap().unwrap();
+        assert_eq!(r.return_type, ints);
+        assert!(resolve("array_append", &[D::Int4, D::Int4]).is_err());
         let r = resolve("concat", &[D::Int4, D::Unknown]).unwrap().unwrap();
         assert_eq!(r.arg_types, vec![D::Int4, D::Text]);
         assert_eq!(ret("jsonb_build_object", &[]), D::Jsonb);

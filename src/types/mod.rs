@@ -3,6 +3,8 @@
 //! Owns no storage and no SQL syntax; every layer above speaks in these terms.
 //! `Value` is the runtime representation; `DataType` is what the binder reasons about.
 
+/// Array SQL functions.
+pub(crate) mod array;
 /// Casts and implicit coercion rules between types.
 pub mod cast;
 /// `DataType`: the SQL types Vellum supports, with their PostgreSQL names and OIDs.
