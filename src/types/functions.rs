@@ -81,6 +81,12 @@ pub enum ScalarFunc {
     Translate,
     RegexpReplace,
     RegexpMatch,
+    Encode,
+    Decode,
+    Overlay,
+    /// `substring(string, pattern)`: the regular-expression form of `SUBSTRING(s FROM pattern)`.
+    SubstringRegex,
+    RegexpSplitToArray,
     /// `similar_to_escape(pattern [, escape])`: `a SIMILAR TO b [ESCAPE e]` binds as
     /// `a ~ similar_to_escape(b [, e])`, as PostgreSQL rewrites it.
     SimilarToEscape,
@@ -344,6 +350,11 @@ static SIGS: &[Sig] = &[
     f("translate", S::Translate, &[T, T, T], T),
     f("regexp_replace", S::RegexpReplace, &[T, T, T], T), f("regexp_replace", S::RegexpReplace, &[T, T, T, T], T),
     f("regexp_match", S::RegexpMatch, &[T, T], TArr), f("regexp_match", S::RegexpMatch, &[T, T, T], TArr),
+    f("encode", S::Encode, &[Bytea, T], T), f("decode", S::Decode, &[T, T], Bytea),
+    f("overlay", S::Overlay, &[T, T, I4], T), f("overlay", S::Overlay, &[T, T, I4, I4], T),
+    f("substring", S::SubstringRegex, &[T, T], T),
+    f("regexp_split_to_array", S::RegexpSplitToArray, &[T, T], TArr),
+    f("regexp_split_to_array", S::RegexpSplitToArray, &[T, T, T], TArr),
     f("similar_to_escape", S::SimilarToEscape, &[T], T), f("similar_to_escape", S::SimilarToEscape, &[T, T], T),
     f("string_to_array", S::StringToArray, &[T, T], TArr), f("string_to_array", S::StringToArray, &[T, T, T], TArr),
     f("array_to_string", S::ArrayToString, &[AnyArr, T], T),

@@ -11,6 +11,8 @@ pub mod cast;
 pub mod datatype;
 /// DATE/TIME/TIMESTAMP[TZ] text forms and calendar arithmetic.
 pub mod datetime;
+/// `encode`/`decode` of bytea as hex, base64 and escape text.
+pub(crate) mod encoding;
 /// Operator evaluation on coerced values.
 pub(crate) mod eval;
 /// Scalar functions callable from SQL (string, math, date/time, JSON), resolved by name and argument types.

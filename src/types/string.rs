@@ -297,6 +297,42 @@ pub(super) fn call(func: ScalarFunc, args: &[Value]) -> Result<Option<Value>> {
                 .into_owned(),
             )
         }
+        S::Encode => match arg(args, 0)? {
+            Bytea(b) => Text(super::encoding::encode(b, t(1)?)?),
+            _ => return Err(Error::bug("encode() of non-bytea")),
+        },
+        S::Decode => Bytea(super::encoding::decode(t(0)?, t(1)?)?),
+        S::Overlay => {
+            // overlay(s placing r from n for m) = substr(s, 1, n-1) || r || substr(s, n+m)
+            let (s, r, from) = (t(0)?, t(1)?, int_arg(args, 2)?);
+            let count = if args.len() > 3 {
+                int_arg(args, 3)?
+            } else {
+                r.chars().count() as i64
+            };
+            if from < 1 {
+                return Err(Error::sql("22011", "negative substring length not allowed"));
+            }
+            let head = substr(s, 1, Some(from - 1))?;
+            let tail = substr(s, from.saturating_add(count.max(0)), None)?;
+            Text(head + r + &tail)
+        }
+        S::SubstringRegex => {
+            let re = compile_regex(t(1)?, false)?;
+            match re.captures(t(0)?) {
+                None => Null,
+                // With a group, the first group's text; otherwise the whole match.
+                Some(caps) => match caps.get(1).or_else(|| if caps.len() == 1 { caps.get(0) } else { None }) {
+                    Some(m) => Text(m.as_str().to_string()),
+                    None => Null,
+                },
+            }
+        }
+        S::RegexpSplitToArray => {
+            let (_, ci) = regex_flags(if args.len() > 2 { t(2)? } else { "" })?;
+            let re = compile_regex(t(1)?, ci)?;
+            Array(re.split(t(0)?).map(|p| Text(p.to_string())).collect())
+        }
         S::SimilarToEscape => {
             let escape = if args.len() > 1 {
                 let e = t(1)?;
@@ -418,6 +454,28 @@ mod tests {
         );
         assert_eq!(run(ScalarFunc::ConcatWs, &[Value::Null, s("a")]), Value::Null);
         assert_eq!(run(ScalarFunc::Concat, &[Value::Bool(true), s("x")]), s("tx"));
+    }
+
+    #[test]
+    fn overlay_substring_split() {
+        // select overlay('Txxxxas' placing 'hom' from 2 for 4), overlay('abc' placing 'X' from 2),
+        //        substring('foobar' from 'o(.)b'), substring('foobar' from 'z'), substring('foobar' from 'o.b'),
+        //        regexp_split_to_array('a1b22c', '[0-9]+')
+        let i = Value::Int4;
+        assert_eq!(
+            run(ScalarFunc::Overlay, &[s("Txxxxas"), s("hom"), i(2), i(4)]),
+            s("Thomas")
+        );
+        assert_eq!(run(ScalarFunc::Overlay, &[s("abc"), s("X"), i(2)]), s("aXc"));
+        assert_eq!(run(ScalarFunc::SubstringRegex, &[s("foobar"), s("o(.)b")]), s("o"));
+        assert_eq!(run(ScalarFunc::SubstringRegex, &[s("foobar"), s("z")]), Value::Null);
+        assert_eq!(run(ScalarFunc::SubstringRegex, &[s("foobar"), s("o.b")]), s("oob"));
+        let parts = run(ScalarFunc::RegexpSplitToArray, &[s("a1b22c"), s("[0-9]+")]);
+        assert_eq!(parts, Value::Array(vec![s("a"), s("b"), s("c")]));
+        assert_eq!(
+            run(ScalarFunc::Encode, &[Value::Bytea(b"hi".to_vec()), s("hex")]),
+            s("6869")
+        );
     }
 
     #[test]
