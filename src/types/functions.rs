@@ -135,7 +135,9 @@ pub enum ScalarFunc {
     MakeTime,
     MakeTimestamp,
     MakeInterval,
+    /// `to_timestamp(float8)` (epoch seconds) and `to_timestamp(text, template)`.
     ToTimestamp,
+    ToDate,
     ToChar,
     JustifyDays,
     JustifyHours,
@@ -395,7 +397,8 @@ static SIGS: &[Sig] = &[
     f("make_interval", S::MakeInterval, &[I4, I4, I4, I4, I4], Iv),
     f("make_interval", S::MakeInterval, &[I4, I4, I4, I4, I4, I4], Iv),
     f("make_interval", S::MakeInterval, &[I4, I4, I4, I4, I4, I4, F8], Iv),
-    f("to_timestamp", S::ToTimestamp, &[F8], Tstz),
+    f("to_timestamp", S::ToTimestamp, &[F8], Tstz), f("to_timestamp", S::ToTimestamp, &[T, T], Tstz),
+    f("to_date", S::ToDate, &[T, T], Date),
     f("to_char", S::ToChar, &[Ts, T], T), f("to_char", S::ToChar, &[Tstz, T], T),
     f("to_char", S::ToChar, &[Iv, T], T),
     f("to_char", S::ToChar, &[I4, T], T), f("to_char", S::ToChar, &[I8, T], T),
@@ -708,7 +711,12 @@ mod tests {
         for _ in 0..5_000 {
             let (a, b, c) = (text(&mut rng), text(&mut rng), text(&mut rng));
             let n = Value::Int4(rng.i32(-40..40));
-            let calls: [(ScalarFunc, Vec<Value>); 12] = [
+            let calls: [(ScalarFunc, Vec<Value>); 14] = [
+                (S::ToDate, vec![b.clone(), a.clone()]),
+                (
+                    S::ToTimestamp,
+                    vec![Value::Text("2024-01-05 10:11:12".into()), a.clone()],
+                ),
                 (S::ToChar, vec![ts.clone(), a.clone()]),
                 (S::ToChar, vec![num.clone(), a.clone()]),
                 (S::ToChar, vec![Value::Float8(rng.f64() * 1e6 - 5e5), b.clone()]),

@@ -39,6 +39,8 @@ pub(crate) mod temporal;
 pub mod text;
 /// `to_char` formatting templates.
 pub(crate) mod to_char;
+/// `to_date`/`to_timestamp` reading text with a formatting template.
+pub(crate) mod to_date;
 /// `Value`: one SQL datum, with equality, hashing and the total order used by sorts.
 pub mod value;
 
