@@ -266,8 +266,9 @@ fn category(t: &DataType) -> u8 {
         DataType::Bool => 1,
         t if t.is_numeric() => 2,
         t if t.is_string() => 3,
-        DataType::Date | DataType::Timestamp | DataType::TimestampTz => 4,
-        DataType::Time | DataType::Interval => 5,
+        // PostgreSQL's categories: time is a datetime (D), interval a timespan (T).
+        DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz => 4,
+        DataType::Interval => 5,
         DataType::Bytea => 6,
         DataType::Jsonb => 7,
         DataType::Uuid => 8,
@@ -499,6 +500,8 @@ mod tests {
         assert_eq!(common_type(&[Unknown, Unknown], "VALUES").unwrap(), Text);
         assert_eq!(common_type(&[Varchar(Some(3)), Text], "UNION").unwrap(), Text);
         assert_eq!(common_type(&[Date, Timestamp], "COALESCE").unwrap(), Timestamp);
+        assert_eq!(common_type(&[Numeric(None), Float4], "UNION").unwrap(), Float4);
+        assert!(common_type(&[Interval, Time], "CASE").is_err());
         let e = common_type(&[Int4, Text], "UNION").unwrap_err();
         assert_eq!(
             (e.sqlstate(), e.message().as_str()),
