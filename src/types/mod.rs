@@ -31,6 +31,8 @@ pub mod ops;
 pub(crate) mod pattern;
 /// SQL quoting and `format()`.
 pub(crate) mod quote;
+/// The signature table scalar functions are resolved against.
+pub(crate) mod signatures;
 /// String and array SQL functions.
 pub(crate) mod string;
 /// Date/time SQL functions.
