@@ -38,9 +38,7 @@ pub fn parse(input: &str, ty: &DataType) -> Result<Value> {
         DataType::TimestampTz => Value::TimestampTz(datetime::parse_timestamptz(input)?),
         DataType::Interval => Value::Interval(Interval::parse(input)?),
         DataType::Jsonb => Value::Jsonb(json::parse(input)?),
-        DataType::Uuid => {
-            Value::Uuid(uuid::Uuid::parse_str(input.trim()).map_err(|_| Error::invalid_text("uuid", input))?)
-        }
+        DataType::Uuid => Value::Uuid(parse_uuid(input)?),
         DataType::Array(elem) => parse_array(input, elem)?,
     })
 }
@@ -72,6 +70,19 @@ pub fn format(value: &Value) -> Option<String> {
         Value::Uuid(u) => u.hyphenated().to_string(),
         Value::Array(items) => format_array(items),
     })
+}
+
+/// UUID input as PostgreSQL accepts it: hyphens optional (after any group of four digits),
+/// optional braces, any case.
+fn parse_uuid(input: &str) -> Result<uuid::Uuid> {
+    let s = input.trim();
+    let s = s.strip_prefix('{').and_then(|r| r.strip_suffix('}')).unwrap_or(s);
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    let hyphens_ok = !s.starts_with('-') && !s.ends_with('-') && !s.contains("--");
+    if hex.len() != 32 || !hyphens_ok || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::invalid_text("uuid", input));
+    }
+    uuid::Uuid::parse_str(&hex).map_err(|_| Error::invalid_text("uuid", input))
 }
 
 /// PostgreSQL's `parse_bool`: any unambiguous prefix of true/false/yes/no/on/off, or 1/0.
@@ -399,6 +410,17 @@ mod tests {
         assert_eq!(format_bytea(b"abc"), "\\x616263");
         let u = parse("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", &DataType::Uuid).unwrap();
         assert_eq!(format(&u).unwrap(), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+        // PostgreSQL accepts braces, no hyphens, and hyphens after any group of four digits.
+        for form in [
+            "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+            "a0eebc999c0b4ef8bb6d6bb9bd380a11",
+            "{a0eebc999c0b4ef8bb6d6bb9bd380a11}",
+            "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11",
+        ] {
+            assert_eq!(parse(form, &DataType::Uuid).unwrap(), u, "{form}");
+        }
+        assert!(parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", &DataType::Uuid).is_err());
+        assert!(parse("-a0eebc999c0b4ef8bb6d6bb9bd380a11", &DataType::Uuid).is_err());
     }
 
     #[test]
