@@ -5,7 +5,6 @@
 //! rules the binder uses to insert casts of its own.
 
 use chrono::{NaiveTime, Timelike};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::interval::MICROS_PER_DAY;
@@ -89,7 +88,8 @@ fn fit_string(s: &str, to: &DataType, assignment: bool) -> Result<Value> {
     let (limit, pad) = match to {
         DataType::Varchar(Some(n)) => (*n as usize, false),
         DataType::Char(Some(n)) => (*n as usize, true),
-        DataType::Char(None) => (usize::MAX, false),
+        // Unsized bpchar is what CHAR(n) values become when used as text: trailing spaces go.
+        DataType::Char(None) => return Ok(Value::Text(s.trim_end_matches(' ').to_string())),
         _ => return Ok(Value::Text(s.to_string())),
     };
     let len = s.chars().count();
@@ -192,16 +192,13 @@ fn convert(value: &Value, to: &DataType, assignment: bool) -> Result<Value> {
         },
         (V::Jsonb(j), T::Int2 | T::Int4 | T::Int8 | T::Float4 | T::Float8 | T::Numeric(_)) => match j {
             serde_json::Value::Number(n) => {
-                let num = if let Some(i) = n.as_i64() {
-                    V::Int8(i)
-                } else if let Some(u) = n.as_u64() {
-                    V::Numeric(Decimal::from(u))
-                } else {
-                    V::Float8(n.as_f64().unwrap_or(f64::NAN))
-                };
-                // jsonb numbers are NUMERIC: go through numeric for its rounding.
-                let as_num = convert(&num, &T::Numeric(None), assignment)?;
-                convert(&as_num, to, assignment)?
+                // jsonb numbers are NUMERIC: convert from their exact digits.
+                let text = n.to_string();
+                match (numeric::parse(&text), to) {
+                    (Ok(d), _) => convert(&V::Numeric(d), to, assignment)?,
+                    (Err(_), T::Float4 | T::Float8) => text::parse(&text, to)?,
+                    (Err(e), _) => return Err(e),
+                }
             }
             other => return Err(jsonb_scalar_error(other, to)),
         },
@@ -237,16 +234,9 @@ pub fn to_json(value: &Value) -> serde_json::Value {
         Value::Int2(v) => J::from(*v),
         Value::Int4(v) => J::from(*v),
         Value::Int8(v) => J::from(*v),
-        Value::Float4(f) => float_json(*f as f64),
-        Value::Float8(f) => float_json(*f),
-        Value::Numeric(d) => {
-            if d.fract().is_zero() {
-                if let Some(i) = d.to_i64() {
-                    return J::from(i);
-                }
-            }
-            float_json(numeric::to_f64(d))
-        }
+        Value::Float4(f) => float_json(f.is_finite(), text::format_float4(*f)),
+        Value::Float8(f) => float_json(f.is_finite(), text::format_float8(*f)),
+        Value::Numeric(d) => json::number(&d.to_string()).unwrap_or(J::Null),
         Value::Text(s) => J::String(s.clone()),
         Value::Jsonb(j) => j.clone(),
         Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
@@ -260,13 +250,13 @@ pub fn to_json(value: &Value) -> serde_json::Value {
     }
 }
 
-fn float_json(f: f64) -> serde_json::Value {
-    if f.fract() == 0.0 && f.abs() < 9.0e15 {
-        serde_json::Value::from(f as i64)
+/// Floats enter JSON through their text form, as PostgreSQL's `to_jsonb` does; NaN and the
+/// infinities have no JSON number and become strings.
+fn float_json(finite: bool, text: String) -> serde_json::Value {
+    if finite {
+        json::number(&text).unwrap_or(serde_json::Value::String(text))
     } else {
-        serde_json::Number::from_f64(f)
-            .map(serde_json::Value::Number)
-            .unwrap_or_else(|| serde_json::Value::String(text::format_float8(f)))
+        serde_json::Value::String(text)
     }
 }
 
@@ -276,8 +266,9 @@ fn category(t: &DataType) -> u8 {
         DataType::Bool => 1,
         t if t.is_numeric() => 2,
         t if t.is_string() => 3,
-        DataType::Date | DataType::Timestamp | DataType::TimestampTz => 4,
-        DataType::Time | DataType::Interval => 5,
+        // PostgreSQL's categories: time is a datetime (D), interval a timespan (T).
+        DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz => 4,
+        DataType::Interval => 5,
         DataType::Bytea => 6,
         DataType::Jsonb => 7,
         DataType::Uuid => 8,
@@ -426,6 +417,10 @@ mod tests {
             Value::Text("ab  ".into())
         );
         assert_eq!(
+            cast(&Value::Text("ab  ".into()), &DataType::Char(None)).unwrap(),
+            Value::Text("ab".into())
+        );
+        assert_eq!(
             assign(&Value::Text("abcde".into()), &DataType::Char(Some(4)))
                 .unwrap_err()
                 .message(),
@@ -466,6 +461,28 @@ mod tests {
     }
 
     #[test]
+    fn values_to_jsonb_like_postgres() {
+        // select to_jsonb(1e20::float8), to_jsonb(0.1::float4), to_jsonb('nan'::float8), to_jsonb(1.50),
+        //        jsonb_build_array(1.5e-7::float8)
+        let j = |v: Value| json::format(&to_json(&v));
+        assert_eq!(j(Value::Float8(1e20)), "100000000000000000000");
+        assert_eq!(j(Value::Float4(0.1)), "0.1");
+        assert_eq!(j(Value::Float8(f64::NAN)), "\"NaN\"");
+        assert_eq!(j(num("1.50")), "1.50");
+        assert_eq!(j(Value::Float8(1.5e-7)), "0.00000015");
+        assert_eq!(j(Value::Array(vec![Value::Int4(1), Value::Null])), "[1, null]");
+        // select '2.5'::jsonb::int, '12345678901234567.5'::jsonb::numeric, '"x"'::jsonb::int (error)
+        let js = |s: &str| Value::Jsonb(json::parse(s).unwrap());
+        assert_eq!(cast(&js("2.5"), &DataType::Int4).unwrap(), Value::Int4(3));
+        assert_eq!(
+            cast(&js("12345678901234567.5"), &DataType::Numeric(None)).unwrap(),
+            num("12345678901234567.5")
+        );
+        let e = cast(&js("\"x\""), &DataType::Int4).unwrap_err();
+        assert_eq!(e.message(), "cannot cast jsonb string to type integer");
+    }
+
+    #[test]
     fn implicit_coercions_and_common_types() {
         use DataType::*;
         assert!(can_coerce_implicitly(&Int2, &Int8));
@@ -483,6 +500,8 @@ mod tests {
         assert_eq!(common_type(&[Unknown, Unknown], "VALUES").unwrap(), Text);
         assert_eq!(common_type(&[Varchar(Some(3)), Text], "UNION").unwrap(), Text);
         assert_eq!(common_type(&[Date, Timestamp], "COALESCE").unwrap(), Timestamp);
+        assert_eq!(common_type(&[Numeric(None), Float4], "UNION").unwrap(), Float4);
+        assert!(common_type(&[Interval, Time], "CASE").is_err());
         let e = common_type(&[Int4, Text], "UNION").unwrap_err();
         assert_eq!(
             (e.sqlstate(), e.message().as_str()),

@@ -195,7 +195,7 @@ fn split_zone(s: &str) -> (&str, Option<i32>) {
             let z = &zone[1..];
             let (h, m) = match z.split_once(':') {
                 Some((h, m)) => (digits(h), digits(m)),
-                None if z.len() == 4 => (digits(&z[..2]), digits(&z[2..])),
+                None if z.len() == 4 && z.is_ascii() => (digits(&z[..2]), digits(&z[2..])),
                 None => (digits(z), Some(0)),
             };
             if let (Some(h), Some(m)) = (h, m) {
@@ -411,6 +411,8 @@ mod tests {
         }
         assert_eq!(parse_date("2024-02-30").unwrap_err().sqlstate(), "22008");
         assert_eq!(parse_date("xyz").unwrap_err().sqlstate(), "22007");
+        // Multi-byte text where a zone offset could be must not split a character.
+        assert!(parse_timestamptz("2024-01-05 04:05:06+1é1").is_err());
         assert_eq!(format_date(&d), "2024-01-05");
     }
 

@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{cast, json, math, string, temporal, DataType, Value};
+use super::{array, cast, json, math, string, temporal, DataType, Value};
 use crate::error::{sqlstate, Error, Result};
 
 /// Identifies a resolved scalar function.
@@ -81,12 +81,35 @@ pub enum ScalarFunc {
     Translate,
     RegexpReplace,
     RegexpMatch,
+    Encode,
+    Decode,
+    Overlay,
+    /// `substring(string, pattern)`: the regular-expression form of `SUBSTRING(s FROM pattern)`.
+    SubstringRegex,
+    RegexpSplitToArray,
+    /// `similar_to_escape(pattern [, escape])`: `a SIMILAR TO b [ESCAPE e]` binds as
+    /// `a ~ similar_to_escape(b [, e])`, as PostgreSQL rewrites it.
+    SimilarToEscape,
     /// Not strict in the delimiter (NULL splits into characters).
     StringToArray,
     /// Not strict in the null string.
     ArrayToString,
     ArrayLength,
     Cardinality,
+    /// Not strict: a NULL array is treated as empty.
+    ArrayAppend,
+    /// Not strict: a NULL array is treated as empty.
+    ArrayPrepend,
+    /// Not strict: a NULL side is treated as empty.
+    ArrayCat,
+    /// Not strict: removing NULL removes NULL elements.
+    ArrayRemove,
+    /// Not strict: searching for NULL finds a NULL element.
+    ArrayPosition,
+    ArrayUpper,
+    ArrayLower,
+    ArrayNdims,
+    ArrayDims,
     QuoteIdent,
     QuoteLiteral,
     /// Not strict.
@@ -112,7 +135,9 @@ pub enum ScalarFunc {
     MakeTime,
     MakeTimestamp,
     MakeInterval,
+    /// `to_timestamp(float8)` (epoch seconds) and `to_timestamp(text, template)`.
     ToTimestamp,
+    ToDate,
     ToChar,
     JustifyDays,
     JustifyHours,
@@ -148,6 +173,11 @@ impl ScalarFunc {
                 | ScalarFunc::StringToArray
                 | ScalarFunc::ArrayToString
                 | ScalarFunc::QuoteNullable
+                | ScalarFunc::ArrayAppend
+                | ScalarFunc::ArrayPrepend
+                | ScalarFunc::ArrayCat
+                | ScalarFunc::ArrayRemove
+                | ScalarFunc::ArrayPosition
                 | ScalarFunc::Format
                 | ScalarFunc::JsonbBuildObject
                 | ScalarFunc::JsonbBuildArray
@@ -182,196 +212,8 @@ pub struct ResolvedFunction {
     pub return_type: DataType,
 }
 
-/// Parameter and result types of the signature table.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Ty {
-    Bool,
-    I2,
-    I4,
-    I8,
-    F4,
-    F8,
-    N,
-    T,
-    Bytea,
-    Date,
-    Time,
-    Ts,
-    Tstz,
-    Iv,
-    J,
-    Uuid,
-    TArr,
-    /// `anyarray`.
-    AnyArr,
-    /// `"any"`: the argument keeps its own type.
-    Any,
-}
-
-impl Ty {
-    fn concrete(self) -> Option<DataType> {
-        Some(match self {
-            Ty::Bool => DataType::Bool,
-            Ty::I2 => DataType::Int2,
-            Ty::I4 => DataType::Int4,
-            Ty::I8 => DataType::Int8,
-            Ty::F4 => DataType::Float4,
-            Ty::F8 => DataType::Float8,
-            Ty::N => DataType::Numeric(None),
-            Ty::T => DataType::Text,
-            Ty::Bytea => DataType::Bytea,
-            Ty::Date => DataType::Date,
-            Ty::Time => DataType::Time,
-            Ty::Ts => DataType::Timestamp,
-            Ty::Tstz => DataType::TimestampTz,
-            Ty::Iv => DataType::Interval,
-            Ty::J => DataType::Jsonb,
-            Ty::Uuid => DataType::Uuid,
-            Ty::TArr => DataType::Array(Box::new(DataType::Text)),
-            Ty::AnyArr | Ty::Any => return None,
-        })
-    }
-}
-
-struct Sig {
-    name: &'static str,
-    func: ScalarFunc,
-    args: &'static [Ty],
-    /// The last parameter repeats zero or more times.
-    variadic: bool,
-    ret: Ty,
-}
-
-const fn f(name: &'static str, func: ScalarFunc, args: &'static [Ty], ret: Ty) -> Sig {
-    Sig {
-        name,
-        func,
-        args,
-        variadic: false,
-        ret,
-    }
-}
-
-const fn v(name: &'static str, func: ScalarFunc, args: &'static [Ty], ret: Ty) -> Sig {
-    Sig {
-        name,
-        func,
-        args,
-        variadic: true,
-        ret,
-    }
-}
-
+use super::signatures::{Sig, Ty::*, SIGS};
 use ScalarFunc as S;
-use Ty::*;
-
-#[rustfmt::skip]
-static SIGS: &[Sig] = &[
-    f("abs", S::Abs, &[I2], I2), f("abs", S::Abs, &[I4], I4), f("abs", S::Abs, &[I8], I8),
-    f("abs", S::Abs, &[F4], F4), f("abs", S::Abs, &[F8], F8), f("abs", S::Abs, &[N], N),
-    f("ceil", S::Ceil, &[F8], F8), f("ceil", S::Ceil, &[N], N),
-    f("ceiling", S::Ceil, &[F8], F8), f("ceiling", S::Ceil, &[N], N),
-    f("floor", S::Floor, &[F8], F8), f("floor", S::Floor, &[N], N),
-    f("round", S::Round, &[F8], F8), f("round", S::Round, &[N], N), f("round", S::Round, &[N, I4], N),
-    f("trunc", S::Trunc, &[F8], F8), f("trunc", S::Trunc, &[N], N), f("trunc", S::Trunc, &[N, I4], N),
-    f("sign", S::Sign, &[F8], F8), f("sign", S::Sign, &[N], N),
-    f("sqrt", S::Sqrt, &[F8], F8), f("sqrt", S::Sqrt, &[N], N),
-    f("cbrt", S::Cbrt, &[F8], F8),
-    f("power", S::Power, &[F8, F8], F8), f("power", S::Power, &[N, N], N),
-    f("pow", S::Power, &[F8, F8], F8), f("pow", S::Power, &[N, N], N),
-    f("exp", S::Exp, &[F8], F8), f("exp", S::Exp, &[N], N),
-    f("ln", S::Ln, &[F8], F8), f("ln", S::Ln, &[N], N),
-    f("log", S::Log, &[F8], F8), f("log", S::Log, &[N], N), f("log", S::Log, &[N, N], N),
-    f("log10", S::Log, &[F8], F8), f("log10", S::Log, &[N], N),
-    f("mod", S::Mod, &[I2, I2], I2), f("mod", S::Mod, &[I4, I4], I4), f("mod", S::Mod, &[I8, I8], I8),
-    f("mod", S::Mod, &[N, N], N),
-    f("div", S::Div, &[N, N], N),
-    f("pi", S::Pi, &[], F8),
-    f("random", S::Random, &[], F8),
-    f("gcd", S::Gcd, &[I4, I4], I4), f("gcd", S::Gcd, &[I8, I8], I8),
-    f("lcm", S::Lcm, &[I4, I4], I4), f("lcm", S::Lcm, &[I8, I8], I8),
-    f("degrees", S::Degrees, &[F8], F8), f("radians", S::Radians, &[F8], F8),
-    f("sin", S::Sin, &[F8], F8), f("cos", S::Cos, &[F8], F8), f("tan", S::Tan, &[F8], F8),
-    f("asin", S::Asin, &[F8], F8), f("acos", S::Acos, &[F8], F8), f("atan", S::Atan, &[F8], F8),
-    f("atan2", S::Atan2, &[F8, F8], F8),
-
-    f("lower", S::Lower, &[T], T), f("upper", S::Upper, &[T], T),
-    f("length", S::Length, &[T], I4), f("length", S::OctetLength, &[Bytea], I4),
-    f("char_length", S::Length, &[T], I4), f("character_length", S::Length, &[T], I4),
-    f("octet_length", S::OctetLength, &[T], I4), f("octet_length", S::OctetLength, &[Bytea], I4),
-    f("bit_length", S::BitLength, &[T], I4), f("bit_length", S::BitLength, &[Bytea], I4),
-    f("substr", S::Substr, &[T, I4], T), f("substr", S::Substr, &[T, I4, I4], T),
-    f("substring", S::Substr, &[T, I4], T), f("substring", S::Substr, &[T, I4, I4], T),
-    f("position", S::Position, &[T, T], I4), f("strpos", S::Position, &[T, T], I4),
-    f("btrim", S::Btrim, &[T], T), f("btrim", S::Btrim, &[T, T], T),
-    f("trim", S::Btrim, &[T], T), f("trim", S::Btrim, &[T, T], T),
-    f("ltrim", S::Ltrim, &[T], T), f("ltrim", S::Ltrim, &[T, T], T),
-    f("rtrim", S::Rtrim, &[T], T), f("rtrim", S::Rtrim, &[T, T], T),
-    f("replace", S::Replace, &[T, T, T], T),
-    v("concat", S::Concat, &[Any], T), v("concat_ws", S::ConcatWs, &[T, Any], T),
-    f("left", S::Left, &[T, I4], T), f("right", S::Right, &[T, I4], T),
-    f("repeat", S::Repeat, &[T, I4], T), f("reverse", S::Reverse, &[T], T),
-    f("lpad", S::Lpad, &[T, I4], T), f("lpad", S::Lpad, &[T, I4, T], T),
-    f("rpad", S::Rpad, &[T, I4], T), f("rpad", S::Rpad, &[T, I4, T], T),
-    f("initcap", S::Initcap, &[T], T), f("split_part", S::SplitPart, &[T, T, I4], T),
-    f("starts_with", S::StartsWith, &[T, T], Bool),
-    f("ascii", S::Ascii, &[T], I4), f("chr", S::Chr, &[I4], T),
-    f("md5", S::Md5, &[T], T), f("md5", S::Md5, &[Bytea], T),
-    f("to_hex", S::ToHex, &[I4], T), f("to_hex", S::ToHex, &[I8], T),
-    f("translate", S::Translate, &[T, T, T], T),
-    f("regexp_replace", S::RegexpReplace, &[T, T, T], T), f("regexp_replace", S::RegexpReplace, &[T, T, T, T], T),
-    f("regexp_match", S::RegexpMatch, &[T, T], TArr), f("regexp_match", S::RegexpMatch, &[T, T, T], TArr),
-    f("string_to_array", S::StringToArray, &[T, T], TArr), f("string_to_array", S::StringToArray, &[T, T, T], TArr),
-    f("array_to_string", S::ArrayToString, &[AnyArr, T], T),
-    f("array_to_string", S::ArrayToString, &[AnyArr, T, T], T),
-    f("array_length", S::ArrayLength, &[AnyArr, I4], I4), f("cardinality", S::Cardinality, &[AnyArr], I4),
-    f("quote_ident", S::QuoteIdent, &[T], T), f("quote_literal", S::QuoteLiteral, &[T], T),
-    f("quote_nullable", S::QuoteNullable, &[T], T),
-    v("format", S::Format, &[T, Any], T),
-
-    f("now", S::Now, &[], Tstz), f("current_timestamp", S::Now, &[], Tstz),
-    f("transaction_timestamp", S::Now, &[], Tstz),
-    f("statement_timestamp", S::StatementTimestamp, &[], Tstz),
-    f("clock_timestamp", S::ClockTimestamp, &[], Tstz),
-    f("current_date", S::CurrentDate, &[], Date), f("current_time", S::CurrentTime, &[], Time),
-    f("localtime", S::CurrentTime, &[], Time), f("localtimestamp", S::LocalTimestamp, &[], Ts),
-    f("date_trunc", S::DateTrunc, &[T, Ts], Ts), f("date_trunc", S::DateTrunc, &[T, Tstz], Tstz),
-    f("date_trunc", S::DateTrunc, &[T, Iv], Iv),
-    f("date_part", S::DatePart, &[T, Ts], F8), f("date_part", S::DatePart, &[T, Tstz], F8),
-    f("date_part", S::DatePart, &[T, Date], F8), f("date_part", S::DatePart, &[T, Time], F8),
-    f("date_part", S::DatePart, &[T, Iv], F8),
-    f("extract", S::Extract, &[T, Ts], N), f("extract", S::Extract, &[T, Tstz], N),
-    f("extract", S::Extract, &[T, Date], N), f("extract", S::Extract, &[T, Time], N),
-    f("extract", S::Extract, &[T, Iv], N),
-    f("age", S::Age, &[Ts, Ts], Iv), f("age", S::Age, &[Tstz, Tstz], Iv),
-    f("age", S::Age, &[Ts], Iv), f("age", S::Age, &[Tstz], Iv),
-    f("make_date", S::MakeDate, &[I4, I4, I4], Date), f("make_time", S::MakeTime, &[I4, I4, F8], Time),
-    f("make_timestamp", S::MakeTimestamp, &[I4, I4, I4, I4, I4, F8], Ts),
-    f("make_interval", S::MakeInterval, &[], Iv), f("make_interval", S::MakeInterval, &[I4], Iv),
-    f("make_interval", S::MakeInterval, &[I4, I4], Iv), f("make_interval", S::MakeInterval, &[I4, I4, I4], Iv),
-    f("make_interval", S::MakeInterval, &[I4, I4, I4, I4], Iv),
-    f("make_interval", S::MakeInterval, &[I4, I4, I4, I4, I4], Iv),
-    f("make_interval", S::MakeInterval, &[I4, I4, I4, I4, I4, I4], Iv),
-    f("make_interval", S::MakeInterval, &[I4, I4, I4, I4, I4, I4, F8], Iv),
-    f("to_timestamp", S::ToTimestamp, &[F8], Tstz),
-    f("to_char", S::ToChar, &[Ts, T], T), f("to_char", S::ToChar, &[Tstz, T], T),
-    f("to_char", S::ToChar, &[Iv, T], T),
-    f("to_char", S::ToChar, &[I4, T], T), f("to_char", S::ToChar, &[I8, T], T),
-    f("to_char", S::ToChar, &[N, T], T), f("to_char", S::ToChar, &[F8, T], T),
-    f("justify_days", S::JustifyDays, &[Iv], Iv), f("justify_hours", S::JustifyHours, &[Iv], Iv),
-    f("isfinite", S::IsFinite, &[Date], Bool), f("isfinite", S::IsFinite, &[Ts], Bool),
-    f("isfinite", S::IsFinite, &[Tstz], Bool), f("isfinite", S::IsFinite, &[Iv], Bool),
-
-    f("jsonb_typeof", S::JsonbTypeof, &[J], T), f("jsonb_array_length", S::JsonbArrayLength, &[J], I4),
-    v("jsonb_build_object", S::JsonbBuildObject, &[Any], J), v("jsonb_build_array", S::JsonbBuildArray, &[Any], J),
-    f("to_jsonb", S::ToJsonb, &[Any], J),
-    v("jsonb_extract_path", S::JsonbExtractPath, &[J, T], J),
-    v("jsonb_extract_path_text", S::JsonbExtractPathText, &[J, T], T),
-    f("jsonb_pretty", S::JsonbPretty, &[J], T), f("jsonb_strip_nulls", S::JsonbStripNulls, &[J], J),
-    f("jsonb_set", S::JsonbSet, &[J, TArr, J], J), f("jsonb_set", S::JsonbSet, &[J, TArr, J, Bool], J),
-    f("gen_random_uuid", S::GenRandomUuid, &[], Uuid),
-    v("num_nulls", S::NumNulls, &[Any], I4), v("num_nonnulls", S::NumNonnulls, &[Any], I4),
-];
 
 /// Character types and typmods do not matter for resolution.
 fn base(t: &DataType) -> DataType {
@@ -410,15 +252,23 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
     if !arity_ok {
         return None;
     }
-    // anyarray binds from the array argument.
+    // anyarray binds from the array argument, else anyelement from an element argument.
     let mut elem: Option<DataType> = None;
     for (i, a) in args.iter().enumerate() {
-        let p = sig.args.get(i).copied().unwrap_or(sig.args[n - 1]);
+        let p = sig.args.get(i).or(sig.args.last()).copied().unwrap_or(Any);
         if p == AnyArr {
             match base(a) {
                 DataType::Array(e) => elem = Some(*e),
-                DataType::Unknown => elem = elem.or(Some(DataType::Text)),
+                DataType::Unknown => {}
                 _ => return None,
+            }
+        }
+    }
+    if elem.is_none() {
+        for (i, a) in args.iter().enumerate() {
+            let p = sig.args.get(i).or(sig.args.last()).copied().unwrap_or(Any);
+            if p == Elem && base(a) != DataType::Unknown {
+                elem = Some(base(a));
             }
         }
     }
@@ -431,7 +281,7 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
         unknown_as_string: 0,
     };
     for (i, a) in args.iter().enumerate() {
-        let p = sig.args.get(i).copied().unwrap_or(sig.args[n - 1]);
+        let p = sig.args.get(i).or(sig.args.last()).copied().unwrap_or(Any);
         let a = base(a);
         let target = match p {
             Any => {
@@ -443,6 +293,7 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
                 }
             }
             AnyArr => DataType::Array(Box::new(elem.clone().unwrap_or(DataType::Text))),
+            Elem => elem.clone().unwrap_or(DataType::Text),
             other => other.concrete()?,
         };
         if a == target {
@@ -460,10 +311,16 @@ fn try_sig(sig: &'static Sig, args: &[DataType]) -> Option<Candidate> {
         } else {
             return None;
         }
+        // CHAR(n) arguments to text parameters lose their padding, as bpchar → text does.
+        let target = match (target, args.get(i)) {
+            (DataType::Text, Some(DataType::Char(_))) => DataType::Char(None),
+            (t, _) => t,
+        };
         cand.params.push(target);
     }
     cand.ret = match sig.ret {
         AnyArr => DataType::Array(Box::new(elem.clone().unwrap_or(DataType::Text))),
+        Elem => elem.clone().unwrap_or(DataType::Text),
         other => other.concrete().unwrap_or(DataType::Text),
     };
     Some(cand)
@@ -490,7 +347,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<Option<ResolvedFunction>
             return_type: c.ret,
         })),
         None => {
-            let list: Vec<String> = args.iter().map(|a| a.display_name()).collect();
+            let list: Vec<String> = args.iter().map(|a| a.error_name()).collect();
             Err(Error::sql(
                 sqlstate::UNDEFINED_FUNCTION,
                 format!("function {name}({}) does not exist", list.join(", ")),
@@ -509,6 +366,9 @@ pub fn call(func: ScalarFunc, args: &[Value], ctx: &FunctionContext) -> Result<V
         return Ok(Value::Null);
     }
     if let Some(v) = math::call(func, args)? {
+        return Ok(v);
+    }
+    if let Some(v) = array::call(func, args)? {
         return Ok(v);
     }
     if let Some(v) = string::call(func, args)? {
@@ -597,11 +457,25 @@ mod tests {
         assert_eq!(ret("round", &[D::Numeric(Some((5, 2)))]), D::Numeric(None));
         assert_eq!(ret("lower", &[D::Unknown]), D::Text);
         assert_eq!(ret("length", &[D::Varchar(Some(3))]), D::Int4);
+        // length('ab'::char(4)) is 2 in PostgreSQL: CHAR arguments are trimmed on the way in.
+        assert_eq!(
+            resolve("length", &[D::Char(Some(4))]).unwrap().unwrap().arg_types,
+            vec![D::Char(None)]
+        );
         assert_eq!(ret("date_part", &[D::Unknown, D::Timestamp]), D::Float8);
         assert_eq!(ret("extract", &[D::Text, D::Date]), D::Numeric(None));
         assert_eq!(ret("date_trunc", &[D::Unknown, D::TimestampTz]), D::TimestampTz);
         assert_eq!(ret("array_length", &[D::Array(Box::new(D::Int4)), D::Int4]), D::Int4);
         assert_eq!(ret("concat", &[D::Int4, D::Unknown, D::Bool]), D::Text);
+        let ints = D::Array(Box::new(D::Int4));
+        let r = resolve("array_append", &[ints.clone(), D::Unknown]).unwrap().unwrap();
+        assert_eq!(
+            (r.arg_types, r.return_type),
+            (vec![ints.clone(), D::Int4], ints.clone())
+        );
+        let r = resolve("array_prepend", &[D::Unknown, ints.clone()]).unwrap().unwrap();
+        assert_eq!(r.return_type, ints);
+        assert!(resolve("array_append", &[D::Int4, D::Int4]).is_err());
         let r = resolve("concat", &[D::Int4, D::Unknown]).unwrap().unwrap();
         assert_eq!(r.arg_types, vec![D::Int4, D::Text]);
         assert_eq!(ret("jsonb_build_object", &[]), D::Jsonb);
@@ -615,6 +489,54 @@ mod tests {
             e.hint(),
             Some("No function matches the given name and argument types. You might need to add explicit type casts.")
         );
+    }
+
+    #[test]
+    fn random_arguments_never_panic() {
+        let ctx = FunctionContext {
+            transaction_start: Utc::now(),
+            statement_start: Utc::now(),
+        };
+        let alphabet: Vec<char> = "%_\\$1I LsS9.0,DGMIFMHH24YYYYMonthDyTHth\"é-()[]|*+?".chars().collect();
+        let mut rng = fastrand::Rng::with_seed(9);
+        let text = |rng: &mut fastrand::Rng| -> Value {
+            let len = rng.usize(0..16);
+            Value::Text((0..len).map(|_| alphabet[rng.usize(0..alphabet.len())]).collect())
+        };
+        let ts = crate::types::text::parse("2024-01-05 04:05:06.5", &DataType::Timestamp).unwrap();
+        let num = Value::Numeric(rust_decimal::Decimal::new(-123456, 3));
+        for _ in 0..5_000 {
+            let (a, b, c) = (text(&mut rng), text(&mut rng), text(&mut rng));
+            let n = Value::Int4(rng.i32(-40..40));
+            let calls: [(ScalarFunc, Vec<Value>); 14] = [
+                (S::ToDate, vec![b.clone(), a.clone()]),
+                (
+                    S::ToTimestamp,
+                    vec![Value::Text("2024-01-05 10:11:12".into()), a.clone()],
+                ),
+                (S::ToChar, vec![ts.clone(), a.clone()]),
+                (S::ToChar, vec![num.clone(), a.clone()]),
+                (S::ToChar, vec![Value::Float8(rng.f64() * 1e6 - 5e5), b.clone()]),
+                (S::Format, vec![a.clone(), b.clone(), Value::Null]),
+                (S::SimilarToEscape, vec![a.clone()]),
+                (
+                    S::RegexpReplace,
+                    vec![a.clone(), b.clone(), c.clone(), Value::Text("g".into())],
+                ),
+                (S::SplitPart, vec![a.clone(), b.clone(), n.clone()]),
+                (S::Substr, vec![a.clone(), n.clone(), Value::Int4(rng.i32(0..10))]),
+                (S::Lpad, vec![a.clone(), n.clone(), b.clone()]),
+                (S::Left, vec![a.clone(), n.clone()]),
+                (S::Translate, vec![a.clone(), b.clone(), c.clone()]),
+                (S::DateTrunc, vec![a.clone(), ts.clone()]),
+            ];
+            for (f, args) in calls {
+                let _ = call(f, &args, &ctx);
+            }
+            if let (Value::Text(s), Value::Text(p)) = (&a, &b) {
+                let _ = crate::types::ops::like_match(s, p, None, rng.bool());
+            }
+        }
     }
 
     #[test]

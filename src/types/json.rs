@@ -77,17 +77,31 @@ fn write(v: &J, out: &mut String) {
 }
 
 /// jsonb numbers are NUMERIC: printed without exponent.
+/// serde_json keeps each number's text (`arbitrary_precision`); printed as NUMERIC prints it:
+/// `1.50` stays, `1e2` becomes `100`, `-0.0` becomes `0.0`.
 pub fn write_number(n: &serde_json::Number, out: &mut String) {
-    if let Some(i) = n.as_i64() {
-        out.push_str(&i.to_string());
-    } else if let Some(u) = n.as_u64() {
-        out.push_str(&u.to_string());
-    } else if n.as_f64() == Some(0.0) {
-        out.push('0');
-    } else if let Some(f) = n.as_f64() {
-        // Rust's Display for f64 is the shortest round-trip digits without an exponent.
-        out.push_str(&f.to_string());
+    let raw = n.to_string();
+    if raw.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        out.push_str(&raw);
+        return;
     }
+    match crate::types::numeric::parse(&raw) {
+        Ok(d) if d.is_zero() => out.push_str(&(d.abs()).to_string()),
+        Ok(d) => out.push_str(&d.to_string()),
+        // Beyond NUMERIC's range in Vellum: keep the digits as written.
+        Err(_) => out.push_str(&raw),
+    }
+}
+
+/// A JSON number holding exactly `text` (a NUMERIC or float8 output form).
+pub fn number(text: &str) -> Option<J> {
+    let canonical = match crate::types::numeric::parse(text) {
+        Ok(d) => d.to_string(),
+        Err(_) => text.to_string(),
+    };
+    serde_json::from_str::<serde_json::Number>(&canonical)
+        .ok()
+        .map(J::Number)
 }
 
 pub fn write_string(s: &str, out: &mut String) {
@@ -443,6 +457,9 @@ mod tests {
         assert_eq!(format(&parse(r#""x\ny""#).unwrap()), r#""x\ny""#);
         assert_eq!(format(&parse("[]").unwrap()), "[]");
         assert_eq!(format(&parse("1e2").unwrap()), "100");
+        // select '[1.50, 1.0e-10, -0.0, 12345678901234567890123]'::jsonb
+        let v = parse("[1.50, 1.0e-10, -0.0, 12345678901234567890123]").unwrap();
+        assert_eq!(format(&v), "[1.50, 0.00000000010, 0.0, 12345678901234567890123]");
         assert!(parse("{").is_err());
         // select jsonb_pretty('{"a":[1,{"b":null}],"c":{}}')
         let v = parse(r#"{"a":[1,{"b":null}],"c":{}}"#).unwrap();

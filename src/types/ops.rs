@@ -152,9 +152,9 @@ pub(super) fn no_operator(op: BinaryOp, left: &DataType, right: &DataType) -> Er
         sqlstate::UNDEFINED_FUNCTION,
         format!(
             "operator does not exist: {} {} {}",
-            left.display_name(),
+            left.error_name(),
             op.symbol(),
-            right.display_name()
+            right.error_name()
         ),
     )
     .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
@@ -378,7 +378,23 @@ pub fn resolve_binary(op: BinaryOp, left: &DataType, right: &DataType) -> Result
                 .or_else(|| known_signature(op, known, &unknown_default(op, known, true))),
             _ => known_signature(op, &l, &r),
         };
-    found.ok_or_else(|| no_operator(op, left, right))
+    let mut sig = found.ok_or_else(|| no_operator(op, left, right))?;
+    // CHAR(n) values carry their padding; used as text, PostgreSQL drops trailing spaces
+    // (bpchar → text), and compares them space-insensitively. Coercing such operands to
+    // `Char(None)` makes the binder insert the cast that trims them.
+    let is_char = |t: &DataType| matches!(t, DataType::Char(_));
+    let char_side = is_char(left) || is_char(right);
+    let comparison_with_literal = op.is_comparison()
+        && char_side
+        && (is_char(left) || *left == DataType::Unknown)
+        && (is_char(right) || *right == DataType::Unknown);
+    if sig.left == DataType::Text && (is_char(left) || comparison_with_literal) {
+        sig.left = DataType::Char(None);
+    }
+    if sig.right == DataType::Text && (is_char(right) || comparison_with_literal) {
+        sig.right = DataType::Char(None);
+    }
+    Ok(sig)
 }
 
 /// Resolves a unary operator; returns (operand coercion target, result type).
@@ -392,12 +408,12 @@ pub fn resolve_unary(op: UnaryOp, operand: &DataType) -> Result<(DataType, DataT
         (UnaryOp::Neg | UnaryOp::Plus | UnaryOp::Abs, Unknown) => ok(Float8),
         (UnaryOp::Not, Bool | Unknown) => ok(Bool),
         (UnaryOp::BitNot, n) if n.is_integer() => ok(t.clone()),
-        (UnaryOp::Sqrt, Numeric(_)) => ok(Numeric(None)),
-        (UnaryOp::Sqrt, n) if n.is_numeric() => ok(Float8),
+        // `|/` exists for double precision only: other numbers are converted.
+        (UnaryOp::Sqrt, n) if n.is_numeric() => Ok((Float8, Float8)),
         (UnaryOp::Sqrt, Unknown) => ok(Float8),
         _ => Err(Error::sql(
             sqlstate::UNDEFINED_FUNCTION,
-            format!("operator does not exist: {} {}", op.symbol(), operand.display_name()),
+            format!("operator does not exist: {} {}", op.symbol(), operand.error_name()),
         )
         .with_hint(
             "No operator matches the given name and argument type. You might need to add an explicit type cast.",
@@ -444,6 +460,13 @@ mod tests {
             r(BinaryOp::JsonPathText, &T::Jsonb, &T::Unknown).right,
             T::Array(Box::new(T::Text))
         );
+        // CHAR(n) operands are trimmed (bpchar semantics); literals compared with them too.
+        let c = r(BinaryOp::Eq, &T::Char(Some(4)), &T::Unknown);
+        assert_eq!((c.left, c.right), (T::Char(None), T::Char(None)));
+        let c = r(BinaryOp::Concat, &T::Char(Some(4)), &T::Unknown);
+        assert_eq!((c.left, c.right), (T::Char(None), T::Text));
+        let c = r(BinaryOp::Eq, &T::Varchar(Some(4)), &T::Unknown);
+        assert_eq!((c.left, c.right), (T::Text, T::Text));
         let e = resolve_binary(BinaryOp::Add, &T::Int4, &T::Bool).unwrap_err();
         assert_eq!(
             (e.sqlstate(), e.message().as_str()),

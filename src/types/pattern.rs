@@ -91,7 +91,7 @@ pub fn compile_regex(pattern: &str, case_insensitive: bool) -> Result<regex::Reg
             .map_err(|e| {
                 Error::sql(
                     sqlstate::INVALID_REGULAR_EXPRESSION,
-                    format!("invalid regular expression: {e}"),
+                    format!("invalid regular expression: {}", regex_error_text(&e)),
                 )
             })?;
         if cache.len() >= 32 {
@@ -102,6 +102,67 @@ pub fn compile_regex(pattern: &str, case_insensitive: bool) -> Result<regex::Reg
     })
 }
 
+/// The regex crate's syntax errors span several lines (pattern, caret, reason); PostgreSQL's
+/// messages are one line, so keep only the reason.
+fn regex_error_text(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| text.lines().next().unwrap_or_default().to_string())
+}
+
+/// PostgreSQL's `similar_to_escape`: a SQL `SIMILAR TO` pattern as a POSIX regular expression
+/// (`a SIMILAR TO b` is `a ~ similar_to_escape(b)`). `%` and `_` become `.*` and `.`, groups are
+/// non-capturing, the whole pattern is anchored; `escape` (default `\`) quotes the next character.
+pub fn similar_to_regex(pattern: &str, escape: Option<char>) -> Result<String> {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    out.push_str("^(?:");
+    let mut after_escape = false;
+    let mut in_class = false;
+    for c in pattern.chars() {
+        if after_escape {
+            if !c.is_alphanumeric() {
+                out.push('\\');
+            }
+            out.push(c);
+            after_escape = false;
+        } else if Some(c) == escape {
+            after_escape = true;
+        } else if in_class {
+            if c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+            if c == ']' {
+                in_class = false;
+            }
+        } else {
+            match c {
+                '[' => {
+                    in_class = true;
+                    out.push('[');
+                }
+                '%' => out.push_str(".*"),
+                '_' => out.push('.'),
+                '(' => out.push_str("(?:"),
+                '\\' | '.' | '^' | '$' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    if after_escape {
+        return Err(Error::sql(sqlstate::INVALID_ESCAPE_SEQUENCE, "invalid escape string")
+            .with_hint("Escape string must be empty or one character."));
+    }
+    out.push_str(")$");
+    Ok(out)
+}
+
 pub fn regex_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
     Ok(compile_regex(pattern, case_insensitive)?.is_match(text))
 }
@@ -109,6 +170,30 @@ pub fn regex_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regex_errors_are_one_line() {
+        let e = regex_match("x", "(", false).unwrap_err();
+        assert_eq!(e.sqlstate(), "2201B");
+        assert_eq!(e.message(), "invalid regular expression: unclosed group");
+        assert!(regex_match("Hello", "^h", true).unwrap());
+    }
+
+    #[test]
+    fn similar_to_as_regex() {
+        let m = |s: &str, p: &str| regex_match(s, &similar_to_regex(p, Some('\\')).unwrap(), false).unwrap();
+        // PostgreSQL 15: 'abc' SIMILAR TO 'abc' / 'a' / '%(b|d)%' / '(b|c)%'; 'a.c' SIMILAR TO 'a.c'
+        assert!(m("abc", "abc"));
+        assert!(!m("abc", "a"));
+        assert!(m("abc", "%(b|d)%"));
+        assert!(!m("abc", "(b|c)%"));
+        assert!(m("a.c", "a.c"));
+        assert!(!m("abc", "a.c"));
+        assert!(m("a_c", "a\\_c"));
+        assert!(!m("abc", "a\\_c"));
+        assert!(m("aaa", "a+"));
+        assert!(m("b", "[a-c]"));
+    }
 
     #[test]
     fn like_patterns() {

@@ -183,48 +183,7 @@ fn regex_flags(flags: &str) -> Result<(bool, bool)> {
     Ok((global, ci))
 }
 
-fn array_len(items: &[Value], dim: i64) -> Option<i32> {
-    if items.is_empty() {
-        return None;
-    }
-    match dim {
-        1 => Some(items.len() as i32),
-        d if d > 1 => match items.first() {
-            Some(Value::Array(inner)) => array_len(inner, d - 1),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn cardinality(items: &[Value]) -> usize {
-    items
-        .iter()
-        .map(|i| {
-            if let Value::Array(inner) = i {
-                cardinality(inner)
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
-fn flatten_to_text(items: &[Value], null_as: Option<&str>, out: &mut Vec<String>) {
-    for item in items {
-        match item {
-            Value::Array(inner) => flatten_to_text(inner, null_as, out),
-            Value::Null => {
-                if let Some(n) = null_as {
-                    out.push(n.to_string());
-                }
-            }
-            other => out.push(display(other)),
-        }
-    }
-}
-
-/// Evaluates a string or array function; `None` when `func` is not one.
+/// Evaluates a string function; `None` when `func` is not one.
 pub(super) fn call(func: ScalarFunc, args: &[Value]) -> Result<Option<Value>> {
     use ScalarFunc as S;
     use Value::*;
@@ -338,6 +297,59 @@ pub(super) fn call(func: ScalarFunc, args: &[Value]) -> Result<Option<Value>> {
                 .into_owned(),
             )
         }
+        S::Encode => match arg(args, 0)? {
+            Bytea(b) => Text(super::encoding::encode(b, t(1)?)?),
+            _ => return Err(Error::bug("encode() of non-bytea")),
+        },
+        S::Decode => Bytea(super::encoding::decode(t(0)?, t(1)?)?),
+        S::Overlay => {
+            // overlay(s placing r from n for m) = substr(s, 1, n-1) || r || substr(s, n+m)
+            let (s, r, from) = (t(0)?, t(1)?, int_arg(args, 2)?);
+            let count = if args.len() > 3 {
+                int_arg(args, 3)?
+            } else {
+                r.chars().count() as i64
+            };
+            if from < 1 {
+                return Err(Error::sql("22011", "negative substring length not allowed"));
+            }
+            let head = substr(s, 1, Some(from - 1))?;
+            let tail = substr(s, from.saturating_add(count.max(0)), None)?;
+            Text(head + r + &tail)
+        }
+        S::SubstringRegex => {
+            let re = compile_regex(t(1)?, false)?;
+            match re.captures(t(0)?) {
+                None => Null,
+                // With a group, the first group's text; otherwise the whole match.
+                Some(caps) => match caps.get(1).or_else(|| if caps.len() == 1 { caps.get(0) } else { None }) {
+                    Some(m) => Text(m.as_str().to_string()),
+                    None => Null,
+                },
+            }
+        }
+        S::RegexpSplitToArray => {
+            let (_, ci) = regex_flags(if args.len() > 2 { t(2)? } else { "" })?;
+            let re = compile_regex(t(1)?, ci)?;
+            Array(re.split(t(0)?).map(|p| Text(p.to_string())).collect())
+        }
+        S::SimilarToEscape => {
+            let escape = if args.len() > 1 {
+                let e = t(1)?;
+                let mut chars = e.chars();
+                match (chars.next(), chars.next()) {
+                    (None, _) => None,
+                    (Some(c), None) => Some(c),
+                    _ => {
+                        return Err(Error::sql(sqlstate::INVALID_ESCAPE_SEQUENCE, "invalid escape string")
+                            .with_hint("Escape string must be empty or one character."))
+                    }
+                }
+            } else {
+                Some('\\')
+            };
+            Text(super::pattern::similar_to_regex(t(0)?, escape)?)
+        }
         S::RegexpMatch => {
             let (global, ci) = regex_flags(if args.len() > 2 { t(2)? } else { "" })?;
             if global {
@@ -360,47 +372,6 @@ pub(super) fn call(func: ScalarFunc, args: &[Value]) -> Result<Option<Value>> {
                 ),
             }
         }
-        S::StringToArray => {
-            let s = match arg(args, 0)? {
-                Null => return Ok(Some(Null)),
-                _ => t(0)?,
-            };
-            let null_str = match args.get(2) {
-                Some(Text(n)) => Some(n.as_str()),
-                _ => None,
-            };
-            let to_value = |p: &str| if Some(p) == null_str { Null } else { Text(p.to_string()) };
-            if s.is_empty() {
-                Array(Vec::new())
-            } else {
-                match arg(args, 1)? {
-                    Null => Array(s.chars().map(|c| to_value(&c.to_string())).collect()),
-                    Text(d) if d.is_empty() => Array(vec![to_value(s)]),
-                    Text(d) => Array(s.split(d.as_str()).map(to_value).collect()),
-                    _ => return Err(Error::bug("string_to_array delimiter is not text")),
-                }
-            }
-        }
-        S::ArrayToString => match (arg(args, 0)?, arg(args, 1)?) {
-            (Array(items), Text(delim)) => {
-                let null_as = match args.get(2) {
-                    Some(Text(n)) => Some(n.as_str()),
-                    _ => None,
-                };
-                let mut parts = Vec::new();
-                flatten_to_text(items, null_as, &mut parts);
-                Text(parts.join(delim))
-            }
-            _ => Null,
-        },
-        S::ArrayLength => match arg(args, 0)? {
-            Array(items) => array_len(items, int_arg(args, 1)?).map(Int4).unwrap_or(Null),
-            _ => Null,
-        },
-        S::Cardinality => match arg(args, 0)? {
-            Array(items) => Int4(cardinality(items) as i32),
-            _ => Null,
-        },
         S::QuoteIdent => Text(super::quote::quote_ident(t(0)?)),
         S::QuoteLiteral => Text(super::quote::quote_literal(t(0)?)),
         S::QuoteNullable => match arg(args, 0)? {
@@ -486,7 +457,29 @@ mod tests {
     }
 
     #[test]
-    fn regex_and_arrays() {
+    fn overlay_substring_split() {
+        // select overlay('Txxxxas' placing 'hom' from 2 for 4), overlay('abc' placing 'X' from 2),
+        //        substring('foobar' from 'o(.)b'), substring('foobar' from 'z'), substring('foobar' from 'o.b'),
+        //        regexp_split_to_array('a1b22c', '[0-9]+')
+        let i = Value::Int4;
+        assert_eq!(
+            run(ScalarFunc::Overlay, &[s("Txxxxas"), s("hom"), i(2), i(4)]),
+            s("Thomas")
+        );
+        assert_eq!(run(ScalarFunc::Overlay, &[s("abc"), s("X"), i(2)]), s("aXc"));
+        assert_eq!(run(ScalarFunc::SubstringRegex, &[s("foobar"), s("o(.)b")]), s("o"));
+        assert_eq!(run(ScalarFunc::SubstringRegex, &[s("foobar"), s("z")]), Value::Null);
+        assert_eq!(run(ScalarFunc::SubstringRegex, &[s("foobar"), s("o.b")]), s("oob"));
+        let parts = run(ScalarFunc::RegexpSplitToArray, &[s("a1b22c"), s("[0-9]+")]);
+        assert_eq!(parts, Value::Array(vec![s("a"), s("b"), s("c")]));
+        assert_eq!(
+            run(ScalarFunc::Encode, &[Value::Bytea(b"hi".to_vec()), s("hex")]),
+            s("6869")
+        );
+    }
+
+    #[test]
+    fn regexes() {
         let r = run(
             ScalarFunc::RegexpReplace,
             &[s("foobarbaz"), s("b(..)"), s("X\\1Y"), s("g")],
@@ -496,26 +489,5 @@ mod tests {
         let m = run(ScalarFunc::RegexpMatch, &[s("foobarbequebaz"), s("(bar)(beque)")]);
         assert_eq!(m, Value::Array(vec![s("bar"), s("beque")]));
         assert_eq!(run(ScalarFunc::RegexpMatch, &[s("abc"), s("x")]), Value::Null);
-        let a = run(ScalarFunc::StringToArray, &[s("a,b,,c"), s(","), s("")]);
-        assert_eq!(a, Value::Array(vec![s("a"), s("b"), Value::Null, s("c")]));
-        assert_eq!(
-            run(ScalarFunc::StringToArray, &[s("abc"), Value::Null]),
-            Value::Array(vec![s("a"), s("b"), s("c")])
-        );
-        let arr = Value::Array(vec![Value::Int4(1), Value::Null, Value::Int4(3)]);
-        assert_eq!(run(ScalarFunc::ArrayToString, &[arr.clone(), s(",")]), s("1,3"));
-        assert_eq!(
-            run(ScalarFunc::ArrayToString, &[arr.clone(), s(","), s("*")]),
-            s("1,*,3")
-        );
-        assert_eq!(
-            run(ScalarFunc::ArrayLength, &[arr.clone(), Value::Int4(1)]),
-            Value::Int4(3)
-        );
-        assert_eq!(
-            run(ScalarFunc::ArrayLength, &[Value::Array(vec![]), Value::Int4(1)]),
-            Value::Null
-        );
-        assert_eq!(run(ScalarFunc::Cardinality, &[arr]), Value::Int4(3));
     }
 }

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::functions::{arg, f64_arg, int_arg, text_arg, FunctionContext, ScalarFunc};
 use super::interval::{Interval, MICROS_PER_DAY, MICROS_PER_SECOND};
-use super::{datetime, numeric, to_char, Value};
+use super::{datetime, numeric, to_char, to_date, Value};
 use crate::error::{sqlstate, Error, Result};
 
 fn unit_not_recognized(unit: &str, ty: &str) -> Error {
@@ -328,6 +328,10 @@ pub(super) fn call(func: ScalarFunc, args: &[Value], ctx: &FunctionContext) -> R
                 _ => return Err(Error::out_of_range("interval")),
             }
         }
+        S::ToTimestamp if args.len() == 2 => {
+            TimestampTz(to_date::to_timestamp(text_arg(args, 0)?, text_arg(args, 1)?)?.and_utc())
+        }
+        S::ToDate => Date(to_date::to_date(text_arg(args, 0)?, text_arg(args, 1)?)?),
         S::ToTimestamp => {
             let secs = f64_arg(args, 0)?;
             if secs.is_nan() {

@@ -318,11 +318,12 @@ pub fn json_cmp(a: &serde_json::Value, b: &serde_json::Value) -> Ordering {
     }
 }
 
+/// jsonb numbers compare as NUMERIC: exactly when they fit rust_decimal, else as floats.
 fn json_num(n: &serde_json::Number) -> Num {
     if let Some(i) = n.as_i64() {
         Num::Int(i)
-    } else if let Some(u) = n.as_u64() {
-        Num::Dec(Decimal::from(u))
+    } else if let Ok(d) = crate::types::numeric::parse(&n.to_string()) {
+        Num::Dec(d)
     } else {
         Num::Float(n.as_f64().unwrap_or(f64::NAN))
     }
@@ -463,6 +464,9 @@ mod tests {
         assert!(j("1") < j("true"));
         assert!(j("[1, 2]") < j("{}"));
         assert_eq!(j("1.0"), j("1"));
+        assert_eq!(j("1.50"), j("1.5"));
+        assert_eq!(h(&j("1.50")), h(&j("1.5")));
+        assert!(j("0.1000000000000000000001") > j("0.1"));
         assert_eq!(h(&j("1.0")), h(&j("1")));
         assert!(j("[3]") < j("[1, 2]"));
     }
