@@ -166,17 +166,27 @@ impl Binder<'_> {
             plan = Plan::Distinct { input: Box::new(plan) };
         }
         if let Some(keys) = distinct_on {
-            let sort = if sort_keys.is_empty() {
-                keys.iter()
-                    .map(|k| SortKey {
+            // PostgreSQL: the leading ORDER BY items must be DISTINCT ON expressions; the sort
+            // continues with the DISTINCT ON expressions ORDER BY left out.
+            let key_cols: Vec<String> = keys.iter().map(fingerprint).collect();
+            for k in sort_keys.iter().take(keys.len()) {
+                if !key_cols.contains(&fingerprint(&k.expr)) {
+                    return Err(Error::sql(
+                        sqlstate::INVALID_COLUMN_REFERENCE,
+                        "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+                    ));
+                }
+            }
+            let mut sort = std::mem::take(&mut sort_keys);
+            for k in &keys {
+                if !sort.iter().any(|s| fingerprint(&s.expr) == fingerprint(k)) {
+                    sort.push(SortKey {
                         expr: k.clone(),
                         desc: false,
                         nulls_first: false,
-                    })
-                    .collect()
-            } else {
-                std::mem::take(&mut sort_keys)
-            };
+                    });
+                }
+            }
             plan = Plan::Sort {
                 input: Box::new(plan),
                 keys: sort,

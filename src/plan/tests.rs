@@ -596,6 +596,7 @@ fn set_operations_cte_values_and_views() {
 
 #[test]
 fn distinct_group_having() {
+    assert_eq!(err_code("SELECT DISTINCT ON (b) b, id FROM t ORDER BY id").0, "42P10");
     let q = query("SELECT DISTINCT ON (b) b, id FROM t ORDER BY b, id DESC");
     assert!(nodes(&q.plan).iter().any(|n| matches!(n, Plan::DistinctOn { .. })));
     let q = query("SELECT b % 2 AS parity, sum(id) FROM t GROUP BY 1 HAVING count(*) > 1");
