@@ -160,14 +160,14 @@ impl Optimizer<'_> {
                 if let Some((lk, rk)) = split_equi_key(&c, &|p| leaf_of(p, &leaves) == Some(next)) {
                     let mut lk = lk;
                     let mut rk = rk;
-                    remap_columns(&mut lk, &|i| pos[i].unwrap_or(i));
+                    remap_columns(&mut lk, &|i| pos.get(i).copied().flatten().unwrap_or(i));
                     let off = leaf.offset;
                     remap_columns(&mut rk, &|i| i - off);
                     left_keys.push(lk);
                     right_keys.push(rk);
                 } else {
                     let mut c = c;
-                    remap_columns(&mut c, &|i| new_pos[i].unwrap_or(i));
+                    remap_columns(&mut c, &|i| new_pos.get(i).copied().flatten().unwrap_or(i));
                     residual.push(c);
                 }
             }
@@ -195,14 +195,16 @@ impl Optimizer<'_> {
         }
         // Anything left (cannot happen once every leaf is joined) stays on top.
         for (mut c, _) in multi {
-            remap_columns(&mut c, &|i| pos[i].unwrap_or(i));
+            remap_columns(&mut c, &|i| pos.get(i).copied().flatten().unwrap_or(i));
             top.push(c);
         }
         let identity = pos.iter().enumerate().all(|(i, p)| *p == Some(i));
         if !identity {
             plan = Plan::Project {
                 input: Box::new(plan),
-                exprs: (0..total).map(|i| Expr::Column(pos[i].unwrap_or(i))).collect(),
+                exprs: (0..total)
+                    .map(|i| Expr::Column(pos.get(i).copied().flatten().unwrap_or(i)))
+                    .collect(),
             };
         }
         for sj in semi {
