@@ -5,7 +5,9 @@
 use crate::types::Value;
 
 use super::rewrite::visit_expr;
-use super::{BoundStatement, Expr, IndexLookup, JoinKind, Plan, ScanSource, SetOpKind, SortKey, SubqueryKind};
+use super::{
+    BoundStatement, Expr, IndexLookup, JoinKind, Plan, ScanSource, SetOpKind, SortKey, SubqueryKind, TableFunc,
+};
 
 /// Renders the chosen plan, e.g. `Hash Join (inner) on #0 = #3` / `  Seq Scan on t1 filter: ...`.
 pub fn explain(stmt: &BoundStatement) -> Vec<String> {
@@ -90,7 +92,10 @@ fn node(p: &Plan, depth: usize, out: &mut Vec<String>) {
             (
                 format!(
                     "Function Scan on {}({})",
-                    format!("{func:?}").to_lowercase(),
+                    match func {
+                        TableFunc::GenerateSeries => "generate_series",
+                        TableFunc::Unnest => "unnest",
+                    },
                     list(args)
                 ),
                 vec![],
