@@ -291,6 +291,19 @@ impl Binder<'_> {
         let alias_name = alias.map(|a| fold_ident(&a.name)).unwrap_or_else(|| rel.to_string());
         if may_be_cte {
             if let Some(pos) = self.ctes.iter().rposition(|c| c.name == rel) {
+                let depth = self.outer.len();
+                let cte_depth = self.ctes[pos].depth;
+                if depth > cte_depth {
+                    if let CteKind::Bound(p) = &self.ctes[pos].kind {
+                        if super::rewrite::plan_reads_outside(p) {
+                            // The subqueries between the definition and this reference now
+                            // read enclosing rows too.
+                            for flag in self.correlated.iter_mut().skip(cte_depth) {
+                                *flag = true;
+                            }
+                        }
+                    }
+                }
                 let cte = &mut self.ctes[pos];
                 let columns: Vec<OutputColumn> = cte
                     .columns
@@ -302,7 +315,11 @@ impl Binder<'_> {
                     })
                     .collect();
                 let plan = match &mut cte.kind {
-                    CteKind::Bound(p) => p.as_ref().clone(),
+                    CteKind::Bound(p) => {
+                        let mut plan = p.as_ref().clone();
+                        super::rewrite::shift_outer_levels(&mut plan, depth.saturating_sub(cte_depth));
+                        plan
+                    }
                     CteKind::WorkTable { id, referenced } => {
                         *referenced = true;
                         Plan::WorkTable {

@@ -120,6 +120,7 @@ impl Binder<'_> {
                     name: name.clone(),
                     columns: columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect(),
                     kind: CteKind::WorkTable { id, referenced: false },
+                    depth: self.outer.len(),
                 });
                 let rec = self.set_expr(right);
                 self.ctes.pop();
@@ -140,6 +141,7 @@ impl Binder<'_> {
                     name,
                     columns: columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect(),
                     kind: CteKind::Bound(Box::new(plan)),
+                    depth: self.outer.len(),
                 });
                 return Ok(());
             }
@@ -152,13 +154,21 @@ impl Binder<'_> {
         }
         let qp = self.query(&cte.query)?;
         let columns = rename_output(qp.columns, &aliases, &name)?;
+        // A CTE reading an enclosing query's row differs per row: it is re-run where it is
+        // referenced instead of being computed once per statement.
+        let plan = if super::rewrite::plan_reads_outside(&qp.plan) {
+            qp.plan
+        } else {
+            Plan::CteScan {
+                id,
+                plan: Box::new(qp.plan),
+            }
+        };
         self.ctes.push(CteBinding {
             name,
             columns: columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect(),
-            kind: CteKind::Bound(Box::new(Plan::CteScan {
-                id,
-                plan: Box::new(qp.plan),
-            })),
+            kind: CteKind::Bound(Box::new(plan)),
+            depth: self.outer.len(),
         });
         Ok(())
     }

@@ -26,6 +26,9 @@ pub(super) struct CteBinding {
     pub name: String,
     pub columns: Vec<(String, DataType)>,
     pub kind: CteKind,
+    /// Query nesting depth (`outer.len()`) where the CTE was defined: a reference from a
+    /// deeper subquery shifts the CTE's references to enclosing rows by the difference.
+    pub depth: usize,
 }
 
 #[derive(Debug, Clone)]

@@ -267,6 +267,35 @@ pub(super) fn push_down_level(e: &mut Expr) -> bool {
     changed
 }
 
+/// Whether a plan reads any row outside itself (an `Outer` escaping it).
+pub(super) fn plan_reads_outside(p: &Plan) -> bool {
+    let mut p = p.clone();
+    let mut found = false;
+    let _ = visit_plan(&mut p, 0, &mut |x, depth| {
+        if matches!(x, Expr::Outer { levels_up, .. } if *levels_up > depth) {
+            found = true;
+        }
+        Ok(())
+    });
+    found
+}
+
+/// Re-homes a plan `by` query levels deeper: its references to enclosing rows reach `by`
+/// levels further out.
+pub(super) fn shift_outer_levels(p: &mut Plan, by: usize) {
+    if by == 0 {
+        return;
+    }
+    let _ = visit_plan(p, 0, &mut |x, depth| {
+        if let Expr::Outer { levels_up, .. } = x {
+            if *levels_up > depth {
+                *levels_up += by;
+            }
+        }
+        Ok(())
+    });
+}
+
 /// The row positions `e` reads at its own level (including through subqueries' `Outer`s).
 pub(super) fn columns_used(e: &Expr) -> Vec<usize> {
     let mut e = e.clone();

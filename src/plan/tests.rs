@@ -817,3 +817,40 @@ fn literals_and_strings_follow_postgres_types() {
     assert!(matches!(&exprs[1], Expr::Cast { expr, .. } if matches!(expr.as_ref(), Expr::Function { .. })));
     assert_eq!(err_code("SELECT FROM FROM t").1, "syntax error at or near \"FROM\"");
 }
+
+#[test]
+fn correlated_ctes_are_not_cached_and_follow_their_references() {
+    // The CTE reads t's row: it cannot be a per-statement CteScan.
+    let q = query("SELECT id, (WITH w AS (SELECT u.id FROM u WHERE u.t_id = t.id) SELECT count(*) FROM w) FROM t");
+    let mut plan = q.plan;
+    let mut cte_scans = 0;
+    let mut outer = Vec::new();
+    visit_plan(&mut plan, 0, &mut |e, depth| {
+        if let Expr::Subquery { plan, correlated, .. } = e {
+            assert!(*correlated);
+            cte_scans += nodes(plan).iter().filter(|n| matches!(n, Plan::CteScan { .. })).count();
+        }
+        if let Expr::Outer { levels_up, index } = e {
+            outer.push((*levels_up, *index, depth));
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(cte_scans, 0);
+    assert!(!outer.is_empty() && outer.iter().all(|o| *o == (1, 0, 1)), "{outer:?}");
+    // Referenced one level deeper than defined: the outer reference reaches one level further.
+    let q = query(
+        "SELECT id, (WITH w AS (SELECT u.id FROM u WHERE u.t_id = t.id) \
+         SELECT count(*) FROM t1 WHERE EXISTS (SELECT 1 FROM w WHERE w.id = t1.a1)) FROM t",
+    );
+    let mut plan = q.plan;
+    let mut outer = Vec::new();
+    visit_plan(&mut plan, 0, &mut |e, depth| {
+        if let Expr::Outer { levels_up, index } = e {
+            outer.push((*levels_up, *index, depth));
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert!(outer.contains(&(2, 0, 2)), "t.id from two levels down: {outer:?}");
+}
