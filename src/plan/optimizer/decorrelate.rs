@@ -2,7 +2,7 @@
 
 use crate::types::ops::BinaryOp;
 
-use super::super::rewrite::{columns_used, conjoin, conjuncts, has_subquery, visit_expr};
+use super::super::rewrite::{columns_used, conjoin, conjuncts, has_subquery, plan_reads_outside, visit_expr};
 use super::super::{Expr, JoinKind, Plan};
 use super::wrap_filter;
 
@@ -54,7 +54,7 @@ pub(super) fn decorrelate(c: &Expr, left_width: usize) -> Option<SemiJoin> {
             | Plan::HashJoin { .. }
             | Plan::Values { .. }
             | Plan::CteScan { .. }
-    ) || reads_outside(body)
+    ) || plan_reads_outside(body)
     {
         return None;
     }
@@ -116,19 +116,6 @@ pub(super) fn decorrelate(c: &Expr, left_width: usize) -> Option<SemiJoin> {
         right_keys,
         residual: conjoin(residual),
     })
-}
-
-/// Whether a plan reads any row outside itself (an `Outer` escaping it).
-fn reads_outside(p: &Plan) -> bool {
-    let mut p = p.clone();
-    let mut found = false;
-    let _ = super::super::rewrite::visit_plan(&mut p, 0, &mut |x, depth| {
-        if matches!(x, Expr::Outer { levels_up, .. } if *levels_up > depth) {
-            found = true;
-        }
-        Ok(())
-    });
-    found
 }
 
 /// Whether `e` (at a subquery's own level) reads the enclosing row.
