@@ -35,6 +35,10 @@ pub struct Executor<'a> {
     /// inside a correlated subquery may depend on the outer row, so it is dropped when that
     /// evaluation ends.
     pub(super) ctes: HashMap<usize, (usize, Rc<Vec<Row>>)>,
+    /// Correlated subqueries analysed for hash partitioning, by plan address (`None`: not
+    /// splittable), and the partitions of those already run, by work-table slot.
+    pub(super) splits: HashMap<usize, Option<Rc<super::correlated::Split>>>,
+    pub(super) partitions: HashMap<usize, super::correlated::Partitions>,
     /// The current iteration's rows of each running recursive CTE.
     pub(super) work_tables: HashMap<usize, Rc<Vec<Row>>>,
 }
@@ -56,6 +60,8 @@ impl<'a> Executor<'a> {
             subqueries: HashMap::new(),
             ctes: HashMap::new(),
             work_tables: HashMap::new(),
+            splits: HashMap::new(),
+            partitions: HashMap::new(),
         }
     }
 
