@@ -89,6 +89,27 @@ impl Executor<'_> {
                 let v = self.operand(txn, expr, row)?;
                 ops::eval_unary(*op, &v)
             }
+            Expr::Binary {
+                op: op @ (BinaryOp::And | BinaryOp::Or),
+                left,
+                right,
+            } => {
+                // Kept lazy and three-valued even when written as a binary operator.
+                let (l, is_and) = (truth(&*self.operand(txn, left, row)?)?, *op == BinaryOp::And);
+                match (l, is_and) {
+                    (Some(false), true) => Ok(Value::Bool(false)),
+                    (Some(true), false) => Ok(Value::Bool(true)),
+                    _ => {
+                        let rv = truth(&*self.operand(txn, right, row)?)?;
+                        Ok(bool_value(match (l, rv, is_and) {
+                            (_, Some(false), true) => Some(false),
+                            (_, Some(true), false) => Some(true),
+                            (Some(x), Some(_), _) => Some(x),
+                            _ => None,
+                        }))
+                    }
+                }
+            }
             Expr::Binary { op, left, right } => {
                 let l = self.operand(txn, left, row)?;
                 let r = self.operand(txn, right, row)?;

@@ -47,6 +47,28 @@ fn three_valued_and_or() {
 }
 
 #[test]
+fn and_or_written_as_binary_operators_stay_lazy() {
+    let mut f = Fixture::new();
+    let cases = [
+        (BinaryOp::And, null(), b(false), Value::Bool(false)),
+        (BinaryOp::And, b(true), null(), Value::Null),
+        (BinaryOp::And, b(true), b(true), Value::Bool(true)),
+        (BinaryOp::Or, null(), b(true), Value::Bool(true)),
+        (BinaryOp::Or, b(false), null(), Value::Null),
+        (BinaryOp::Or, b(false), b(false), Value::Bool(false)),
+        (BinaryOp::And, b(false), div_zero(), Value::Bool(false)),
+        (BinaryOp::Or, b(true), div_zero(), Value::Bool(true)),
+    ];
+    for (op, l, r, want) in cases {
+        assert_eq!(
+            f.eval(bin(op, l.clone(), r.clone())).unwrap(),
+            want,
+            "{l:?} {op:?} {r:?}"
+        );
+    }
+}
+
+#[test]
 fn is_tests() {
     let mut f = Fixture::new();
     let is_null = |e, negated| Expr::IsNull {
