@@ -13,6 +13,8 @@
 
 pub mod format;
 pub mod report;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -64,30 +66,51 @@ pub fn run_file(path: &Path, opts: &SltOptions) -> Result<FileReport> {
 
 /// Runs the records in `script` (named `name` in reports) against a fresh database.
 pub fn run_script(name: &str, script: &str, opts: &SltOptions) -> Result<FileReport> {
-    let records = sqllogictest::parse_with_name::<DefaultColumnType>(script, name)
-        .map_err(|e| Error::sql(crate::error::sqlstate::SYNTAX_ERROR, e.to_string()))?;
     let dir = ScratchDir::new()?;
     let db = catch_unwind(|| Database::open(dir.path()))
         .map_err(|panic| Error::Bug(format!("opening a database panicked: {}", panic_text(&panic))))??;
-    let mut runner = FileRunner::new(name, &db, opts);
+    let report = run_script_with(name, script, opts, &mut || db.session());
+    // Sessions (dropped inside) and the database must be closed before their directory goes.
+    drop(db);
+    drop(dir);
+    report
+}
+
+/// What the runner needs from a session: Vellum's `Session`, or a scripted stand-in in tests.
+pub trait SqlSession {
+    fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>>;
+}
+
+impl SqlSession for Session {
+    fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
+        Session::execute(self, sql)
+    }
+}
+
+/// Runs the records in `script` on sessions made by `new_session` (one per `connection` name).
+pub fn run_script_with<S: SqlSession>(
+    name: &str,
+    script: &str,
+    opts: &SltOptions,
+    new_session: &mut dyn FnMut() -> S,
+) -> Result<FileReport> {
+    let script = strip_condition_comments(script);
+    let records = sqllogictest::parse_with_name::<DefaultColumnType>(&script, name)
+        .map_err(|e| Error::sql(crate::error::sqlstate::SYNTAX_ERROR, e.to_string()))?;
+    let mut runner = FileRunner::new(name, new_session, opts);
     for record in records {
         if !runner.step(record) {
             break;
         }
     }
-    let report = runner.report;
-    // Sessions and the database must be closed before their directory goes.
-    drop(runner.sessions);
-    drop(db);
-    drop(dir);
-    Ok(report)
+    Ok(runner.report)
 }
 
 /// State carried from record to record within one file.
-struct FileRunner<'a> {
-    db: &'a Database,
+struct FileRunner<'a, S> {
+    new_session: &'a mut dyn FnMut() -> S,
     opts: &'a SltOptions,
-    sessions: HashMap<Connection, Session>,
+    sessions: HashMap<Connection, S>,
     hash_threshold: usize,
     sort_mode: Option<SortMode>,
     report: FileReport,
@@ -100,10 +123,10 @@ enum Outcome {
     Failed(Error),
 }
 
-impl<'a> FileRunner<'a> {
-    fn new(name: &str, db: &'a Database, opts: &'a SltOptions) -> FileRunner<'a> {
+impl<'a, S: SqlSession> FileRunner<'a, S> {
+    fn new(name: &str, new_session: &'a mut dyn FnMut() -> S, opts: &'a SltOptions) -> FileRunner<'a, S> {
         FileRunner {
-            db,
+            new_session,
             opts,
             sessions: HashMap::new(),
             hash_threshold: opts.hash_threshold,
@@ -195,8 +218,7 @@ impl<'a> FileRunner<'a> {
     /// Runs `sql` on the record's session. A panic is caught and counted as that record's failure
     /// so one engine bug does not hide the rest of the file.
     fn execute(&mut self, connection: Connection, sql: &str) -> Outcome {
-        let db = self.db;
-        let session = self.sessions.entry(connection).or_insert_with(|| db.session());
+        let session = self.sessions.entry(connection).or_insert_with(&mut *self.new_session);
         let result = catch_unwind(AssertUnwindSafe(|| session.execute(sql)));
         match result {
             Err(panic) => Outcome::Failed(Error::Bug(format!("panicked: {}", panic_text(&panic)))),
@@ -275,6 +297,30 @@ impl<'a> FileRunner<'a> {
             }
         }
     }
+}
+
+/// SQLite's corpus annotates conditions (`onlyif mysql # DIV for integer division`); SQLite's
+/// runner reads only the first two words, while the `sqllogictest` crate rejects the line. Keep
+/// just `onlyif LABEL` / `skipif LABEL`, leaving line numbers as they are.
+fn strip_condition_comments(script: &str) -> std::borrow::Cow<'_, str> {
+    let annotated = |line: &str| {
+        let mut words = line.split_whitespace();
+        matches!(words.next(), Some("onlyif" | "skipif")) && words.nth(1).is_some()
+    };
+    if !script.lines().any(annotated) {
+        return std::borrow::Cow::Borrowed(script);
+    }
+    let mut out = String::with_capacity(script.len());
+    for line in script.split_inclusive('\n') {
+        if annotated(line) {
+            let words: Vec<&str> = line.split_whitespace().take(2).collect();
+            out.push_str(&words.join(" "));
+            out.push('\n');
+        } else {
+            out.push_str(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// `onlyif L` runs only when L is one of our labels; `skipif L` runs only when it is not.
@@ -381,8 +427,21 @@ impl Drop for ScratchDir {
 }
 
 #[cfg(test)]
-mod tests {
+mod unit_tests {
     use super::*;
+
+    #[test]
+    fn condition_comments_are_dropped() {
+        let script = "skipif mysql # not compatible\nquery I\nSELECT 1 # not a condition\n----\n1\n";
+        assert_eq!(
+            strip_condition_comments(script),
+            "skipif mysql\nquery I\nSELECT 1 # not a condition\n----\n1\n"
+        );
+        assert!(matches!(
+            strip_condition_comments("onlyif x\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn tag_counts() {

@@ -5,6 +5,8 @@
 //! The corpus lives beside the repository in `../shared/sqllogictest-sqlite` (or wherever
 //! `VELLUM_SLT_CORPUS` points); without it the corpus tests are reported as ignored.
 //! The corpus holds about 10,000 queries: run it with `cargo test --release`.
+//!
+//! Environment: `VELLUM_SLT_CORPUS` (corpus directory), `VELLUM_SLT_PANICS=1` (print engine panics).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,12 @@ use vellum::slt::{run_file, SltOptions};
 
 fn main() {
     let args = Arguments::from_args();
+    // The runner turns an engine panic into that record's failure, with the panic's message, and
+    // goes on; printing every one would bury the reports under thousands of backtraces on the
+    // corpus. VELLUM_SLT_PANICS=1 restores the default hook to find where a panic comes from.
+    if std::env::var_os("VELLUM_SLT_PANICS").is_none() {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut trials = suite_trials(&root.join("sqllogictest"));
     trials.extend(corpus_trials(&root));
