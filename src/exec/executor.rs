@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::catalog::Catalog;
 use crate::error::{sqlstate, Error, Result};
-use crate::plan::{Expr, JoinKind, Plan};
+use crate::plan::{Expr, JoinKind, Plan, ScanSource, SortKey};
 use crate::storage::Txn;
 use crate::types::functions::FunctionContext;
 use crate::types::{Row, Value};
@@ -168,6 +168,7 @@ impl<'a> Executor<'a> {
                 let rows = self.query(txn, input)?;
                 self.aggregate(txn, rows, group_by, aggregates)
             }
+            Plan::Sort { input, keys } if in_key_order(input, keys) => self.query(txn, input),
             Plan::Sort { input, keys } => {
                 let rows = self.query(txn, input)?;
                 self.sort(txn, rows, keys)
@@ -209,6 +210,7 @@ impl Executor<'_> {
     /// whole table.
     pub(super) fn query_upto(&mut self, txn: &Txn, plan: &Plan, cap: usize) -> Result<Vec<Row>> {
         match plan {
+            Plan::Sort { input, keys } if in_key_order(input, keys) => self.query_upto(txn, input, cap),
             Plan::Scan {
                 table,
                 source,
@@ -257,6 +259,26 @@ impl Executor<'_> {
         }
         Ok(out)
     }
+}
+
+/// Whether a plan already yields rows in `keys` order: a scan in primary-key order sorted by
+/// a prefix of the primary key, ascending (`ORDER BY id LIMIT n` then reads n rows, not the
+/// table). Key bytes order rows as SQL orders them within a type, and the key has no NULLs.
+fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
+    let Plan::Scan {
+        table,
+        source: ScanSource::Table | ScanSource::PrimaryKey(_),
+        ..
+    } = input
+    else {
+        return false;
+    };
+    let Some(pk) = &table.primary_key else { return false };
+    keys.len() <= pk.len()
+        && keys
+            .iter()
+            .zip(pk)
+            .all(|(k, &c)| !k.desc && matches!(k.expr, Expr::Column(i) if i == c))
 }
 
 /// The number of columns a plan produces (needed to pad outer joins when an input is empty).
