@@ -39,6 +39,8 @@ pub struct Executor<'a> {
     /// splittable), and the partitions of those already run, by work-table slot.
     pub(super) splits: HashMap<usize, Option<Rc<super::correlated::Split>>>,
     pub(super) partitions: HashMap<usize, super::correlated::Partitions>,
+    /// Hashed IN lists of constants by list address (`None`: not all constants).
+    pub(super) in_lists: HashMap<usize, Option<Rc<super::eval::ConstantList>>>,
     /// The current iteration's rows of each running recursive CTE.
     pub(super) work_tables: HashMap<usize, Rc<Vec<Row>>>,
 }
@@ -61,6 +63,7 @@ impl<'a> Executor<'a> {
             ctes: HashMap::new(),
             work_tables: HashMap::new(),
             splits: HashMap::new(),
+            in_lists: HashMap::new(),
             partitions: HashMap::new(),
         }
     }
