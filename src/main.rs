@@ -101,7 +101,10 @@ fn run_slt(paths: &[PathBuf], verbose: bool) -> ExitCode {
             }
         }
     }
-    println!("total: {} files, {run} records run, {passed} passed, {failed} failed, {skipped} skipped", files.len());
+    println!(
+        "total: {} files, {run} records run, {passed} passed, {failed} failed, {skipped} skipped",
+        files.len()
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

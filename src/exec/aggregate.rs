@@ -6,7 +6,7 @@
 //! DISTINCT and ORDER BY inside an aggregate buffer the group's inputs and replay them, sorted
 //! and deduplicated, into a plain accumulator when the group is finished.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -17,6 +17,7 @@ use crate::storage::Txn;
 use crate::types::ops::{eval_binary, BinaryOp};
 use crate::types::{text, DataType, Row, Value};
 
+use super::hashing::{FastMap, FastSet};
 use super::numeric_scale;
 use super::sort::compare_keys;
 use super::Executor;
@@ -261,7 +262,7 @@ impl Acc {
                     items.sort_by(|a, b| a.1.cmp(&b.1));
                 }
                 let mut acc = Acc::plain(call);
-                let mut seen: HashSet<Vec<Value>> = HashSet::new();
+                let mut seen: FastSet<Vec<Value>> = FastSet::default();
                 for (_, mut args) in items {
                     if call.distinct {
                         // DISTINCT compares the aggregated value only (string_agg's delimiter is not part of it).
@@ -365,7 +366,7 @@ impl Executor<'_> {
         group_by: &[Expr],
         calls: &[AggCall],
     ) -> Result<Vec<Row>> {
-        let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
+        let mut index: FastMap<Vec<Value>, usize> = FastMap::default();
         let mut groups: Vec<(Vec<Value>, Vec<Acc>)> = Vec::new();
         if group_by.is_empty() {
             index.insert(Vec::new(), 0);
@@ -378,12 +379,12 @@ impl Executor<'_> {
             for e in group_by {
                 key.push(self.eval(txn, e, &row)?);
             }
-            let g = match index.get(&key) {
-                Some(&g) => g,
-                None => {
+            let g = match index.entry(key) {
+                Entry::Occupied(e) => *e.get(),
+                Entry::Vacant(slot) => {
                     let g = groups.len();
-                    groups.push((key.clone(), calls.iter().map(Acc::new).collect()));
-                    index.insert(key, g);
+                    groups.push((slot.key().clone(), calls.iter().map(Acc::new).collect()));
+                    slot.insert(g);
                     g
                 }
             };

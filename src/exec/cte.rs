@@ -1,6 +1,5 @@
 //! WITH: CTEs computed once per statement, and recursive CTEs iterated to a fixpoint.
 
-use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::error::{sqlstate, Error, Result};
@@ -8,6 +7,7 @@ use crate::plan::Plan;
 use crate::storage::Txn;
 use crate::types::Row;
 
+use super::hashing::FastSet;
 use super::Executor;
 
 /// A recursive CTE producing more rows than this is almost surely unbounded; stop it with an
@@ -16,11 +16,11 @@ const RECURSIVE_ROW_LIMIT: usize = 10_000_000;
 
 impl Executor<'_> {
     pub(super) fn cte_scan(&mut self, txn: &Txn, id: usize, plan: &Plan) -> Result<Vec<Row>> {
-        if let Some(rows) = self.ctes.get(&id) {
+        if let Some((_, rows)) = self.ctes.get(&id) {
             return Ok(rows.as_ref().clone());
         }
         let rows = Rc::new(self.query(txn, plan)?);
-        self.ctes.insert(id, rows.clone());
+        self.ctes.insert(id, (self.outer.len(), rows.clone()));
         Ok(rows.as_ref().clone())
     }
 
@@ -32,7 +32,7 @@ impl Executor<'_> {
         recursive: &Plan,
         distinct: bool,
     ) -> Result<Vec<Row>> {
-        let mut seen: HashSet<Row> = HashSet::new();
+        let mut seen: FastSet<Row> = FastSet::default();
         let mut all = Vec::new();
         let mut working = Vec::new();
         for row in self.query(txn, base)? {

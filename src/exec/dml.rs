@@ -5,7 +5,7 @@
 //! applies the rows one by one. Per row, in PostgreSQL's order: assignment cast to the column
 //! type, DEFAULTs (INSERT), NOT NULL (23502), CHECK (23514, NULL passes), uniqueness (23505).
 
-use std::collections::HashSet;
+use super::hashing::FastSet;
 use std::sync::Arc;
 
 use crate::catalog::{IndexDef, TableDef};
@@ -111,22 +111,22 @@ pub fn insert(exec: &mut Executor<'_>, txn: &mut Txn, plan: &InsertPlan) -> Resu
     let source = exec.query(txn, &plan.source)?;
     let mut output = Output::new(&plan.returning);
     // Rows this statement inserted or updated: ON CONFLICT may not touch one twice.
-    let mut touched: HashSet<Vec<u8>> = HashSet::new();
+    let mut touched: FastSet<Vec<u8>> = FastSet::default();
     for src in source {
         exec.tick()?;
         let row = build_insert_row(exec, txn, plan, src)?;
         check_row(exec, txn, table, &plan.checks, &row)?;
         match &plan.on_conflict {
             None => {
-                let key = table::insert_row(txn, table, &indexes, row.clone())?;
-                touched.insert(key);
+                // RETURNING sees the row as stored, so it can be computed before the row moves in.
                 output.push(exec, txn, &row)?;
+                table::insert_row(txn, table, &indexes, row)?;
             }
             Some(action) => {
                 let Some(existing_key) = table::find_conflict(txn, table, &indexes, &row)? else {
-                    let key = table::insert_row(txn, table, &indexes, row.clone())?;
-                    touched.insert(key);
                     output.push(exec, txn, &row)?;
+                    let key = table::insert_row(txn, table, &indexes, row)?;
+                    touched.insert(key);
                     continue;
                 };
                 let OnConflict::DoUpdate { assignments, filter } = action else {
@@ -211,7 +211,7 @@ pub fn update(exec: &mut Executor<'_>, txn: &mut Txn, plan: &UpdatePlan) -> Resu
     let indexes: Vec<Arc<IndexDef>> = exec.catalog.table_indexes(table.id);
     let input = exec.query(txn, &plan.input)?;
     let mut output = Output::new(&plan.returning);
-    let mut done: HashSet<Vec<u8>> = HashSet::new();
+    let mut done: FastSet<Vec<u8>> = FastSet::default();
     for row in input {
         exec.tick()?;
         let key = row_key(&row, width)?;
@@ -243,7 +243,7 @@ pub fn delete(exec: &mut Executor<'_>, txn: &mut Txn, plan: &DeletePlan) -> Resu
     let indexes = exec.catalog.table_indexes(table.id);
     let input = exec.query(txn, &plan.input)?;
     let mut output = Output::new(&plan.returning);
-    let mut done: HashSet<Vec<u8>> = HashSet::new();
+    let mut done: FastSet<Vec<u8>> = FastSet::default();
     for row in input {
         exec.tick()?;
         let key = row_key(&row, width)?;

@@ -47,17 +47,8 @@ impl Executor<'_> {
 
     /// Evaluates a filter: NULL counts as false.
     pub fn eval_predicate(&mut self, txn: &Txn, expr: &Expr, row: &[Value]) -> Result<bool> {
-        match expr {
-            Expr::And(terms) => {
-                for t in terms {
-                    if !self.eval_predicate(txn, t, row)? {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            }
-            _ => Ok(truth(&*self.operand(txn, expr, row)?)? == Some(true)),
-        }
+        // Not short-circuited on NULL: `NULL AND 1/0 = 1` must still raise, as in PostgreSQL.
+        Ok(truth(&*self.operand(txn, expr, row)?)? == Some(true))
     }
 
     /// Evaluates to a borrowed value where the expression is a column or a constant.

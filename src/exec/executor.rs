@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::catalog::Catalog;
 use crate::error::{sqlstate, Error, Result};
-use crate::plan::{JoinKind, Plan};
+use crate::plan::{Expr, JoinKind, Plan};
 use crate::storage::Txn;
 use crate::types::functions::FunctionContext;
 use crate::types::{Row, Value};
@@ -31,8 +31,10 @@ pub struct Executor<'a> {
     /// Results of uncorrelated subqueries, keyed by the address of their plan (stable for the
     /// statement, which borrows the plan throughout).
     pub(super) subqueries: HashMap<usize, Rc<SubqueryResult>>,
-    /// Materialized CTEs by id.
-    pub(super) ctes: HashMap<usize, Rc<Vec<Row>>>,
+    /// Materialized CTEs by id, with the outer-row depth they were computed at: a CTE computed
+    /// inside a correlated subquery may depend on the outer row, so it is dropped when that
+    /// evaluation ends.
+    pub(super) ctes: HashMap<usize, (usize, Rc<Vec<Row>>)>,
     /// The current iteration's rows of each running recursive CTE.
     pub(super) work_tables: HashMap<usize, Rc<Vec<Row>>>,
 }
@@ -97,7 +99,7 @@ impl<'a> Executor<'a> {
                 source,
                 filter,
                 emit_key,
-            } => self.scan(txn, table, source, filter.as_ref(), *emit_key),
+            } => self.scan(txn, table, source, filter.as_ref(), *emit_key, usize::MAX),
             Plan::TableFunction { func, args, width } => self.table_function(txn, *func, args, *width),
             Plan::Filter { input, predicate } => {
                 let rows = self.query(txn, input)?;
@@ -112,16 +114,7 @@ impl<'a> Executor<'a> {
             }
             Plan::Project { input, exprs } => {
                 let rows = self.query(txn, input)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    self.tick()?;
-                    let mut projected = Vec::with_capacity(exprs.len());
-                    for e in exprs {
-                        projected.push(self.eval(txn, e, &row)?);
-                    }
-                    out.push(projected);
-                }
-                Ok(out)
+                self.project(txn, rows, exprs)
             }
             Plan::NestedLoopJoin {
                 left,
@@ -173,10 +166,7 @@ impl<'a> Executor<'a> {
                 let rows = self.query(txn, input)?;
                 self.sort(txn, rows, keys)
             }
-            Plan::Limit { input, limit, offset } => {
-                let rows = self.query(txn, input)?;
-                self.limit(txn, rows, limit.as_ref(), offset.as_ref())
-            }
+            Plan::Limit { input, limit, offset } => self.limit(txn, input, limit.as_ref(), offset.as_ref()),
             Plan::Distinct { input } => {
                 let rows = self.query(txn, input)?;
                 Ok(self.distinct(rows))
@@ -204,6 +194,62 @@ impl<'a> Executor<'a> {
             },
             Plan::CteScan { id, plan } => self.cte_scan(txn, *id, plan),
         }
+    }
+}
+
+impl Executor<'_> {
+    /// Runs a plan for at least its first `cap` rows (all of them when cheaper): scans, and
+    /// projections and limits over them, stop early, so `LIMIT n` and `EXISTS` do not read a
+    /// whole table.
+    pub(super) fn query_upto(&mut self, txn: &Txn, plan: &Plan, cap: usize) -> Result<Vec<Row>> {
+        match plan {
+            Plan::Scan {
+                table,
+                source,
+                filter,
+                emit_key,
+            } => self.scan(txn, table, source, filter.as_ref(), *emit_key, cap),
+            Plan::Project { input, exprs } => {
+                let rows = self.query_upto(txn, input, cap)?;
+                self.project(txn, rows, exprs)
+            }
+            _ => self.query(txn, plan),
+        }
+    }
+
+    fn project(&mut self, txn: &Txn, rows: Vec<Row>, exprs: &[Expr]) -> Result<Vec<Row>> {
+        let mut out = Vec::with_capacity(rows.len());
+        // A projection that only picks distinct columns moves the values instead of cloning them.
+        let mut picks = Vec::with_capacity(exprs.len());
+        for e in exprs {
+            match e {
+                Expr::Column(i) if !picks.contains(i) => picks.push(*i),
+                _ => break,
+            }
+        }
+        if picks.len() == exprs.len() {
+            for mut row in rows {
+                self.tick()?;
+                let mut projected = Vec::with_capacity(picks.len());
+                for &i in &picks {
+                    let v = row
+                        .get_mut(i)
+                        .ok_or_else(|| Error::bug(format!("column {i} outside the input row")))?;
+                    projected.push(std::mem::replace(v, Value::Null));
+                }
+                out.push(projected);
+            }
+            return Ok(out);
+        }
+        for row in rows {
+            self.tick()?;
+            let mut projected = Vec::with_capacity(exprs.len());
+            for e in exprs {
+                projected.push(self.eval(txn, e, &row)?);
+            }
+            out.push(projected);
+        }
+        Ok(out)
     }
 }
 

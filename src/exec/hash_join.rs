@@ -5,13 +5,14 @@
 //! equal across widths); a NULL in any key never matches. Rows sharing a key are chained
 //! through one `next` array instead of a vector per key, and chains keep input order.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use crate::error::Result;
 use crate::plan::{Expr, JoinKind};
 use crate::storage::Txn;
 use crate::types::{Row, Value};
 
+use super::hashing::FastMap;
 use super::nested_loop::{pad_left, pad_right};
 use super::Executor;
 
@@ -27,15 +28,22 @@ pub(super) struct HashJoinSpec<'p> {
 
 const END: usize = usize::MAX;
 
+/// A row's join key; the single-column case (by far the most common) needs no vector.
+#[derive(PartialEq, Eq, Hash)]
+enum JoinKey {
+    One(Value),
+    Many(Vec<Value>),
+}
+
 /// Build rows grouped by key: `heads[key]` is the first row, `next[i]` the row after `i`.
 struct HashTable {
-    heads: HashMap<Vec<Value>, usize>,
+    heads: FastMap<JoinKey, usize>,
     next: Vec<usize>,
 }
 
 impl Executor<'_> {
     fn build(&mut self, txn: &Txn, rows: &[Row], keys: &[Expr]) -> Result<HashTable> {
-        let mut heads: HashMap<Vec<Value>, usize> = HashMap::with_capacity(rows.len());
+        let mut heads: FastMap<JoinKey, usize> = FastMap::with_capacity_and_hasher(rows.len(), Default::default());
         let mut next = vec![END; rows.len()];
         // Walk backwards so each chain lists rows in input order.
         for (i, row) in rows.iter().enumerate().rev() {
@@ -43,13 +51,13 @@ impl Executor<'_> {
             let Some(key) = self.join_key(txn, keys, row)? else {
                 continue;
             };
-            match heads.get_mut(&key) {
-                Some(head) => {
-                    next[i] = *head;
-                    *head = i;
+            match heads.entry(key) {
+                Entry::Occupied(mut head) => {
+                    next[i] = *head.get();
+                    *head.get_mut() = i;
                 }
-                None => {
-                    heads.insert(key, i);
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
                 }
             }
         }
@@ -57,7 +65,11 @@ impl Executor<'_> {
     }
 
     /// The key values of a row, or `None` when one is NULL.
-    fn join_key(&mut self, txn: &Txn, keys: &[Expr], row: &[Value]) -> Result<Option<Vec<Value>>> {
+    fn join_key(&mut self, txn: &Txn, keys: &[Expr], row: &[Value]) -> Result<Option<JoinKey>> {
+        if let [only] = keys {
+            let v = self.eval(txn, only, row)?;
+            return Ok((!v.is_null()).then_some(JoinKey::One(v)));
+        }
         let mut key = Vec::with_capacity(keys.len());
         for k in keys {
             let v = self.eval(txn, k, row)?;
@@ -66,7 +78,7 @@ impl Executor<'_> {
             }
             key.push(v);
         }
-        Ok(Some(key))
+        Ok(Some(JoinKey::Many(key)))
     }
 
     pub(super) fn hash_join(

@@ -21,6 +21,8 @@ pub mod eval;
 mod executor;
 /// Hash joins.
 mod hash_join;
+/// The fast hasher of the executor's hash tables.
+mod hashing;
 /// Nested-loop joins.
 mod nested_loop;
 /// NUMERIC division scale rules shared by avg and variance.

@@ -119,6 +119,8 @@ fn as_ref_bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
 }
 
 impl Executor<'_> {
+    /// Reads at most `cap` rows of a table (after the filter).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn scan(
         &mut self,
         txn: &Txn,
@@ -126,14 +128,21 @@ impl Executor<'_> {
         source: &ScanSource,
         filter: Option<&Expr>,
         emit_key: bool,
+        cap: usize,
     ) -> Result<Vec<Row>> {
         let mut out = Vec::new();
+        if cap == 0 {
+            return Ok(out);
+        }
         match source {
             ScanSource::Table => {
                 for item in txn.scan_prefix(&table_prefix(table.id))? {
                     let (key, bytes) = item?;
                     self.tick()?;
                     self.keep(txn, decode_row(&bytes)?, key, filter, emit_key, &mut out)?;
+                    if out.len() >= cap {
+                        break;
+                    }
                 }
             }
             ScanSource::PrimaryKey(lookup) => {
@@ -145,6 +154,9 @@ impl Executor<'_> {
                 };
                 let base = table_prefix(table.id);
                 for probe in self.probes(txn, lookup)? {
+                    if out.len() >= cap {
+                        break;
+                    }
                     match probe.key_range(&base, Some(pk.len()))? {
                         None => {}
                         Some(KeyRange::Point(key)) => {
@@ -152,6 +164,9 @@ impl Executor<'_> {
                                 let row = decode_row(&bytes)?;
                                 if probe.matches(&row, pk)? {
                                     self.keep(txn, row, key, filter, emit_key, &mut out)?;
+                                    if out.len() >= cap {
+                                        break;
+                                    }
                                 }
                             }
                         }
@@ -162,6 +177,9 @@ impl Executor<'_> {
                                 let row = decode_row(&bytes)?;
                                 if probe.matches(&row, pk)? {
                                     self.keep(txn, row, key, filter, emit_key, &mut out)?;
+                                    if out.len() >= cap {
+                                        break;
+                                    }
                                 }
                             }
                         }
@@ -170,13 +188,17 @@ impl Executor<'_> {
             }
             ScanSource::Index(index, lookup) => {
                 for probe in self.probes(txn, lookup)? {
-                    self.index_probe(txn, index, &probe, filter, emit_key, &mut out)?;
+                    if out.len() >= cap {
+                        break;
+                    }
+                    self.index_probe(txn, index, &probe, filter, emit_key, cap, &mut out)?;
                 }
             }
         }
         Ok(out)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn index_probe(
         &mut self,
         txn: &Txn,
@@ -184,6 +206,7 @@ impl Executor<'_> {
         probe: &Probe,
         filter: Option<&Expr>,
         emit_key: bool,
+        cap: usize,
         out: &mut Vec<Row>,
     ) -> Result<()> {
         let whole = index.unique.then_some(index.columns.len());
@@ -206,6 +229,9 @@ impl Executor<'_> {
             let row = decode_row(&bytes)?;
             if probe.matches(&row, &index.columns)? {
                 self.keep(txn, row, key, filter, emit_key, out)?;
+                if out.len() >= cap {
+                    break;
+                }
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! UNION / INTERSECT / EXCEPT, with set semantics or (ALL) bag semantics. NULLs compare equal,
 //! as rows do in set operations. Output keeps the left input's order.
 
-use std::collections::HashMap;
+use super::hashing::FastMap;
 
 use crate::plan::SetOpKind;
 use crate::types::Row;
@@ -14,7 +14,7 @@ pub(super) fn set_op(op: SetOpKind, all: bool, left: Vec<Row>, right: Vec<Row>) 
             out
         }
         (SetOpKind::Union, false) => {
-            let mut seen: HashMap<Row, ()> = HashMap::new();
+            let mut seen: FastMap<Row, ()> = FastMap::default();
             let mut out = Vec::new();
             for row in left.into_iter().chain(right) {
                 if !seen.contains_key(&row) {
@@ -26,11 +26,11 @@ pub(super) fn set_op(op: SetOpKind, all: bool, left: Vec<Row>, right: Vec<Row>) 
         }
         (SetOpKind::Intersect | SetOpKind::Except, _) => {
             // How many copies of each row the right side still offers (ALL) or whether it has any.
-            let mut counts: HashMap<Row, usize> = HashMap::new();
+            let mut counts: FastMap<Row, usize> = FastMap::default();
             for row in right {
                 *counts.entry(row).or_insert(0) += 1;
             }
-            let mut emitted: HashMap<Row, ()> = HashMap::new();
+            let mut emitted: FastMap<Row, ()> = FastMap::default();
             let mut out = Vec::new();
             for row in left {
                 let in_right = counts.get_mut(&row);

@@ -1,13 +1,13 @@
 //! Ordering and trimming: ORDER BY (stable), LIMIT/OFFSET, DISTINCT and DISTINCT ON.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
 
 use crate::error::{sqlstate, Error, Result};
-use crate::plan::{Expr, SortKey};
+use crate::plan::{Expr, Plan, SortKey};
 use crate::storage::Txn;
 use crate::types::{Row, Value};
 
+use super::hashing::FastSet;
 use super::Executor;
 
 /// Compares two sort-key tuples: `Value::cmp` between non-NULLs, NULL placement per key.
@@ -64,7 +64,7 @@ impl Executor<'_> {
     pub(super) fn limit(
         &mut self,
         txn: &Txn,
-        rows: Vec<Row>,
+        input: &Plan,
         limit: Option<&Expr>,
         offset: Option<&Expr>,
     ) -> Result<Vec<Row>> {
@@ -90,6 +90,7 @@ impl Executor<'_> {
         let take = limit
             .map(|l| usize::try_from(l).unwrap_or(usize::MAX))
             .unwrap_or(usize::MAX);
+        let rows = self.query_upto(txn, input, skip.saturating_add(take))?;
         Ok(rows.into_iter().skip(skip).take(take).collect())
     }
 
@@ -120,7 +121,7 @@ impl Executor<'_> {
     }
 
     pub(super) fn distinct(&mut self, rows: Vec<Row>) -> Vec<Row> {
-        let mut seen: HashSet<Row> = HashSet::with_capacity(rows.len());
+        let mut seen: FastSet<Row> = FastSet::with_capacity_and_hasher(rows.len(), Default::default());
         let mut out = Vec::new();
         for row in rows {
             if !seen.contains(&row) {
@@ -132,7 +133,7 @@ impl Executor<'_> {
     }
 
     pub(super) fn distinct_on(&mut self, txn: &Txn, rows: Vec<Row>, keys: &[Expr]) -> Result<Vec<Row>> {
-        let mut seen: HashSet<Vec<Value>> = HashSet::new();
+        let mut seen: FastSet<Vec<Value>> = FastSet::default();
         let mut out = Vec::new();
         for row in rows {
             self.tick()?;

@@ -4,7 +4,6 @@
 //! executor's outer-row stack. An uncorrelated one runs once per statement; its rows are cached,
 //! and for `IN` also hashed so membership is one lookup.
 
-use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::error::{sqlstate, Error, Result};
@@ -13,13 +12,14 @@ use crate::storage::Txn;
 use crate::types::{Row, Value};
 
 use super::eval::{compare_op, sql_equal};
+use super::hashing::FastSet;
 use super::Executor;
 
 /// A cached result of an uncorrelated subquery.
 pub struct SubqueryResult {
     rows: Vec<Row>,
     /// First-column values (non-NULL) for IN membership, built on first use by IN.
-    set: Option<HashSet<Value>>,
+    set: Option<FastSet<Value>>,
     has_null: bool,
 }
 
@@ -39,10 +39,14 @@ impl SubqueryResult {
 
 impl Executor<'_> {
     /// Runs a subquery plan against `row` (pushed as the innermost outer row).
-    pub(super) fn run_correlated(&mut self, txn: &Txn, plan: &Plan, row: &[Value]) -> Result<Vec<Row>> {
+    pub(super) fn run_correlated(&mut self, txn: &Txn, plan: &Plan, row: &[Value], cap: usize) -> Result<Vec<Row>> {
         self.outer.push(row.to_vec());
-        let result = self.query(txn, plan);
+        let result = self.query_upto(txn, plan, cap);
         self.outer.pop();
+        let depth = self.outer.len();
+        if self.ctes.values().any(|(d, _)| *d > depth) {
+            self.ctes.retain(|_, (d, _)| *d <= depth);
+        }
         result
     }
 
@@ -54,14 +58,20 @@ impl Executor<'_> {
         correlated: bool,
         row: &[Value],
     ) -> Result<Value> {
+        // EXISTS needs one row, a scalar subquery two (to detect a second); IN and ANY/ALL all.
+        let cap = match kind {
+            SubqueryKind::Exists => 1,
+            SubqueryKind::Scalar => 2,
+            _ => usize::MAX,
+        };
         let result = if correlated {
-            Rc::new(SubqueryResult::new(self.run_correlated(txn, plan, row)?, false))
+            Rc::new(SubqueryResult::new(self.run_correlated(txn, plan, row, cap)?, false))
         } else {
             let key = plan as *const Plan as usize;
             match self.subqueries.get(&key) {
                 Some(r) => r.clone(),
                 None => {
-                    let rows = self.query(txn, plan)?;
+                    let rows = self.query_upto(txn, plan, cap)?;
                     let r = Rc::new(SubqueryResult::new(rows, matches!(kind, SubqueryKind::In { .. })));
                     self.subqueries.insert(key, r.clone());
                     r

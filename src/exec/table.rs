@@ -251,4 +251,3 @@ pub fn failing_row(row: &[Value]) -> String {
         .collect();
     format!("Failing row contains ({}).", values.join(", "))
 }
-

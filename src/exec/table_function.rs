@@ -17,6 +17,15 @@ fn zero_step() -> Error {
     Error::sql(sqlstate::INVALID_PARAMETER_VALUE, "step size cannot equal zero")
 }
 
+fn flatten(items: &[Value], out: &mut Vec<Value>) {
+    for item in items {
+        match item {
+            Value::Array(inner) => flatten(inner, out),
+            other => out.push(other.clone()),
+        }
+    }
+}
+
 fn int_of(v: &Value) -> Option<i64> {
     match v {
         Value::Int2(n) => Some(i64::from(*n)),
@@ -42,7 +51,12 @@ impl Executor<'_> {
             TableFunc::GenerateSeries => self.generate_series(&values)?,
             TableFunc::Unnest => match values.as_slice() {
                 [Value::Null] => Vec::new(),
-                [Value::Array(items)] => items.clone(),
+                [Value::Array(items)] => {
+                    // A multidimensional array unnests to all its elements in storage order.
+                    let mut flat = Vec::with_capacity(items.len());
+                    flatten(items, &mut flat);
+                    flat
+                }
                 [other] => {
                     return Err(Error::datatype_mismatch(format!(
                         "cannot unnest type {}",

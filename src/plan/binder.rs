@@ -1,17 +1,66 @@
 //! Binds sqlparser's AST (re-exported as `crate::sql::ast`) against a catalog snapshot.
+//!
+//! The binder state lives here; the work is split by clause: `bind_expr` (scalar expressions),
+//! `bind_function` (function and aggregate calls), `bind_select` (queries, set operations,
+//! ORDER BY/LIMIT), `bind_from` (FROM items and joins), `bind_group` (aggregation),
+//! `bind_dml` (INSERT/UPDATE/DELETE). Binding never does I/O; the result is optimized by
+//! `optimizer` before it is returned.
+
+use std::sync::Arc;
 
 use crate::catalog::{Catalog, TableDef};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sql::ast;
 use crate::types::DataType;
 
-use super::{BoundStatement, Expr, QueryPlan};
+use super::expr::AggCall;
+use super::plan::Plan;
+use super::scope::Scope;
+use super::{optimizer, BoundStatement, Expr, QueryPlan};
+
+/// A CTE visible by name while binding.
+#[derive(Debug, Clone)]
+pub(super) struct CteBinding {
+    pub name: String,
+    pub columns: Vec<(String, DataType)>,
+    pub kind: CteKind,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum CteKind {
+    /// A bound CTE: each reference clones this plan (a `CteScan` or `RecursiveCte`).
+    Bound(Plan),
+    /// Inside a recursive CTE's recursive term: references read the work table.
+    WorkTable { id: usize, referenced: bool },
+}
+
+/// Aggregate calls collected while binding one SELECT's target list, HAVING and ORDER BY.
+#[derive(Debug, Default)]
+pub(super) struct AggState {
+    pub calls: Vec<AggCall>,
+    /// Set while binding an aggregate's own arguments (nesting is an error).
+    pub inside: bool,
+}
 
 /// Binds statements against one catalog snapshot. Parameters `$n` get the types given in
 /// `param_types` (from the client) or, when `Unknown`, the type inferred from context.
 pub struct Binder<'a> {
-    catalog: &'a Catalog,
-    param_types: Vec<DataType>,
+    pub(super) catalog: &'a Catalog,
+    pub(super) param_types: Vec<DataType>,
+    /// Scopes of the enclosing query levels, outermost first (for correlated references).
+    pub(super) outer: Vec<Scope>,
+    /// Per enclosing level: whether the subquery being bound inside it referenced it or
+    /// anything further out.
+    pub(super) correlated: Vec<bool>,
+    /// Aggregate collection for the SELECT being bound; `None` where aggregates are not allowed.
+    pub(super) agg: Option<AggState>,
+    /// Clause name for "aggregate functions are not allowed in X".
+    pub(super) clause: &'static str,
+    /// Set while binding CHECK/DEFAULT expressions, where subqueries are not allowed.
+    pub(super) table_expr: Option<&'static str>,
+    pub(super) ctes: Vec<CteBinding>,
+    pub(super) next_cte_id: usize,
+    pub(super) view_depth: usize,
 }
 
 impl<'a> Binder<'a> {
@@ -19,26 +68,57 @@ impl<'a> Binder<'a> {
         Binder {
             catalog,
             param_types: param_types.to_vec(),
+            outer: Vec::new(),
+            correlated: Vec::new(),
+            agg: None,
+            clause: "WHERE",
+            table_expr: None,
+            ctes: Vec::new(),
+            next_cte_id: 0,
+            view_depth: 0,
         }
     }
 
     /// Binds and optimizes a SELECT/VALUES/INSERT/UPDATE/DELETE statement.
     pub fn bind_statement(&mut self, stmt: &ast::Statement) -> Result<BoundStatement> {
-        let _ = (stmt, self.catalog);
-        todo!("plan::binder::bind_statement")
+        let stmt = match stmt {
+            ast::Statement::Query(q) => BoundStatement::Query(self.query(q)?),
+            ast::Statement::Insert(insert) => BoundStatement::Insert(self.bind_insert(insert)?),
+            ast::Statement::Update(update) => BoundStatement::Update(self.bind_update(update)?),
+            ast::Statement::Delete(delete) => BoundStatement::Delete(self.bind_delete(delete)?),
+            other => {
+                let text = other.to_string();
+                let word = text.split_whitespace().next().unwrap_or("statement").to_uppercase();
+                return Err(Error::unsupported(format!("{word} statement")));
+            }
+        };
+        Ok(optimizer::optimize_statement(stmt, self.catalog))
     }
 
     /// Binds and optimizes a query (CREATE TABLE AS, CREATE VIEW validation, subqueries).
     pub fn bind_query(&mut self, query: &ast::Query) -> Result<QueryPlan> {
-        let _ = query;
-        todo!("plan::binder::bind_query")
+        let q = self.query(query)?;
+        Ok(QueryPlan {
+            plan: optimizer::optimize_with(q.plan, self.catalog),
+            columns: q.columns,
+        })
     }
 
     /// Binds an expression over one table's row (CHECK constraints, DEFAULTs with no columns
     /// in scope when `table` is None), returning it with its type.
     pub fn bind_table_expr(&mut self, expr: &ast::Expr, table: Option<&TableDef>) -> Result<(Expr, DataType)> {
-        let _ = (expr, table);
-        todo!("plan::binder::bind_table_expr")
+        let (scope, what) = match table {
+            Some(t) => (table_scope(t, &t.name), "check constraints"),
+            None => (Scope::default(), "DEFAULT expressions"),
+        };
+        let saved_agg = self.agg.take();
+        let saved_clause = std::mem::replace(&mut self.clause, what);
+        let saved_table_expr = self.table_expr.replace(what);
+        let result = self.bind_expr(expr, &scope);
+        self.agg = saved_agg;
+        self.clause = saved_clause;
+        self.table_expr = saved_table_expr;
+        result
     }
 
     /// The parameter types after binding: inferred where the client left them unknown
@@ -55,4 +135,78 @@ impl<'a> Binder<'a> {
             })
             .collect()
     }
+
+    /// Runs `f` with `clause` as the aggregate-context name and no aggregate collection.
+    pub(super) fn without_aggregates<T>(
+        &mut self,
+        clause: &'static str,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let saved_agg = self.agg.take();
+        let saved_clause = std::mem::replace(&mut self.clause, clause);
+        let result = f(self);
+        self.agg = saved_agg;
+        self.clause = saved_clause;
+        result
+    }
+
+    /// Binds `f` as a nested query level whose enclosing row is described by `scope`;
+    /// returns its result and whether it referenced any enclosing level.
+    pub(super) fn nested_level<T>(
+        &mut self,
+        scope: &Scope,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<(T, bool)> {
+        self.outer.push(scope.clone());
+        self.correlated.push(false);
+        let saved_agg = self.agg.take();
+        let saved_clause = self.clause;
+        let result = f(self);
+        self.agg = saved_agg;
+        self.clause = saved_clause;
+        self.outer.pop();
+        let correlated = self.correlated.pop().unwrap_or(false);
+        Ok((result?, correlated))
+    }
+
+    /// Binds `f` with no enclosing levels and no CTEs in sight (view bodies).
+    pub(super) fn isolated<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let outer = std::mem::take(&mut self.outer);
+        let correlated = std::mem::take(&mut self.correlated);
+        let ctes = std::mem::take(&mut self.ctes);
+        let agg = self.agg.take();
+        let result = f(self);
+        self.outer = outer;
+        self.correlated = correlated;
+        self.ctes = ctes;
+        self.agg = agg;
+        result
+    }
+
+    /// Ensures parameter `$n` (1-based) has a slot.
+    pub(super) fn param_slot(&mut self, n: usize) {
+        if self.param_types.len() < n {
+            self.param_types.resize(n, DataType::Unknown);
+        }
+    }
+
+    pub(super) fn table_def(&self, name: &str) -> Option<Arc<TableDef>> {
+        self.catalog.table(name).cloned()
+    }
+}
+
+/// The scope of one table's row under `alias`.
+pub(super) fn table_scope(t: &TableDef, alias: &str) -> Scope {
+    let mut scope = Scope::relation(
+        alias,
+        t.columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), c.data_type.clone(), Some((t.id, i))))
+            .collect(),
+    );
+    for c in &mut scope.columns {
+        c.base_table = true;
+    }
+    scope
 }

@@ -2,7 +2,19 @@
 //! structures below, then optimizes them (predicate pushdown, join keys for hash joins, index
 //! selection). Does no I/O: the executor runs what this produces.
 
-/// Statement binding: SELECT, INSERT, UPDATE, DELETE, VALUES and expressions.
+/// DML binding: INSERT, UPDATE, DELETE.
+mod bind_dml;
+/// Scalar expression binding.
+mod bind_expr;
+/// FROM items and joins.
+mod bind_from;
+/// Function, aggregate and subquery expressions.
+mod bind_function;
+/// GROUP BY rewriting over aggregate output.
+mod bind_group;
+/// Queries: SELECT, set operations, VALUES, ORDER BY, LIMIT, WITH.
+mod bind_select;
+/// The binder's state and entry points.
 pub mod binder;
 /// EXPLAIN output.
 pub mod explain;
@@ -12,7 +24,17 @@ pub mod expr;
 pub mod optimizer;
 /// Logical/physical plan nodes and bound statements.
 pub mod plan;
+/// Expression and plan walkers.
+mod rewrite;
+/// Name scopes for column resolution.
+mod scope;
+/// SQL type names to `DataType`.
+pub mod sql_type;
 
+#[cfg(test)]
+mod tests;
+
+pub use binder::Binder;
 pub use expr::{AggCall, AggFunc, Expr, SortKey, SubqueryKind};
 pub use plan::{
     BoundStatement, DeletePlan, IndexLookup, InsertPlan, JoinKind, OnConflict, OutputColumn, Plan, QueryPlan,

@@ -34,8 +34,9 @@
 //! 0x42  timestamp    i64 microseconds since 1970-01-01 00:00, sign-flipped, 8 bytes BE
 //! 0x43  timestamptz  as timestamp, in UTC
 //! 0x44  interval     i128 comparable microseconds (30-day months, 24-hour days), sign-
-//!                    flipped, 16 bytes BE; then months i32, days i32, micros i64, each
-//!                    sign-flipped BE, so equal spans of different form stay distinct keys
+//!                    flipped, 16 bytes BE. Only that: PostgreSQL's btree treats '1 mon'
+//!                    and '30 days' as equal (a unique index rejects the second), and so
+//!                    do `Value`'s Eq and Hash; the row keeps the three fields
 //! 0x50  uuid         16 bytes
 //! 0x60  jsonb        canonical compact text (row.rs), escaped as text: equality only
 //! 0x70  array        per element 0x01 then the element's encoding; 0x00 at the end (a
@@ -155,9 +156,6 @@ fn encode_value(value: &Value, out: &mut Vec<u8>) {
             out.push(KeyTag::Interval as u8);
             let comparable = (iv.comparable_micros() as u128) ^ (1u128 << 127);
             out.extend_from_slice(&comparable.to_be_bytes());
-            out.extend_from_slice(&flip32(iv.months));
-            out.extend_from_slice(&flip32(iv.days));
-            out.extend_from_slice(&flip64(iv.micros));
         }
         Value::Uuid(u) => {
             out.push(KeyTag::Uuid as u8);

@@ -220,3 +220,51 @@ fn prefix_end_bounds_every_extension() {
     assert!(b"ab\xff\xff\xff".as_slice() < end.as_slice());
     assert!(b"ac".as_slice() >= end.as_slice());
 }
+
+/// Index order must agree with the executor's sort order (`Value`'s `Ord`), family by family.
+#[test]
+fn key_order_agrees_with_value_order_within_families() {
+    let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+    let mut families: Vec<Vec<Value>> = vec![Vec::new(); 7];
+    for _ in 0..60 {
+        let r = rng.next();
+        let small = (r % 2001) as i64 - 1000;
+        families[0].push(match r % 3 {
+            0 => Value::Int2(small as i16),
+            1 => Value::Int4((r >> 8) as i32),
+            _ => Value::Int8(if r % 5 == 0 { small } else { (r >> 3) as i64 - (1 << 59) }),
+        });
+        let f = f64::from_bits(rng.next());
+        families[1].push(if r % 2 == 0 {
+            Value::Float8(f)
+        } else {
+            Value::Float4(small as f32 / 7.0)
+        });
+        families[2].push(Value::Numeric(Decimal::new(small * (r % 1000) as i64, (r % 10) as u32)));
+        let len = (r % 4) as usize;
+        let text: String = (0..len)
+            .map(|i| ['a', 'b', '\0', 'é'][((r >> (8 + i * 2)) % 4) as usize])
+            .collect();
+        families[3].push(Value::Text(text));
+        families[4].push(Value::Interval(Interval::new(
+            (small % 13) as i32,
+            ((r >> 16) % 61) as i32 - 30,
+            ((r >> 24) % 1_000_000_000) as i64 - 500_000_000,
+        )));
+        let items = (0..(r % 3)).map(|i| {
+            if (r >> (20 + i)) % 7 == 0 {
+                Value::Null
+            } else {
+                Value::Int4(((r >> (30 + i * 3)) % 4) as i32)
+            }
+        });
+        families[5].push(Value::Array(items.collect()));
+        families[6].push(Value::Uuid(uuid::Uuid::from_u128(
+            u128::from(rng.next()) << 64 | u128::from(r),
+        )));
+    }
+    for family in &mut families {
+        family.push(Value::Null);
+        assert_order_preserved(family, Value::clone, |a, b| a.cmp(b));
+    }
+}

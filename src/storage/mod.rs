@@ -7,7 +7,11 @@
 //! ```ignore
 //! let store = Store::open(dir)?;
 //! let mut txn = store.begin();
-//! txn.put(key, value)?;
+//! {
+//!     let _reading = store.read_guard(); // one per statement, dropped before commit
+//!     let old = txn.get(&key)?;
+//!     txn.put(key, value, Conflict::Unchanged)?;
+//! }
 //! txn.commit(Durability::Sync)?;
 //! ```
 //!
@@ -27,6 +31,10 @@
 //! Unlike PostgreSQL's READ COMMITTED, a concurrent update is not waited for and re-evaluated
 //! (no EvalPlanQual): the later committer fails with 40001 instead, as under REPEATABLE READ.
 //! Reads are not validated, so write skew is possible (no SERIALIZABLE).
+//!
+//! The gate's cost: a long scan delays every commit until it ends; a commit delays statements
+//! only for its validation and apply (one batch), except that a prefix delete of a large
+//! table scans the table under the gate to build that batch.
 //!
 //! # Durability
 //!

@@ -39,7 +39,12 @@ pub(super) struct StoreInner {
 }
 
 /// Held by a statement while it reads: commits wait for it, so a statement never sees half of
-/// another transaction's writes. Never call `Txn::commit` while holding one on the same thread.
+/// another transaction's writes.
+///
+/// To ensure progress: take one guard per statement and drop it before the statement's
+/// transaction commits. Never call `Txn::commit` or take a second guard while holding one on
+/// the same thread: the gate is fair, so a nested guard waits behind a waiting commit, which
+/// waits for the outer guard (deadlock).
 pub struct ReadGuard<'a> {
     _guard: RwLockReadGuard<'a, ()>,
 }

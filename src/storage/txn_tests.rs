@@ -320,6 +320,9 @@ fn committed_data_survives_reopen_and_txn_is_send() {
         let mut txn = store.begin();
         txn.put(k("big"), vec![7u8; 3 << 20], Conflict::None).unwrap();
         txn.commit(Durability::Sync).unwrap();
+        // The fsync of blob files is exercised only if sled really put the value there.
+        let blobs = std::fs::read_dir(path.join("blobs")).unwrap().count();
+        assert!(blobs > 0, "sled stored the large value inline");
     }
     let store = Store::open(&path).unwrap();
     let txn = store.begin();

@@ -114,8 +114,21 @@ fn parse_date_part(s: &str, whole: &str) -> Result<Option<NaiveDate>> {
     Ok(None)
 }
 
-/// Parses `HH:MM[:SS[.fff]]`; `Ok(None)` when the syntax does not match.
+/// Parses `HH:MM[:SS[.fff]]` with an optional `AM`/`PM`; `Ok(None)` when the syntax does not match.
 fn parse_time_part(s: &str, whole: &str) -> Result<Option<NaiveTime>> {
+    let upper = s.trim_end().to_ascii_uppercase();
+    for (suffix, shift) in [("AM", 0), ("PM", 12)] {
+        if let Some(body) = upper.strip_suffix(suffix) {
+            let Some(t) = parse_time_part(body.trim_end(), whole)? else {
+                return Ok(None);
+            };
+            if t.hour() == 0 || t.hour() > 12 {
+                return Err(field_overflow(whole));
+            }
+            let hour = t.hour() % 12 + shift;
+            return Ok(t.with_hour(hour));
+        }
+    }
     let mut it = s.splitn(3, ':');
     let (Some(h), Some(m)) = (it.next(), it.next()) else {
         return Ok(None);
@@ -154,7 +167,13 @@ fn parse_time_part(s: &str, whole: &str) -> Result<Option<NaiveTime>> {
     }
     let base = NaiveTime::from_hms_opt(h, m, s_int).ok_or_else(|| field_overflow(whole))?;
     // A fraction rounding up to a whole second may carry into the next minute (PostgreSQL does too).
-    Ok(Some(base + Duration::microseconds(micros as i64)))
+    let t = base + Duration::microseconds(micros as i64);
+    // Rounding 23:59:59.9999995 up would wrap to midnight; PostgreSQL gives 24:00:00, which
+    // chrono cannot hold, so stay on the same day.
+    if t < base {
+        return Ok(NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999));
+    }
+    Ok(Some(t))
 }
 
 /// Splits a trailing time-zone designation (`Z`, `UTC`, `+02`, `-05:30`, `+0530`) off the input,
@@ -176,7 +195,7 @@ fn split_zone(s: &str) -> (&str, Option<i32>) {
             let z = &zone[1..];
             let (h, m) = match z.split_once(':') {
                 Some((h, m)) => (digits(h), digits(m)),
-                None if z.len() == 4 => (digits(&z[..2]), digits(&z[2..])),
+                None if z.len() == 4 && z.is_ascii() => (digits(&z[..2]), digits(&z[2..])),
                 None => (digits(z), Some(0)),
             };
             if let (Some(h), Some(m)) = (h, m) {
@@ -206,10 +225,14 @@ pub fn parse_date(input: &str) -> Result<NaiveDate> {
 
 pub fn parse_time(input: &str) -> Result<NaiveTime> {
     let s = input.trim();
-    let (s, _) = split_zone(s);
+    let (body, _) = split_zone(s);
+    if let Some(t) = parse_time_part(body, input)? {
+        return Ok(t);
+    }
     // `2024-01-05 04:05:06` is accepted as a time, keeping the time part.
-    let s = s.rsplit([' ', 'T']).next().unwrap_or(s);
-    parse_time_part(s, input)?.ok_or_else(|| bad_syntax("time", input))
+    parse_timestamp_inner(s, input, "time")
+        .map(|(ts, _)| ts.time())
+        .map_err(|_| bad_syntax("time", input))
 }
 
 fn parse_timestamp_inner(s: &str, input: &str, ty: &str) -> Result<(NaiveDateTime, Option<i32>)> {
@@ -224,11 +247,16 @@ fn parse_timestamp_inner(s: &str, input: &str, ty: &str) -> Result<(NaiveDateTim
     if let Some(d) = parse_date_part(body, input)? {
         return Ok((d.and_time(NaiveTime::MIN), zone));
     }
-    let split = body.rfind([' ', 'T']).ok_or_else(|| bad_syntax(ty, input))?;
-    let (date_s, time_s) = (body[..split].trim_end(), &body[split + 1..]);
-    let date = parse_date_part(date_s, input)?.ok_or_else(|| bad_syntax(ty, input))?;
-    let time = parse_time_part(time_s, input)?.ok_or_else(|| bad_syntax(ty, input))?;
-    Ok((date.and_time(time), zone))
+    // The date may itself contain spaces (`Jan 5 2024 04:05`): try each separator in turn.
+    for (split, _) in body.match_indices([' ', 'T']) {
+        let (date_s, time_s) = (body[..split].trim_end(), body[split + 1..].trim());
+        if let Some(date) = parse_date_part(date_s, input)? {
+            if let Some(time) = parse_time_part(time_s, input)? {
+                return Ok((date.and_time(time), zone));
+            }
+        }
+    }
+    Err(bad_syntax(ty, input))
 }
 
 /// TIMESTAMP input; a time-zone designation is accepted and ignored, as PostgreSQL does.
@@ -383,6 +411,8 @@ mod tests {
         }
         assert_eq!(parse_date("2024-02-30").unwrap_err().sqlstate(), "22008");
         assert_eq!(parse_date("xyz").unwrap_err().sqlstate(), "22007");
+        // Multi-byte text where a zone offset could be must not split a character.
+        assert!(parse_timestamptz("2024-01-05 04:05:06+1é1").is_err());
         assert_eq!(format_date(&d), "2024-01-05");
     }
 

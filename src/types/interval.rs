@@ -104,6 +104,9 @@ impl Interval {
             ago = true;
             s = rest.trim_end();
         }
+        if let Some(iso) = s.strip_prefix('p') {
+            return parse_iso8601(iso).ok_or_else(|| bad_interval(input));
+        }
         let tokens: Vec<&str> = s.split_whitespace().collect();
         if tokens.is_empty() {
             return Err(bad_interval(input));
@@ -267,6 +270,38 @@ impl Interval {
     }
 }
 
+/// ISO 8601 durations after the `P`: `1Y2M3DT4H5M6.5S`, `2W`.
+fn parse_iso8601(s: &str) -> Option<Interval> {
+    let mut acc = Acc::default();
+    let mut in_time = false;
+    let mut num = String::new();
+    for c in s.chars() {
+        match c {
+            't' => in_time = true,
+            '0'..='9' | '.' | '-' | '+' => num.push(c),
+            unit => {
+                let value: f64 = num.parse().ok()?;
+                num.clear();
+                let name = match (unit, in_time) {
+                    ('y', false) => "year",
+                    ('m', false) => "month",
+                    ('w', false) => "week",
+                    ('d', false) => "day",
+                    ('h', true) => "hour",
+                    ('m', true) => "minute",
+                    ('s', true) => "second",
+                    _ => return None,
+                };
+                acc.add(value, name);
+            }
+        }
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(Interval::new(acc.months as i32, acc.days as i32, acc.micros as i64))
+}
+
 /// `[-]HH:MM[:SS[.fff]]` as microseconds.
 fn parse_clock(tok: &str) -> Option<f64> {
     let (neg, body) = match tok.strip_prefix('-') {
@@ -319,6 +354,11 @@ mod tests {
         assert_eq!(show("-1 day -1 hour"), "-1 days -01:00:00");
         assert_eq!(show("36 hours"), "36:00:00");
         assert_eq!(show("30 seconds"), "00:00:30");
+        assert_eq!(show("P1D"), "1 day");
+        assert_eq!(show("P1Y2M3DT4H5M6.5S"), "1 year 2 mons 3 days 04:05:06.5");
+        assert_eq!(show("3 days ago"), "-3 days");
+        assert_eq!(show("-1.5 days"), "-1 days -12:00:00");
+        assert_eq!(show("10 ms"), "00:00:00.01");
         assert!(Interval::parse("abc").is_err());
     }
 

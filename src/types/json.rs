@@ -77,15 +77,31 @@ fn write(v: &J, out: &mut String) {
 }
 
 /// jsonb numbers are NUMERIC: printed without exponent.
+/// serde_json keeps each number's text (`arbitrary_precision`); printed as NUMERIC prints it:
+/// `1.50` stays, `1e2` becomes `100`, `-0.0` becomes `0.0`.
 pub fn write_number(n: &serde_json::Number, out: &mut String) {
-    if let Some(i) = n.as_i64() {
-        out.push_str(&i.to_string());
-    } else if let Some(u) = n.as_u64() {
-        out.push_str(&u.to_string());
-    } else if let Some(f) = n.as_f64() {
-        // Rust's Display for f64 is the shortest round-trip digits without an exponent.
-        out.push_str(&f.to_string());
+    let raw = n.to_string();
+    if raw.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        out.push_str(&raw);
+        return;
     }
+    match crate::types::numeric::parse(&raw) {
+        Ok(d) if d.is_zero() => out.push_str(&(d.abs()).to_string()),
+        Ok(d) => out.push_str(&d.to_string()),
+        // Beyond NUMERIC's range in Vellum: keep the digits as written.
+        Err(_) => out.push_str(&raw),
+    }
+}
+
+/// A JSON number holding exactly `text` (a NUMERIC or float8 output form).
+pub fn number(text: &str) -> Option<J> {
+    let canonical = match crate::types::numeric::parse(text) {
+        Ok(d) => d.to_string(),
+        Err(_) => text.to_string(),
+    };
+    serde_json::from_str::<serde_json::Number>(&canonical)
+        .ok()
+        .map(J::Number)
 }
 
 pub fn write_string(s: &str, out: &mut String) {
@@ -137,6 +153,14 @@ fn pretty_into(v: &J, level: usize, out: &mut String) {
             }
             pad(level, out);
             out.push('}');
+        }
+        // Empty containers still break the line, as PostgreSQL's jsonb_pretty does.
+        J::Array(_) | J::Object(_) => {
+            let (open, close) = if v.is_array() { ('[', ']') } else { ('{', '}') };
+            out.push(open);
+            out.push('\n');
+            pad(level, out);
+            out.push(close);
         }
         other => write(other, out),
     }
@@ -331,6 +355,96 @@ pub fn set_path(target: &J, path: &[Option<String>], value: &J) -> Result<J> {
     Ok(canonical(out))
 }
 
+fn path_steps(values: &[crate::types::Value]) -> Vec<Option<String>> {
+    values.iter().map(crate::types::text::format).collect()
+}
+
+/// Evaluates a jsonb function; `None` when `func` is not one.
+pub(crate) fn call(
+    func: crate::types::functions::ScalarFunc,
+    args: &[crate::types::Value],
+) -> Result<Option<crate::types::Value>> {
+    use crate::types::cast::to_json;
+    use crate::types::functions::{arg, ScalarFunc as S};
+    use crate::types::Value;
+    let jsonb = |i: usize| -> Result<&J> {
+        match arg(args, i)? {
+            Value::Jsonb(j) => Ok(j),
+            other => Err(Error::bug(format!(
+                "argument {} should be jsonb, got {:?}",
+                i + 1,
+                other.data_type()
+            ))),
+        }
+    };
+    Ok(Some(match func {
+        S::JsonbTypeof => Value::Text(type_name(jsonb(0)?).to_string()),
+        S::JsonbArrayLength => match jsonb(0)? {
+            J::Array(items) => Value::Int4(items.len() as i32),
+            J::Object(_) => {
+                return Err(Error::sql(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    "cannot get array length of a non-array",
+                ))
+            }
+            _ => {
+                return Err(Error::sql(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    "cannot get array length of a scalar",
+                ))
+            }
+        },
+        S::JsonbBuildObject => {
+            if args.len() % 2 != 0 {
+                return Err(Error::sql(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    "argument list must have even number of elements",
+                )
+                .with_hint("The arguments of jsonb_build_object() must consist of alternating keys and values."));
+            }
+            let mut map = Map::new();
+            for (i, pair) in args.chunks(2).enumerate() {
+                let key = match &pair[0] {
+                    Value::Null => {
+                        return Err(Error::sql(
+                            "22004",
+                            format!("argument {}: key must not be null", i * 2 + 1),
+                        ))
+                    }
+                    k => crate::types::text::format(k).unwrap_or_default(),
+                };
+                map.insert(key, to_json(&pair[1]));
+            }
+            Value::Jsonb(canonical(J::Object(map)))
+        }
+        S::JsonbBuildArray => Value::Jsonb(J::Array(args.iter().map(to_json).collect())),
+        S::ToJsonb => Value::Jsonb(canonical(to_json(arg(args, 0)?))),
+        S::JsonbExtractPath | S::JsonbExtractPathText => {
+            let steps = path_steps(args.get(1..).unwrap_or(&[]));
+            match (get_path(jsonb(0)?, &steps), func) {
+                (None, _) => Value::Null,
+                (Some(v), S::JsonbExtractPath) => Value::Jsonb(v.clone()),
+                (Some(v), _) => as_text(v).map(Value::Text).unwrap_or(Value::Null),
+            }
+        }
+        S::JsonbPretty => Value::Text(pretty(jsonb(0)?)),
+        S::JsonbStripNulls => Value::Jsonb(strip_nulls(jsonb(0)?)),
+        S::JsonbSet => {
+            let path = match arg(args, 1)? {
+                Value::Array(items) => path_steps(items),
+                _ => return Err(Error::bug("jsonb_set path is not an array")),
+            };
+            let create_missing = !matches!(args.get(3), Some(Value::Bool(false)));
+            if !create_missing && get_path(jsonb(0)?, &path).is_none() {
+                Value::Jsonb(jsonb(0)?.clone())
+            } else {
+                Value::Jsonb(set_path(jsonb(0)?, &path, jsonb(2)?)?)
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,7 +457,14 @@ mod tests {
         assert_eq!(format(&parse(r#""x\ny""#).unwrap()), r#""x\ny""#);
         assert_eq!(format(&parse("[]").unwrap()), "[]");
         assert_eq!(format(&parse("1e2").unwrap()), "100");
+        // select '[1.50, 1.0e-10, -0.0, 12345678901234567890123]'::jsonb
+        let v = parse("[1.50, 1.0e-10, -0.0, 12345678901234567890123]").unwrap();
+        assert_eq!(format(&v), "[1.50, 0.00000000010, 0.0, 12345678901234567890123]");
         assert!(parse("{").is_err());
+        // select jsonb_pretty('{"a":[1,{"b":null}],"c":{}}')
+        let v = parse(r#"{"a":[1,{"b":null}],"c":{}}"#).unwrap();
+        let expected = "{\n    \"a\": [\n        1,\n        {\n            \"b\": null\n        }\n    ],\n    \"c\": {\n    }\n}";
+        assert_eq!(pretty(&v), expected);
     }
 
     #[test]

@@ -183,6 +183,119 @@ pub fn apply_typmod(d: &Decimal, precision: u32, scale: u32) -> Result<Decimal> 
     Ok(r)
 }
 
+fn domain(code: &'static str, message: &str) -> Error {
+    Error::sql(code, message)
+}
+
+/// `(int) log10(|x|)` as PostgreSQL's scale estimates compute it (truncating toward zero).
+fn trunc_log10(x: f64) -> i64 {
+    if x == 0.0 || !x.is_finite() {
+        0
+    } else {
+        x.abs().log10() as i64
+    }
+}
+
+/// Rounds a transcendental result to PostgreSQL's display scale: about 16 significant digits
+/// (the weight estimated as `(int) log10(result)`), never fewer fractional digits than `min_scale`.
+fn to_sig_digits(r: Decimal, min_scale: u32) -> Decimal {
+    let scale = (16 - trunc_log10(to_f64(&r)))
+        .max(min_scale as i64)
+        .clamp(0, MAX_SCALE as i64) as u32;
+    round_to_scale(&r, scale)
+}
+
+/// `numeric ^ numeric`.
+pub fn pow(a: &Decimal, b: &Decimal) -> Result<Decimal> {
+    use rust_decimal::MathematicalOps;
+    if a.is_zero() && b.is_sign_negative() && !b.is_zero() {
+        return Err(domain("2201F", "zero raised to a negative power is undefined"));
+    }
+    if a.is_sign_negative() && !a.is_zero() && !b.fract().is_zero() {
+        return Err(domain(
+            "2201F",
+            "a negative number raised to a non-integer power yields a complex result",
+        ));
+    }
+    if b.fract().is_zero() {
+        // Integral exponents: PostgreSQL's power_var_int keeps max(16, base scale) digits.
+        let e = b.to_i64().ok_or_else(overflow)?;
+        let r = a.checked_powi(e).ok_or_else(overflow)?;
+        return Ok(round_to_scale(&r, a.scale().max(16)));
+    }
+    let r = a.checked_powd(*b).ok_or_else(overflow)?;
+    Ok(to_sig_digits(r, a.scale().max(b.scale())))
+}
+
+/// `sqrt(numeric)` with PostgreSQL's result scale.
+pub fn sqrt(d: &Decimal) -> Result<Decimal> {
+    use rust_decimal::MathematicalOps;
+    if d.is_sign_negative() && !d.is_zero() {
+        return Err(domain("2201F", "cannot take square root of a negative number"));
+    }
+    let r = d.sqrt().ok_or_else(overflow)?;
+    let (weight, _) = weight_and_first(d);
+    let sweight = (weight + 1) * 4 / 2 - 1;
+    let scale = (16 - sweight).max(d.scale() as i64).clamp(0, MAX_SCALE as i64) as u32;
+    Ok(round_to_scale(&r, scale))
+}
+
+/// `exp(numeric)`.
+pub fn exp(d: &Decimal) -> Result<Decimal> {
+    use rust_decimal::MathematicalOps;
+    let r = d.checked_exp().ok_or_else(overflow)?;
+    let est = (to_f64(d) * std::f64::consts::LOG10_E) as i64;
+    let scale = (16 - est).max(d.scale() as i64).clamp(0, MAX_SCALE as i64) as u32;
+    Ok(round_to_scale(&r, scale))
+}
+
+fn check_log_arg(d: &Decimal) -> Result<()> {
+    if d.is_zero() {
+        return Err(domain("2201E", "cannot take logarithm of zero"));
+    }
+    if d.is_sign_negative() {
+        return Err(domain("2201E", "cannot take logarithm of a negative number"));
+    }
+    Ok(())
+}
+
+/// `ln(numeric)`.
+pub fn ln(d: &Decimal) -> Result<Decimal> {
+    use rust_decimal::MathematicalOps;
+    check_log_arg(d)?;
+    let r = d.checked_ln().ok_or_else(overflow)?;
+    let (weight, _) = weight_and_first(d);
+    let dec_digits = (weight + 1) * 4;
+    let scale = match dec_digits {
+        x if x > 1 => 16 - ((x - 1) as f64).log10() as i64,
+        x if x < 1 => 16 - ((1 - x) as f64).log10() as i64,
+        _ => 16,
+    };
+    let scale = scale.max(d.scale() as i64).clamp(0, MAX_SCALE as i64) as u32;
+    Ok(round_to_scale(&r, scale))
+}
+
+/// `log(base, x)` on numerics.
+pub fn log(base: &Decimal, x: &Decimal) -> Result<Decimal> {
+    use rust_decimal::MathematicalOps;
+    check_log_arg(base)?;
+    check_log_arg(x)?;
+    let lb = base.checked_ln().ok_or_else(overflow)?;
+    if lb.is_zero() {
+        return Err(Error::division_by_zero());
+    }
+    let lx = x.checked_ln().ok_or_else(overflow)?;
+    let r = lx.checked_div(lb).ok_or_else(overflow)?;
+    // ln's last digits are noisy: snap to 20 places first so exact results stay exact.
+    let r = r.round_dp(20);
+    // PostgreSQL's log_var: weight(ln x) - weight(ln b), each estimated as (int) log10(|ln|).
+    let result_dwt = trunc_log10(to_f64(&lx)) - trunc_log10(to_f64(&lb));
+    let scale = (16 - result_dwt)
+        .max(base.scale().max(x.scale()) as i64)
+        .clamp(0, MAX_SCALE as i64) as u32;
+    Ok(round_to_scale(&r, scale))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +337,28 @@ mod tests {
         assert_eq!(to_i64_rounded(&dec("-2.5")), Some(-3));
         assert_eq!(apply_typmod(&dec("123.456"), 5, 1).unwrap().to_string(), "123.5");
         assert_eq!(apply_typmod(&dec("12345.678"), 5, 2).unwrap_err().sqlstate(), "22003");
+    }
+
+    #[test]
+    fn transcendental_scales_match_postgres() {
+        // select 2.0^3, 2.0^0.5, sqrt(2.0), exp(1.0), ln(2.0), log(100.0), log(2.0, 8.0)
+        assert_eq!(pow(&dec("2.0"), &dec("3")).unwrap().to_string(), "8.0000000000000000");
+        assert_eq!(pow(&dec("2.0"), &dec("0.5")).unwrap().to_string(), "1.4142135623730950");
+        assert_eq!(sqrt(&dec("2.0")).unwrap().to_string(), "1.414213562373095");
+        assert_eq!(exp(&dec("1.0")).unwrap().to_string(), "2.7182818284590452");
+        assert_eq!(ln(&dec("2.0")).unwrap().to_string(), "0.6931471805599453");
+        assert_eq!(
+            log(&dec("10"), &dec("100.0")).unwrap().to_string(),
+            "2.0000000000000000"
+        );
+        assert_eq!(log(&dec("2.0"), &dec("8.0")).unwrap().to_string(), "3.0000000000000000");
+        assert_eq!(pow(&dec("2"), &dec("10")).unwrap().to_string(), "1024.0000000000000000");
+        assert_eq!(pow(&dec("1.5"), &dec("2.5")).unwrap().to_string(), "2.7556759606310754");
+        assert_eq!(log(&dec("2"), &dec("1024")).unwrap().to_string(), "10.0000000000000000");
+        assert_eq!(exp(&dec("2.5")).unwrap().to_string(), "12.182493960703473");
+        assert_eq!(ln(&dec("0.5")).unwrap().to_string(), "-0.6931471805599453");
+        assert_eq!(sqrt(&dec("12345678.9")).unwrap().to_string(), "3513.6418286444622");
+        assert_eq!(ln(&dec("0")).unwrap_err().message(), "cannot take logarithm of zero");
+        assert_eq!(sqrt(&dec("-1")).unwrap_err().sqlstate(), "2201F");
     }
 }

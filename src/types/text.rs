@@ -38,9 +38,7 @@ pub fn parse(input: &str, ty: &DataType) -> Result<Value> {
         DataType::TimestampTz => Value::TimestampTz(datetime::parse_timestamptz(input)?),
         DataType::Interval => Value::Interval(Interval::parse(input)?),
         DataType::Jsonb => Value::Jsonb(json::parse(input)?),
-        DataType::Uuid => {
-            Value::Uuid(uuid::Uuid::parse_str(input.trim()).map_err(|_| Error::invalid_text("uuid", input))?)
-        }
+        DataType::Uuid => Value::Uuid(parse_uuid(input)?),
         DataType::Array(elem) => parse_array(input, elem)?,
     })
 }
@@ -58,6 +56,8 @@ pub fn format(value: &Value) -> Option<String> {
         Value::Int8(v) => v.to_string(),
         Value::Float4(v) => format_float4(*v),
         Value::Float8(v) => format_float8(*v),
+        // NUMERIC has no negative zero: `-0.000` prints as `0.000`.
+        Value::Numeric(d) if d.is_zero() && d.is_sign_negative() => (-*d).to_string(),
         Value::Numeric(d) => d.to_string(),
         Value::Text(s) => s.clone(),
         Value::Bytea(b) => format_bytea(b),
@@ -70,6 +70,19 @@ pub fn format(value: &Value) -> Option<String> {
         Value::Uuid(u) => u.hyphenated().to_string(),
         Value::Array(items) => format_array(items),
     })
+}
+
+/// UUID input as PostgreSQL accepts it: hyphens optional (after any group of four digits),
+/// optional braces, any case.
+fn parse_uuid(input: &str) -> Result<uuid::Uuid> {
+    let s = input.trim();
+    let s = s.strip_prefix('{').and_then(|r| r.strip_suffix('}')).unwrap_or(s);
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    let hyphens_ok = !s.starts_with('-') && !s.ends_with('-') && !s.contains("--");
+    if hex.len() != 32 || !hyphens_ok || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::invalid_text("uuid", input));
+    }
+    uuid::Uuid::parse_str(&hex).map_err(|_| Error::invalid_text("uuid", input))
 }
 
 /// PostgreSQL's `parse_bool`: any unambiguous prefix of true/false/yes/no/on/off, or 1/0.
@@ -257,7 +270,7 @@ fn parse_array(input: &str, elem: &DataType) -> Result<Value> {
     let chars: Vec<char> = input.trim().chars().collect();
     let mut pos = 0;
     let v = parse_array_at(&chars, &mut pos, elem, input)?;
-    if chars[pos..].iter().any(|c| !c.is_whitespace()) {
+    if chars.get(pos..).unwrap_or_default().iter().any(|c| !c.is_whitespace()) {
         return Err(malformed_array(input));
     }
     Ok(v)
@@ -386,10 +399,10 @@ mod tests {
     #[test]
     fn bools_bytea_uuid() {
         for t in ["t", "TRUE", "yes", "on", "1", " y "] {
-            assert_eq!(parse_bool(t).unwrap(), true, "{t}");
+            assert!(parse_bool(t).unwrap(), "{t}");
         }
         for f in ["f", "false", "no", "off", "0"] {
-            assert_eq!(parse_bool(f).unwrap(), false, "{f}");
+            assert!(!parse_bool(f).unwrap(), "{f}");
         }
         assert!(parse_bool("o").is_err());
         assert_eq!(parse_bytea("\\x0a0B").unwrap(), vec![10, 11]);
@@ -397,6 +410,54 @@ mod tests {
         assert_eq!(format_bytea(b"abc"), "\\x616263");
         let u = parse("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", &DataType::Uuid).unwrap();
         assert_eq!(format(&u).unwrap(), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+        // PostgreSQL accepts braces, no hyphens, and hyphens after any group of four digits.
+        for form in [
+            "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+            "a0eebc999c0b4ef8bb6d6bb9bd380a11",
+            "{a0eebc999c0b4ef8bb6d6bb9bd380a11}",
+            "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11",
+        ] {
+            assert_eq!(parse(form, &DataType::Uuid).unwrap(), u, "{form}");
+        }
+        assert!(parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", &DataType::Uuid).is_err());
+        assert!(parse("-a0eebc999c0b4ef8bb6d6bb9bd380a11", &DataType::Uuid).is_err());
+    }
+
+    #[test]
+    fn random_input_never_panics() {
+        // Client text reaches every parser: garbage must give errors, never panics.
+        let alphabet: Vec<char> = "0123456789-+:./ ,TZ{}\"\\eEaPMé日 \tnNuUlLxX[]".chars().collect();
+        let types = [
+            DataType::Bool,
+            DataType::Int2,
+            DataType::Int4,
+            DataType::Int8,
+            DataType::Float4,
+            DataType::Float8,
+            DataType::Numeric(None),
+            DataType::Numeric(Some((5, 2))),
+            DataType::Bytea,
+            DataType::Date,
+            DataType::Time,
+            DataType::Timestamp,
+            DataType::TimestampTz,
+            DataType::Interval,
+            DataType::Jsonb,
+            DataType::Uuid,
+            DataType::Array(Box::new(DataType::Int4)),
+            DataType::Array(Box::new(DataType::Text)),
+            DataType::Char(Some(3)),
+        ];
+        let mut rng = fastrand::Rng::with_seed(42);
+        for _ in 0..20_000 {
+            let len = rng.usize(0..24);
+            let s: String = (0..len).map(|_| alphabet[rng.usize(0..alphabet.len())]).collect();
+            for ty in &types {
+                if let Ok(v) = parse(&s, ty) {
+                    let _ = format(&v);
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,1 +1,0 @@
-//! Executor tests: hand-built plans run against a real store.
