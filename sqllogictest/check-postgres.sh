@@ -4,7 +4,8 @@
 #   sqllogictest/check-postgres.sh [FILES...]       (default: sqllogictest/*.slt)
 #
 # Needs `sqllogictest` (cargo install sqllogictest-bin --locked) and a server reachable with
-# PGHOST/PGPORT/PGUSER/PGDATABASE (defaults 127.0.0.1:5432, postgres/postgres). Each file runs on a
+# PGHOST/PGPORT/PGUSER/PGDATABASE (defaults 127.0.0.1:5432, postgres/postgres) whose database uses
+# the C collation (text sorts by code point, as in Vellum: `initdb --locale=C.UTF-8`). Each file runs on a
 # fresh `public` schema, labelled `postgresql` as Vellum's runner is. Add --override to rewrite
 # expected results from PostgreSQL's output (then review the diff: --override also rewrites
 # `statement error (SQLSTATE)` lines into message regexes, which must be restored by hand).

@@ -113,6 +113,11 @@ struct FileRunner<'a, S> {
     sessions: HashMap<Connection, S>,
     hash_threshold: usize,
     sort_mode: Option<SortMode>,
+    /// `onlyif`/`skipif` lines seen since the last record they apply to. Tracked here rather than
+    /// taken from the parsed records because the parser does not attach them to `halt`: SQLite's
+    /// corpus guards halts with them (`onlyif mssql` / `halt`), and would otherwise both halt
+    /// wrongly and pass the halt's conditions on to the next statement.
+    pending: Vec<Condition>,
     report: FileReport,
 }
 
@@ -131,6 +136,7 @@ impl<'a, S: SqlSession> FileRunner<'a, S> {
             sessions: HashMap::new(),
             hash_threshold: opts.hash_threshold,
             sort_mode: None,
+            pending: Vec::new(),
             report: FileReport::new(PathBuf::from(name)),
         }
     }
@@ -138,15 +144,15 @@ impl<'a, S: SqlSession> FileRunner<'a, S> {
     /// Handles one record; false once the file says `halt`.
     fn step(&mut self, record: Record<DefaultColumnType>) -> bool {
         match record {
+            Record::Condition(condition) => self.pending.push(condition),
             Record::Statement {
                 loc,
-                conditions,
                 connection,
                 sql,
                 expected,
                 ..
             } => {
-                if self.skipped(&conditions) {
+                if self.take_skip() {
                     self.report.skipped += 1;
                     return true;
                 }
@@ -156,13 +162,12 @@ impl<'a, S: SqlSession> FileRunner<'a, S> {
             }
             Record::Query {
                 loc,
-                conditions,
                 connection,
                 sql,
                 expected,
                 ..
             } => {
-                if self.skipped(&conditions) {
+                if self.take_skip() {
                     self.report.skipped += 1;
                     return true;
                 }
@@ -177,12 +182,17 @@ impl<'a, S: SqlSession> FileRunner<'a, S> {
             // Rows are compared value by value whatever the layout, so result modes need no state.
             Record::Control(_) => {}
             Record::Halt { .. } => {
-                self.report.halted = true;
-                return false;
+                let skipped = self.take_skip();
+                if !skipped {
+                    self.report.halted = true;
+                    return false;
+                }
             }
             Record::Let { loc, sql, .. } | Record::System { loc, command: sql, .. } => {
                 self.report.skipped += 1;
-                self.report.note_unsupported(loc.line(), &sql);
+                if !self.take_skip() {
+                    self.report.note_unsupported(loc.line(), &sql);
+                }
             }
             Record::Include { loc, filename } => {
                 self.report.skipped += 1;
@@ -193,8 +203,10 @@ impl<'a, S: SqlSession> FileRunner<'a, S> {
         true
     }
 
-    fn skipped(&self, conditions: &[Condition]) -> bool {
-        is_skipped(conditions, &self.opts.labels)
+    /// Whether the conditions pending for the current record exclude it; consumes them.
+    fn take_skip(&mut self) -> bool {
+        let conditions = std::mem::take(&mut self.pending);
+        is_skipped(&conditions, &self.opts.labels)
     }
 
     fn record_verdict(&mut self, line: u32, sql: &str, verdict: std::result::Result<(), (String, String)>) {

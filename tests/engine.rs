@@ -171,7 +171,7 @@ fn readers_never_see_half_a_transaction() {
             s.execute("SET synchronous_commit = off").unwrap();
             let mut i = 0;
             while !stop.load(Ordering::Relaxed) && i < 2000 {
-                let amount = (i % 7) as i32 - 3;
+                let amount = i % 7 - 3;
                 s.execute(&format!(
                     "BEGIN; UPDATE acct SET bal = bal - {amount} WHERE id = 1; UPDATE acct SET bal = bal + {amount} WHERE id = 2; COMMIT"
                 ))

@@ -57,6 +57,12 @@ enum Acc {
     },
     /// (ORDER BY values, arguments) awaiting DISTINCT/ORDER BY.
     Buffered(Vec<(Vec<Value>, Vec<Value>)>),
+    /// DISTINCT for aggregates whose result does not depend on input order: each new value
+    /// goes straight into the inner accumulator.
+    Distinct {
+        seen: FastSet<Value>,
+        inner: Box<Acc>,
+    },
 }
 
 fn overflow() -> Error {
@@ -112,6 +118,18 @@ fn to_json(v: &Value) -> serde_json::Value {
 
 impl Acc {
     fn new(call: &AggCall) -> Acc {
+        let order_free = match call.func {
+            AggFunc::Count | AggFunc::Min | AggFunc::Max | AggFunc::BoolAnd | AggFunc::BoolOr => true,
+            // Exact sums only: a float sum's last bits depend on the order PostgreSQL adds in.
+            AggFunc::Sum | AggFunc::Avg => !call.return_type.is_float(),
+            _ => false,
+        };
+        if call.distinct && order_free && call.args.len() == 1 {
+            return Acc::Distinct {
+                seen: FastSet::default(),
+                inner: Box::new(Acc::plain(call)),
+            };
+        }
         if call.distinct || !call.order_by.is_empty() {
             return Acc::Buffered(Vec::new());
         }
@@ -220,6 +238,15 @@ impl Acc {
                 let sq = x.checked_mul(x).ok_or_else(overflow)?;
                 *sxx = sxx.checked_add(sq).ok_or_else(overflow)?;
             }
+            Acc::Distinct { seen, inner } => {
+                if !seen.contains(&v) {
+                    seen.insert(v.clone());
+                    if let Some(first) = args.first_mut() {
+                        *first = v;
+                    }
+                    inner.feed(func, args)?;
+                }
+            }
             Acc::Buffered(_) => return Err(Error::bug("buffered aggregate fed directly")),
         }
         Ok(())
@@ -255,6 +282,7 @@ impl Acc {
                 Ok(Value::Float8(if root { var.sqrt() } else { var }))
             }
             Acc::VarNum { n, sx, sxx } => numeric_variance(call.func, n, sx, sxx),
+            Acc::Distinct { inner, .. } => inner.finish(call),
             Acc::Buffered(mut items) => {
                 if !call.order_by.is_empty() {
                     items.sort_by(|a, b| compare_keys(&call.order_by, &a.0, &b.0));

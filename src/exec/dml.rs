@@ -210,19 +210,21 @@ pub fn update(exec: &mut Executor<'_>, txn: &mut Txn, plan: &UpdatePlan) -> Resu
     let width = table.columns.len();
     let indexes: Vec<Arc<IndexDef>> = exec.catalog.table_indexes(table.id);
     let input = exec.query(txn, &plan.input)?;
-    let mut output = Output::new(&plan.returning);
+    // Every new row is computed before the first write, so subqueries in SET read the table as
+    // the statement found it, never a half-updated one.
+    let mut changes: Vec<(Vec<u8>, Row, Row)> = Vec::with_capacity(input.len());
     let mut done: FastSet<Vec<u8>> = FastSet::default();
-    for row in input {
+    for mut row in input {
         exec.tick()?;
         let key = row_key(&row, width)?;
         if !done.insert(key.clone()) {
             // UPDATE ... FROM joining one target row to several source rows updates it once.
             continue;
         }
-        let old = row
+        let mut new_row = row
             .get(..width)
-            .ok_or_else(|| Error::bug("UPDATE input narrower than its table"))?;
-        let mut new_row = old.to_vec();
+            .ok_or_else(|| Error::bug("UPDATE input narrower than its table"))?
+            .to_vec();
         for (col, expr) in &plan.assignments {
             let v = exec.eval(txn, expr, &row)?;
             let slot = new_row
@@ -230,9 +232,16 @@ pub fn update(exec: &mut Executor<'_>, txn: &mut Txn, plan: &UpdatePlan) -> Resu
                 .ok_or_else(|| Error::bug("assignment outside the row"))?;
             *slot = assign_to(table, *col, &v)?;
         }
+        row.truncate(width);
+        changes.push((key, row, new_row));
+    }
+    drop(done);
+    let mut output = Output::new(&plan.returning);
+    for (key, old, new_row) in changes {
+        exec.tick()?;
         check_row(exec, txn, table, &plan.checks, &new_row)?;
-        table::update_row(txn, table, &indexes, &key, old, new_row.clone())?;
         output.push(exec, txn, &new_row)?;
+        table::update_row(txn, table, &indexes, &key, &old, new_row)?;
     }
     Ok(output.finish())
 }

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::plan::Expr;
@@ -13,6 +14,7 @@ use crate::storage::Txn;
 use crate::types::ops::{self, BinaryOp};
 use crate::types::{cast, functions, Value};
 
+use super::hashing::FastSet;
 use super::Executor;
 
 /// Interprets a value as a SQL boolean: `None` is UNKNOWN.
@@ -39,7 +41,42 @@ pub(super) fn sql_equal(left: &Value, right: &Value) -> Result<Option<bool>> {
     Ok(ops::sql_compare(left, right)?.map(|o| o == Ordering::Equal))
 }
 
+/// From this many items on, an IN list of constants is looked up in a hash set.
+const CONSTANT_LIST_HASH_MIN: usize = 8;
+
+/// The values of an IN list of constants, hashed once per statement.
+pub struct ConstantList {
+    values: FastSet<Value>,
+    has_null: bool,
+}
+
 impl Executor<'_> {
+    /// The hashed form of an IN list when every item is a constant.
+    fn constant_list(&mut self, list: &[Expr]) -> Option<Rc<ConstantList>> {
+        let key = list.as_ptr() as usize;
+        if let Some(known) = self.in_lists.get(&key) {
+            return known.clone();
+        }
+        let mut values = FastSet::default();
+        let mut has_null = false;
+        let mut all_constant = true;
+        for item in list {
+            match item {
+                Expr::Constant(Value::Null) => has_null = true,
+                Expr::Constant(v) => {
+                    values.insert(v.clone());
+                }
+                _ => {
+                    all_constant = false;
+                    break;
+                }
+            }
+        }
+        let set = all_constant.then(|| Rc::new(ConstantList { values, has_null }));
+        self.in_lists.insert(key, set.clone());
+        set
+    }
+
     /// Evaluates `expr` against `row`.
     pub fn eval(&mut self, txn: &Txn, expr: &Expr, row: &[Value]) -> Result<Value> {
         Ok(self.operand(txn, expr, row)?.into_owned())
@@ -88,6 +125,27 @@ impl Executor<'_> {
             Expr::Unary { op, expr } => {
                 let v = self.operand(txn, expr, row)?;
                 ops::eval_unary(*op, &v)
+            }
+            Expr::Binary {
+                op: op @ (BinaryOp::And | BinaryOp::Or),
+                left,
+                right,
+            } => {
+                // Kept lazy and three-valued even when written as a binary operator.
+                let (l, is_and) = (truth(&*self.operand(txn, left, row)?)?, *op == BinaryOp::And);
+                match (l, is_and) {
+                    (Some(false), true) => Ok(Value::Bool(false)),
+                    (Some(true), false) => Ok(Value::Bool(true)),
+                    _ => {
+                        let rv = truth(&*self.operand(txn, right, row)?)?;
+                        Ok(bool_value(match (l, rv, is_and) {
+                            (_, Some(false), true) => Some(false),
+                            (_, Some(true), false) => Some(true),
+                            (Some(x), Some(_), _) => Some(x),
+                            _ => None,
+                        }))
+                    }
+                }
             }
             Expr::Binary { op, left, right } => {
                 let l = self.operand(txn, left, row)?;
@@ -148,6 +206,17 @@ impl Executor<'_> {
                 let v = self.eval(txn, expr, row)?;
                 if v.is_null() {
                     return Ok(Value::Null);
+                }
+                if list.len() >= CONSTANT_LIST_HASH_MIN {
+                    if let Some(set) = self.constant_list(list) {
+                        return Ok(if set.values.contains(&v) {
+                            Value::Bool(!*negated)
+                        } else if set.has_null {
+                            Value::Null
+                        } else {
+                            Value::Bool(*negated)
+                        });
+                    }
                 }
                 let mut unknown = false;
                 for item in list {

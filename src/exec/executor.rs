@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::catalog::Catalog;
 use crate::error::{sqlstate, Error, Result};
-use crate::plan::{Expr, JoinKind, Plan};
+use crate::plan::{Expr, JoinKind, Plan, ScanSource, SortKey};
 use crate::storage::Txn;
 use crate::types::functions::FunctionContext;
 use crate::types::{Row, Value};
@@ -35,6 +35,12 @@ pub struct Executor<'a> {
     /// inside a correlated subquery may depend on the outer row, so it is dropped when that
     /// evaluation ends.
     pub(super) ctes: HashMap<usize, (usize, Rc<Vec<Row>>)>,
+    /// Correlated subqueries analysed for hash partitioning, by plan address (`None`: not
+    /// splittable), and the partitions of those already run, by work-table slot.
+    pub(super) splits: HashMap<usize, Option<Rc<super::correlated::Split>>>,
+    pub(super) partitions: HashMap<usize, super::correlated::Partitions>,
+    /// Hashed IN lists of constants by list address (`None`: not all constants).
+    pub(super) in_lists: HashMap<usize, Option<Rc<super::eval::ConstantList>>>,
     /// The current iteration's rows of each running recursive CTE.
     pub(super) work_tables: HashMap<usize, Rc<Vec<Row>>>,
 }
@@ -56,6 +62,9 @@ impl<'a> Executor<'a> {
             subqueries: HashMap::new(),
             ctes: HashMap::new(),
             work_tables: HashMap::new(),
+            splits: HashMap::new(),
+            in_lists: HashMap::new(),
+            partitions: HashMap::new(),
         }
     }
 
@@ -162,6 +171,7 @@ impl<'a> Executor<'a> {
                 let rows = self.query(txn, input)?;
                 self.aggregate(txn, rows, group_by, aggregates)
             }
+            Plan::Sort { input, keys } if in_key_order(input, keys) => self.query(txn, input),
             Plan::Sort { input, keys } => {
                 let rows = self.query(txn, input)?;
                 self.sort(txn, rows, keys)
@@ -203,6 +213,7 @@ impl Executor<'_> {
     /// whole table.
     pub(super) fn query_upto(&mut self, txn: &Txn, plan: &Plan, cap: usize) -> Result<Vec<Row>> {
         match plan {
+            Plan::Sort { input, keys } if in_key_order(input, keys) => self.query_upto(txn, input, cap),
             Plan::Scan {
                 table,
                 source,
@@ -251,6 +262,26 @@ impl Executor<'_> {
         }
         Ok(out)
     }
+}
+
+/// Whether a plan already yields rows in `keys` order: a scan in primary-key order sorted by
+/// a prefix of the primary key, ascending (`ORDER BY id LIMIT n` then reads n rows, not the
+/// table). Key bytes order rows as SQL orders them within a type, and the key has no NULLs.
+fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
+    let Plan::Scan {
+        table,
+        source: ScanSource::Table | ScanSource::PrimaryKey(_),
+        ..
+    } = input
+    else {
+        return false;
+    };
+    let Some(pk) = &table.primary_key else { return false };
+    keys.len() <= pk.len()
+        && keys
+            .iter()
+            .zip(pk)
+            .all(|(k, &c)| !k.desc && matches!(k.expr, Expr::Column(i) if i == c))
 }
 
 /// The number of columns a plan produces (needed to pad outer joins when an input is empty).

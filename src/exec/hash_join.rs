@@ -53,7 +53,9 @@ impl Executor<'_> {
             };
             match heads.entry(key) {
                 Entry::Occupied(mut head) => {
-                    next[i] = *head.get();
+                    if let Some(n) = next.get_mut(i) {
+                        *n = *head.get();
+                    }
                     *head.get_mut() = i;
                 }
                 Entry::Vacant(slot) => {

@@ -9,6 +9,8 @@
 
 /// Aggregation: hash grouping and aggregate accumulators.
 mod aggregate;
+/// Correlated subqueries run by hash partition.
+mod correlated;
 /// WITH: cached CTEs and recursive CTEs with their work tables.
 mod cte;
 /// CREATE / DROP / ALTER / TRUNCATE.

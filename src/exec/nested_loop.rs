@@ -42,7 +42,9 @@ impl Executor<'_> {
                     JoinKind::Semi | JoinKind::Anti => break,
                     JoinKind::Inner | JoinKind::Left => out.push(joined.clone()),
                     JoinKind::Right | JoinKind::Full => {
-                        right_matched[j] = true;
+                        if let Some(m) = right_matched.get_mut(j) {
+                            *m = true;
+                        }
                         out.push(joined.clone());
                     }
                 }

@@ -65,7 +65,10 @@ impl Executor<'_> {
             _ => usize::MAX,
         };
         let result = if correlated {
-            Rc::new(SubqueryResult::new(self.run_correlated(txn, plan, row, cap)?, false))
+            Rc::new(SubqueryResult::new(
+                self.run_correlated_subquery(txn, plan, kind, row, cap)?,
+                false,
+            ))
         } else {
             let key = plan as *const Plan as usize;
             match self.subqueries.get(&key) {

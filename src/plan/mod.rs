@@ -10,10 +10,10 @@ mod bind_expr;
 mod bind_from;
 /// Function, aggregate and subquery expressions.
 mod bind_function;
-/// Operators and predicates.
-mod bind_operator;
 /// GROUP BY rewriting over aggregate output.
 mod bind_group;
+/// Operators and predicates.
+mod bind_operator;
 /// WITH, set operations, VALUES around SELECT blocks.
 mod bind_query;
 /// SELECT blocks: target list, grouping, ORDER BY, LIMIT.

@@ -90,7 +90,9 @@ impl Shell {
             }
             "\\d" => match arg {
                 Some(name) => describe(session, name),
-                None => self.meta("\\dt", session).then_some(()).unwrap_or(()),
+                None => {
+                    self.meta("\\dt", session);
+                }
             },
             "\\i" => match arg {
                 Some(file) => self.run_file(Path::new(file), session),

@@ -184,3 +184,14 @@ fn connections_get_their_own_sessions() {
     let ids: Vec<usize> = log.iter().map(|(id, _)| *id).collect();
     assert_eq!(ids, vec![1, 2, 1, 2]);
 }
+
+#[test]
+fn halts_obey_their_conditions() {
+    // As SQLite's corpus writes it: halt only on other engines, and the halt's condition must not
+    // leak onto the next statement.
+    let script = "onlyif mssql\nhalt\n\nskipif postgresql\nhalt\n\nstatement ok\nCREATE\n\nonlyif postgresql\nhalt\n\nstatement ok\nDUP\n";
+    let (report, log) = run(script);
+    assert_eq!((report.run, report.passed, report.skipped), (1, 1, 0), "{report}");
+    assert!(report.halted);
+    assert_eq!(log.len(), 1);
+}

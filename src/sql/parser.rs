@@ -1,7 +1,17 @@
 //! Statement parsing with the PostgreSQL dialect.
+//!
+//! sqlparser's `parse_statements` loop is reproduced here rather than called, so that Vellum
+//! can recognise statement forms sqlparser does not know before handing the rest to
+//! `parse_statement` (the extension point: `Dialect::parse_statement` must return sqlparser's
+//! closed `Statement` enum, so forms are matched here, at the statement boundary).
+//! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types).
 
+use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
+use sqlparser::ast::{ColumnDef, DataType};
 use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{IsOptional, Parser, ParserError};
+use sqlparser::tokenizer::Token;
 
 use crate::error::{Error, Result};
 
@@ -14,15 +24,96 @@ const RECURSION_LIMIT: usize = 200;
 
 /// Parses one or more `;`-separated statements. Errors are 42601 with the parser's message.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
-    let syntax = |e: sqlparser::parser::ParserError| {
-        let msg = e.to_string();
-        let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
-        Error::syntax(format!("syntax error: {msg}"))
-    };
-    Parser::new(&PostgreSqlDialect {})
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(sql)
-        .map_err(syntax)?
-        .parse_statements()
-        .map_err(syntax)
+        .map_err(syntax)?;
+    let mut statements = Vec::new();
+    let mut expecting_delimiter = false;
+    loop {
+        while parser.consume_token(&Token::SemiColon) {
+            expecting_delimiter = false;
+        }
+        if parser.peek_token_ref().token == Token::EOF {
+            break;
+        }
+        if expecting_delimiter {
+            return Err(syntax(
+                parser
+                    .expected_ref::<()>("end of statement", parser.peek_token_ref())
+                    .unwrap_err(),
+            ));
+        }
+        let statement = match parser.maybe_parse(create_table_as_with_names).map_err(syntax)? {
+            Some(statement) => statement,
+            None => parser.parse_statement().map_err(syntax)?,
+        };
+        statements.push(statement);
+        expecting_delimiter = true;
+    }
+    Ok(statements)
+}
+
+fn syntax(e: ParserError) -> Error {
+    let msg = e.to_string();
+    let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
+    Error::syntax(format!("syntax error: {msg}"))
+}
+
+/// `CREATE [TEMP] TABLE [IF NOT EXISTS] name (col, ...) AS query`: column names only, types
+/// taken from the query (the column definitions carry `DataType::Unspecified`).
+fn create_table_as_with_names(p: &mut Parser) -> std::result::Result<Statement, ParserError> {
+    p.expect_keyword_is(Keyword::CREATE)?;
+    let temporary = p.parse_one_of_keywords(&[Keyword::TEMP, Keyword::TEMPORARY]).is_some();
+    p.expect_keyword_is(Keyword::TABLE)?;
+    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    let names = p.parse_parenthesized_column_list(IsOptional::Mandatory, false)?;
+    p.expect_keyword_is(Keyword::AS)?;
+    let query = p.parse_query()?;
+    let columns = names
+        .into_iter()
+        .map(|name| ColumnDef {
+            name,
+            data_type: DataType::Unspecified,
+            options: vec![],
+        })
+        .collect();
+    Ok(Statement::CreateTable(
+        CreateTableBuilder::new(name)
+            .temporary(temporary)
+            .if_not_exists(if_not_exists)
+            .columns(columns)
+            .query(Some(query))
+            .build(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_table_as_with_column_names() {
+        let statements = parse("CREATE TABLE t (a, b) AS SELECT 1, 2; SELECT 1").unwrap();
+        assert_eq!(statements.len(), 2);
+        match &statements[0] {
+            Statement::CreateTable(c) => {
+                assert_eq!(
+                    c.columns.iter().map(|c| c.name.value.as_str()).collect::<Vec<_>>(),
+                    ["a", "b"]
+                );
+                assert!(c.query.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        // Ordinary CREATE TABLE still goes through sqlparser.
+        match &parse("CREATE TABLE t (a int, b text)").unwrap()[0] {
+            Statement::CreateTable(c) => assert_eq!(c.columns[0].data_type, DataType::Int(None)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse("SELECT 1 SELECT 2").unwrap_err().sqlstate(), "42601");
+        assert_eq!(parse("SELECT 1;;  ; SELECT 2;").unwrap().len(), 2);
+    }
 }

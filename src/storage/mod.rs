@@ -4,15 +4,20 @@
 //! Knows bytes and keys, never SQL. Layout of the keyspace is in `keys.rs`, the row format in
 //! `row.rs`. Usage:
 //!
-//! ```ignore
+//! ```no_run
+//! # use vellum::storage::{Conflict, Durability, Store};
+//! # fn main() -> vellum::Result<()> {
+//! # let (dir, key, value) = (std::path::Path::new("data"), b"k".to_vec(), b"v".to_vec());
 //! let store = Store::open(dir)?;
 //! let mut txn = store.begin();
 //! {
 //!     let _reading = store.read_guard(); // one per statement, dropped before commit
-//!     let old = txn.get(&key)?;
+//!     let _old = txn.get(&key)?;
 //!     txn.put(key, value, Conflict::Unchanged)?;
 //! }
 //! txn.commit(Durability::Sync)?;
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! # Isolation

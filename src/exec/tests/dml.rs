@@ -265,3 +265,44 @@ fn update_returning_and_unique_index_conflicts() {
         .unwrap();
     assert_eq!(f.rows(&table), vec![vec![t("a"), i4(10)], vec![t("b"), i4(1)]]);
 }
+
+#[test]
+fn update_subqueries_read_the_table_as_the_statement_found_it() {
+    let mut f = Fixture::new();
+    let table = f.table(
+        70,
+        "seq",
+        &[("id", DataType::Int4, false), ("v", DataType::Int4, true)],
+        Some(vec![0]),
+    );
+    f.insert(&table, (1..=4).map(|i| vec![i4(i), i4(i)]).collect()).unwrap();
+    // UPDATE seq SET v = (SELECT sum(v) FROM seq s WHERE s.id < seq.id): with the old values
+    // 1, 2, 3, 4 the sums are NULL, 1, 3, 6 — not running totals of already updated rows.
+    let earlier = Plan::Aggregate {
+        input: Box::new(scan(
+            &table,
+            Some(bin(BinaryOp::Lt, col(0), Expr::Outer { levels_up: 1, index: 0 })),
+        )),
+        group_by: vec![],
+        aggregates: vec![agg(AggFunc::Sum, vec![col(1)], Some(DataType::Int4))],
+    };
+    let sum = Expr::Subquery {
+        plan: Box::new(earlier),
+        kind: crate::plan::SubqueryKind::Scalar,
+        correlated: true,
+    };
+    let cast = Expr::Cast {
+        expr: Box::new(sum),
+        to: DataType::Int4,
+    };
+    f.update(&table, None, vec![(1, cast)]).unwrap();
+    assert_eq!(
+        f.rows(&table),
+        vec![
+            vec![i4(1), Value::Null],
+            vec![i4(2), i4(1)],
+            vec![i4(3), i4(3)],
+            vec![i4(4), i4(6)]
+        ]
+    );
+}

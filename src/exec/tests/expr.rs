@@ -47,6 +47,28 @@ fn three_valued_and_or() {
 }
 
 #[test]
+fn and_or_written_as_binary_operators_stay_lazy() {
+    let mut f = Fixture::new();
+    let cases = [
+        (BinaryOp::And, null(), b(false), Value::Bool(false)),
+        (BinaryOp::And, b(true), null(), Value::Null),
+        (BinaryOp::And, b(true), b(true), Value::Bool(true)),
+        (BinaryOp::Or, null(), b(true), Value::Bool(true)),
+        (BinaryOp::Or, b(false), null(), Value::Null),
+        (BinaryOp::Or, b(false), b(false), Value::Bool(false)),
+        (BinaryOp::And, b(false), div_zero(), Value::Bool(false)),
+        (BinaryOp::Or, b(true), div_zero(), Value::Bool(true)),
+    ];
+    for (op, l, r, want) in cases {
+        assert_eq!(
+            f.eval(bin(op, l.clone(), r.clone())).unwrap(),
+            want,
+            "{l:?} {op:?} {r:?}"
+        );
+    }
+}
+
+#[test]
 fn is_tests() {
     let mut f = Fixture::new();
     let is_null = |e, negated| Expr::IsNull {
@@ -109,6 +131,44 @@ fn in_list_null_semantics() {
         Value::Bool(true)
     );
     assert_eq!(f.eval(in_list(null(), vec![int(1)], false)).unwrap(), Value::Null);
+}
+
+#[test]
+fn long_constant_in_lists_keep_null_semantics() {
+    let mut f = Fixture::new();
+    let list = |with_null: bool| {
+        let mut l: Vec<Expr> = (10..20).map(int).collect();
+        if with_null {
+            l.push(null());
+        }
+        l
+    };
+    let in_list = |e, list, negated| Expr::InList {
+        expr: Box::new(e),
+        list,
+        negated,
+    };
+    assert_eq!(f.eval(in_list(int(15), list(false), false)).unwrap(), Value::Bool(true));
+    assert_eq!(
+        f.eval(in_list(lit(i8v(15)), list(false), false)).unwrap(),
+        Value::Bool(true)
+    );
+    assert_eq!(f.eval(in_list(int(5), list(false), false)).unwrap(), Value::Bool(false));
+    assert_eq!(f.eval(in_list(int(5), list(false), true)).unwrap(), Value::Bool(true));
+    assert_eq!(f.eval(in_list(int(5), list(true), false)).unwrap(), Value::Null);
+    assert_eq!(f.eval(in_list(int(5), list(true), true)).unwrap(), Value::Null);
+    assert_eq!(f.eval(in_list(int(12), list(true), true)).unwrap(), Value::Bool(false));
+    assert_eq!(f.eval(in_list(null(), list(false), false)).unwrap(), Value::Null);
+    // Over many rows the hashed list gives what the linear scan gives.
+    let rows: Vec<Row> = (0..30).map(|i| vec![i4(i)]).collect();
+    let plan = Plan::Filter {
+        input: Box::new(values(rows)),
+        predicate: in_list(col(0), list(true), false),
+    };
+    assert_eq!(
+        f.query(plan).unwrap(),
+        (10..20).map(|i| vec![i4(i)]).collect::<Vec<_>>()
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! against a real store in a temporary directory. Expected values come from PostgreSQL's
 //! documented behaviour, never from running this code.
 
+mod correlated;
 mod dml;
 mod expr;
 mod join;

@@ -495,3 +495,32 @@ fn sum_of_integers_overflows_past_bigint_only() {
         .unwrap();
     assert_eq!(rows, vec![vec![i8v(2_147_483_648)]]);
 }
+
+#[test]
+fn distinct_sum_avg_and_count_skip_repeats_and_nulls() {
+    let mut f = Fixture::new();
+    let input = rows_of(vec![
+        vec![i4(1)],
+        vec![i4(1)],
+        vec![i4(2)],
+        vec![Value::Null],
+        vec![i4(2)],
+    ]);
+    let distinct = |func, ty: Option<DataType>| {
+        let mut c = agg(func, vec![col(0)], ty);
+        c.distinct = true;
+        c
+    };
+    let calls = vec![
+        distinct(AggFunc::Sum, Some(DataType::Int4)),
+        distinct(AggFunc::Avg, Some(DataType::Int4)),
+        distinct(AggFunc::Count, Some(DataType::Int4)),
+        distinct(AggFunc::Max, Some(DataType::Int4)),
+    ];
+    let rows = f.query(aggregate(input, vec![], calls)).unwrap();
+    assert_eq!(rows, vec![vec![i8v(3), num("1.5"), i8v(2), i4(2)]]);
+    match &rows[0][1] {
+        Value::Numeric(d) => assert_eq!(d.to_string(), "1.5000000000000000"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -259,3 +259,46 @@ fn cte_inside_correlated_subquery_follows_outer_row() {
     };
     assert_eq!(f.query(plan).unwrap(), vec![vec![i8v(20)], vec![i8v(40)]]);
 }
+
+#[test]
+fn order_by_primary_key_uses_scan_order() {
+    let mut f = Fixture::new();
+    let table = people(&mut f);
+    let sorted_by = |keys: Vec<SortKey>| Plan::Limit {
+        input: Box::new(Plan::Sort {
+            input: Box::new(scan(&table, None)),
+            keys,
+        }),
+        limit: Some(lit(i8v(2))),
+        offset: None,
+    };
+    assert_eq!(ids(f.query(sorted_by(vec![asc(col(0))])).unwrap()), vec![1, 2]);
+    assert_eq!(ids(f.query(sorted_by(vec![desc(col(0))])).unwrap()), vec![5, 4]);
+    // Not the key: a real sort (age 25 is the smallest; NULL sorts last).
+    assert_eq!(ids(f.query(sorted_by(vec![asc(col(2))])).unwrap()), vec![4, 2]);
+    // Two-column key: ORDER BY a, then a prefix sort of the key order.
+    let pts = f.table(
+        21,
+        "pts2",
+        &[("a", DataType::Int4, false), ("b", DataType::Int4, false)],
+        Some(vec![0, 1]),
+    );
+    f.insert(&pts, vec![vec![i4(2), i4(1)], vec![i4(1), i4(9)], vec![i4(1), i4(3)]])
+        .unwrap();
+    let plan = Plan::Sort {
+        input: Box::new(scan(&pts, None)),
+        keys: vec![asc(col(0))],
+    };
+    assert_eq!(
+        f.query(plan).unwrap(),
+        vec![vec![i4(1), i4(3)], vec![i4(1), i4(9)], vec![i4(2), i4(1)]]
+    );
+    let plan = Plan::Sort {
+        input: Box::new(scan(&pts, None)),
+        keys: vec![asc(col(1))],
+    };
+    assert_eq!(
+        f.query(plan).unwrap(),
+        vec![vec![i4(2), i4(1)], vec![i4(1), i4(3)], vec![i4(1), i4(9)]]
+    );
+}
