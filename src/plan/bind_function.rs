@@ -124,10 +124,6 @@ impl Binder<'_> {
                         } else {
                             l.1.clone()
                         };
-                        // NULLIF(NULL, x) is NULL without evaluating x, as PostgreSQL folds it.
-                        if is_null_constant(&l.0) {
-                            return Ok((Expr::Constant(Value::Null), result_type));
-                        }
                         match self.apply_binary(BinaryOp::Eq, l, r)? {
                             // PostgreSQL types the result as the comparison's (coerced) left
                             // input: NULLIF(53, 80.0) is numeric.
@@ -508,15 +504,6 @@ impl Binder<'_> {
                 Ok((x, DataType::Bool))
             }
         }
-    }
-}
-
-/// A NULL literal, possibly cast or negated (what PostgreSQL's constant folding sees as NULL).
-fn is_null_constant(e: &Expr) -> bool {
-    match e {
-        Expr::Constant(Value::Null) => true,
-        Expr::Cast { expr, .. } | Expr::Unary { expr, .. } => is_null_constant(expr),
-        _ => false,
     }
 }
 
