@@ -13,6 +13,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// SQLSTATE codes Vellum raises, named as PostgreSQL's `errcodes.txt` names them.
 pub mod sqlstate {
     pub const SUCCESSFUL_COMPLETION: &str = "00000";
+    pub const PROTOCOL_VIOLATION: &str = "08P01";
     pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
     pub const CARDINALITY_VIOLATION: &str = "21000";
     pub const STRING_DATA_RIGHT_TRUNCATION: &str = "22001";

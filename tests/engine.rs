@@ -235,3 +235,72 @@ fn settings_show_and_set() {
     assert_eq!(error_code(&mut s, "SET no_such_setting = 1"), "42704");
     assert_eq!(error_code(&mut s, "SELEC 1"), "42601");
 }
+
+#[test]
+fn prepared_statements_infer_parameters_and_follow_schema_changes() {
+    use vellum::types::DataType;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let mut s = db.session();
+    s.execute("CREATE TABLE t (id bigint PRIMARY KEY, name text, amount numeric(10,2))")
+        .unwrap();
+    let insert = s.prepare("INSERT INTO t VALUES ($1, $2, $3)", &[]).unwrap();
+    assert_eq!(
+        insert.param_types,
+        vec![DataType::Int8, DataType::Text, DataType::Numeric(Some((10, 2)))]
+    );
+    assert!(insert.columns.is_empty());
+    for i in 0..10i64 {
+        let result = s
+            .execute_prepared(
+                &insert,
+                &[Value::Int8(i), Value::Text(format!("n{i}")), Value::Text("1.5".into())],
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(result.tag(), "INSERT 0 1");
+    }
+    let select = s.prepare("SELECT name, amount FROM t WHERE id = $1", &[]).unwrap();
+    assert_eq!(select.param_types, vec![DataType::Int8]);
+    assert_eq!(
+        select.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["name", "amount"]
+    );
+    let run = |s: &mut Session, p: &vellum::session::Prepared, id: i64| match s.execute_prepared(p, &[Value::Int8(id)])
+    {
+        Ok(Some(StatementResult::Query { rows, .. })) => rows,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        run(&mut s, &select, 3),
+        vec![vec![Value::Text("n3".into()), Value::Numeric("1.50".parse().unwrap())]]
+    );
+    // A schema change rebinds the cached plan instead of reading through a stale one.
+    s.execute("ALTER TABLE t RENAME COLUMN name TO label").unwrap();
+    assert_eq!(
+        s.execute_prepared(&select, &[Value::Int8(3)]).unwrap_err().sqlstate(),
+        "42703"
+    );
+    s.execute("ALTER TABLE t ADD COLUMN name text DEFAULT 'new'").unwrap();
+    assert_eq!(
+        run(&mut s, &select, 3),
+        vec![vec![Value::Text("new".into()), Value::Numeric("1.50".parse().unwrap())]]
+    );
+    // Wrong parameter count and bad values are errors, not panics.
+    assert_eq!(s.execute_prepared(&select, &[]).unwrap_err().sqlstate(), "08P01");
+    assert_eq!(
+        s.execute_prepared(&insert, &[Value::Int8(1), Value::Null, Value::Text("x".into())])
+            .unwrap_err()
+            .sqlstate(),
+        "22P02"
+    );
+    // An empty query prepares to nothing.
+    let empty = s.prepare("", &[]).unwrap();
+    assert!(s.execute_prepared(&empty, &[]).unwrap().is_none());
+    // A plan bound inside a transaction's own DDL is not reused after ROLLBACK.
+    s.execute("BEGIN; CREATE TABLE tmp (x int)").unwrap();
+    let tmp = s.prepare("SELECT count(*) FROM tmp", &[]).unwrap();
+    assert!(s.execute_prepared(&tmp, &[]).is_ok());
+    s.execute("ROLLBACK").unwrap();
+    assert_eq!(s.execute_prepared(&tmp, &[]).unwrap_err().sqlstate(), "42P01");
+}

@@ -8,6 +8,8 @@
 //! `storage`), plus its own transaction's writes; a write to a row another transaction changed
 //! and committed meanwhile fails at commit with 40001 (first committer wins).
 
+/// Prepared statements.
+mod prepared;
 /// Session parameters.
 pub mod settings;
 /// Running one statement inside a transaction.
@@ -24,8 +26,9 @@ use crate::error::{sqlstate, Error, Result};
 use crate::plan::OutputColumn;
 use crate::sql::{self, ast};
 use crate::storage::{Durability, Txn};
-use crate::types::Row;
+use crate::types::{cast, DataType, Row, Value};
 
+pub use prepared::Prepared;
 pub use settings::Settings;
 
 /// The result of one statement.
@@ -71,6 +74,13 @@ pub(crate) struct OpenTxn {
     /// Committed catalog version the transaction's DDL was based on.
     pub(crate) base_version: u64,
     pub(crate) started: DateTime<Utc>,
+}
+
+/// What `run` executes.
+#[derive(Clone, Copy)]
+enum Work<'a> {
+    Statement(&'a ast::Statement),
+    Prepared(&'a Prepared, &'a [Value]),
 }
 
 enum TxnState {
@@ -124,8 +134,58 @@ impl Session {
                 self.fail_block();
                 Err(Error::unsupported("SAVEPOINT"))
             }
-            _ => self.run(statement),
+            _ => self.run(Work::Statement(statement)),
         }
+    }
+
+    /// Parses and describes one statement for later execution (the extended query protocol).
+    /// `param_types` may leave types `Unknown` to be inferred; an empty string prepares an
+    /// empty statement.
+    pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
+        let mut statements = sql::parse(sql)?;
+        if statements.len() > 1 {
+            return Err(Error::syntax(
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        let catalog = self.catalog();
+        let private = matches!(&self.state, TxnState::Block(open) | TxnState::Failed(open) if open.ddl);
+        let _reading = self.db.store().read_guard();
+        Prepared::new(statements.pop(), &catalog, param_types, !private)
+    }
+
+    /// Executes a prepared statement with parameter values (cast to the parameter types).
+    /// Returns `None` for an empty statement.
+    pub fn execute_prepared(&mut self, prepared: &Prepared, params: &[Value]) -> Result<Option<StatementResult>> {
+        let Some(statement) = &prepared.statement else {
+            return Ok(None);
+        };
+        if params.len() != prepared.param_types.len() {
+            return Err(Error::sql(
+                sqlstate::PROTOCOL_VIOLATION,
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    prepared.param_types.len()
+                ),
+            ));
+        }
+        if !prepared::is_bindable(statement) {
+            return self.execute_statement(statement).map(Some);
+        }
+        let params = params
+            .iter()
+            .zip(&prepared.param_types)
+            .map(|(v, t)| {
+                if v.is_null() || v.data_type() == *t {
+                    Ok(v.clone())
+                } else {
+                    cast::cast(v, t)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.cancel.store(false, Ordering::Relaxed);
+        self.run(Work::Prepared(prepared, &params)).map(Some)
     }
 
     /// The ReadyForQuery status.
@@ -220,14 +280,14 @@ impl Session {
     }
 
     /// Runs a statement in the open block, or in its own transaction when none is open.
-    fn run(&mut self, statement: &ast::Statement) -> Result<StatementResult> {
+    fn run(&mut self, work: Work<'_>) -> Result<StatementResult> {
         match std::mem::replace(&mut self.state, TxnState::Idle) {
             TxnState::Failed(open) => {
                 self.state = TxnState::Failed(open);
                 Err(aborted())
             }
             TxnState::Block(mut open) => {
-                let result = self.run_in(&mut open, statement);
+                let result = self.run_in(&mut open, work);
                 self.state = if result.is_ok() {
                     TxnState::Block(open)
                 } else {
@@ -237,7 +297,7 @@ impl Session {
             }
             TxnState::Idle => {
                 let mut open = self.open_txn();
-                match self.run_in(&mut open, statement) {
+                match self.run_in(&mut open, work) {
                     Ok(result) => {
                         self.commit_txn(open)?;
                         Ok(result)
@@ -251,7 +311,7 @@ impl Session {
         }
     }
 
-    fn run_in(&mut self, open: &mut OpenTxn, statement: &ast::Statement) -> Result<StatementResult> {
+    fn run_in(&mut self, open: &mut OpenTxn, work: Work<'_>) -> Result<StatementResult> {
         if !open.ddl {
             // Read committed: each statement sees the latest committed schema.
             open.catalog = self.db.catalog();
@@ -264,7 +324,10 @@ impl Session {
             cancel: &self.cancel,
             notices: &mut self.notices,
         };
-        runner.run(statement)
+        match work {
+            Work::Statement(statement) => runner.run(statement),
+            Work::Prepared(prepared, params) => runner.run_prepared(prepared, params),
+        }
     }
 
     fn commit_txn(&self, open: OpenTxn) -> Result<()> {

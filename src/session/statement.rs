@@ -15,7 +15,7 @@ use crate::sql::{ast, ident};
 use crate::types::functions::FunctionContext;
 use crate::types::{DataType, Value};
 
-use super::{OpenTxn, Settings, StatementResult};
+use super::{OpenTxn, Prepared, Settings, StatementResult};
 
 pub(super) struct StatementRunner<'a> {
     pub(super) db: &'a Database,
@@ -54,6 +54,15 @@ impl StatementRunner<'_> {
             | S::Truncate(_) => self.ddl(statement),
             other => Err(Error::unsupported(format!("statement \"{}\"", statement_name(other)))),
         }
+    }
+
+    /// Runs a prepared (bindable) statement, reusing its plan while the schema is unchanged.
+    pub(super) fn run_prepared(&mut self, prepared: &Prepared, params: &[Value]) -> Result<StatementResult> {
+        let _reading = self.db.store().read_guard();
+        let catalog = self.open.catalog.clone();
+        // A transaction's own uncommitted DDL must not leak into the shared plan cache.
+        let plan = prepared.plan(&catalog, self.open.ddl)?;
+        self.execute_bound(&plan, params)
     }
 
     /// Executes a bound statement with parameter values.

@@ -1,0 +1,153 @@
+//! Prepared statements: parsed once, described once (parameter and result types), and bound
+//! again only when the schema they were bound against changes.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::plan::binder::Binder;
+use crate::plan::{BoundStatement, OutputColumn};
+use crate::sql::ast;
+use crate::types::DataType;
+
+/// A statement prepared by `Session::prepare`.
+pub struct Prepared {
+    /// `None` for an empty query string.
+    pub(crate) statement: Option<ast::Statement>,
+    /// Parameter types, inferred where the client left them unspecified.
+    pub param_types: Vec<DataType>,
+    /// Result columns; empty for statements that return no rows.
+    pub columns: Vec<OutputColumn>,
+    /// The bound plan and the catalog version it was bound against.
+    plan: Mutex<Option<(u64, Arc<BoundStatement>)>>,
+}
+
+impl Prepared {
+    /// `cacheable` is false when `catalog` holds uncommitted DDL: a plan bound against it must
+    /// not outlive the transaction.
+    pub(crate) fn new(
+        statement: Option<ast::Statement>,
+        catalog: &Catalog,
+        param_types: &[DataType],
+        cacheable: bool,
+    ) -> Result<Prepared> {
+        let Some(stmt) = &statement else {
+            return Ok(Prepared {
+                statement,
+                param_types: vec![],
+                columns: vec![],
+                plan: Mutex::new(None),
+            });
+        };
+        if let Some(index) = max_param(stmt) {
+            if param_types.len() < index {
+                let mut types = param_types.to_vec();
+                types.resize(index, DataType::Unknown);
+                return Prepared::new(statement, catalog, &types, cacheable);
+            }
+        }
+        let (param_types, columns, plan) = if is_bindable(stmt) {
+            let mut binder = Binder::new(catalog, param_types);
+            let bound = binder.bind_statement(stmt)?;
+            let columns = result_columns(&bound);
+            (
+                binder.param_types(),
+                columns,
+                cacheable.then(|| (catalog.version, Arc::new(bound))),
+            )
+        } else {
+            if !param_types.is_empty() && max_param(stmt).is_some() {
+                return Err(Error::unsupported("parameters in utility statements"));
+            }
+            (param_types.to_vec(), utility_columns(stmt), None)
+        };
+        Ok(Prepared {
+            statement,
+            param_types,
+            columns,
+            plan: Mutex::new(plan),
+        })
+    }
+
+    /// The plan for `catalog`, rebinding if the schema changed since it was bound.
+    pub(crate) fn plan(&self, catalog: &Catalog, fresh: bool) -> Result<Arc<BoundStatement>> {
+        let stmt = self
+            .statement
+            .as_ref()
+            .ok_or_else(|| Error::bug("planning an empty statement"))?;
+        let mut cached = self.plan.lock();
+        if let Some((version, plan)) = cached.as_ref() {
+            if *version == catalog.version && !fresh {
+                return Ok(plan.clone());
+            }
+        }
+        let bound = Arc::new(Binder::new(catalog, &self.param_types).bind_statement(stmt)?);
+        if !fresh {
+            *cached = Some((catalog.version, bound.clone()));
+        }
+        Ok(bound)
+    }
+}
+
+/// Statements the binder plans (the rest are DDL and session commands).
+pub(crate) fn is_bindable(stmt: &ast::Statement) -> bool {
+    matches!(
+        stmt,
+        ast::Statement::Query(_) | ast::Statement::Insert(_) | ast::Statement::Update(_) | ast::Statement::Delete(_)
+    )
+}
+
+fn result_columns(bound: &BoundStatement) -> Vec<OutputColumn> {
+    match bound {
+        BoundStatement::Query(q) => q.columns.clone(),
+        BoundStatement::Insert(p) => p.returning.as_ref().map(|r| r.1.clone()).unwrap_or_default(),
+        BoundStatement::Update(p) => p.returning.as_ref().map(|r| r.1.clone()).unwrap_or_default(),
+        BoundStatement::Delete(p) => p.returning.as_ref().map(|r| r.1.clone()).unwrap_or_default(),
+    }
+}
+
+/// Result columns of session commands that return rows.
+fn utility_columns(stmt: &ast::Statement) -> Vec<OutputColumn> {
+    let text = |name: &str| OutputColumn {
+        name: name.to_string(),
+        data_type: DataType::Text,
+        source: None,
+    };
+    match stmt {
+        ast::Statement::Explain { .. } => vec![text("QUERY PLAN")],
+        ast::Statement::ShowVariable { variable } => {
+            let name = variable
+                .iter()
+                .map(|i| i.value.to_lowercase())
+                .collect::<Vec<_>>()
+                .join(" ");
+            match name.as_str() {
+                "all" => vec![text("name"), text("setting"), text("description")],
+                "datestyle" => vec![text("DateStyle")],
+                "timezone" | "time zone" => vec![text("TimeZone")],
+                "intervalstyle" => vec![text("IntervalStyle")],
+                "transaction isolation level" => vec![text("transaction_isolation")],
+                other => vec![text(other)],
+            }
+        }
+        _ => vec![],
+    }
+}
+
+/// The highest `$n` in a statement, if any.
+fn max_param(stmt: &ast::Statement) -> Option<usize> {
+    let mut max = None;
+    let _ = ast::visit_expressions(stmt, |e| {
+        if let ast::Expr::Value(v) = e {
+            if let ast::Value::Placeholder(p) = &v.value {
+                if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                    max = Some(max.map_or(n, |m: usize| m.max(n)));
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    max
+}
