@@ -10,9 +10,9 @@ use std::ops::Bound;
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{Error, Result};
-use crate::plan::{Expr, IndexLookup, ScanSource};
+use crate::plan::{columns_used, Expr, IndexLookup, ScanSource};
 use crate::storage::keys::{encode_key, index_prefix, prefix_end, table_prefix};
-use crate::storage::row::decode_row;
+use crate::storage::row::{decode_columns, decode_row};
 use crate::storage::Txn;
 use crate::types::ops::sql_compare;
 use crate::types::{Row, Value};
@@ -98,6 +98,16 @@ impl Probe {
     }
 }
 
+/// The columns a scan filter reads, as a mask over the table's columns, when that is fewer
+/// than all of them (otherwise decoding twice would only cost).
+fn filter_columns(filter: &Expr, width: usize) -> Option<Vec<bool>> {
+    let mut wanted = vec![false; width];
+    for i in columns_used(filter) {
+        *wanted.get_mut(i)? = true;
+    }
+    wanted.contains(&false).then_some(wanted)
+}
+
 fn end_of(prefix: &[u8]) -> Bound<Vec<u8>> {
     match prefix_end(prefix) {
         Some(k) => Bound::Excluded(k),
@@ -136,10 +146,19 @@ impl Executor<'_> {
         }
         match source {
             ScanSource::Table => {
+                let prefilter = filter.and_then(|f| filter_columns(f, table.columns.len()));
                 for item in txn.scan_prefix(&table_prefix(table.id))? {
                     let (key, bytes) = item?;
                     self.tick()?;
-                    self.keep(txn, decode_row(&bytes)?, key, filter, emit_key, &mut out)?;
+                    match (&prefilter, filter) {
+                        // Rows the filter rejects are decoded only as far as the filter reads.
+                        (Some(wanted), Some(f)) => {
+                            if self.eval_predicate(txn, f, &decode_columns(&bytes, wanted)?)? {
+                                self.keep(txn, decode_row(&bytes)?, key, None, emit_key, &mut out)?;
+                            }
+                        }
+                        _ => self.keep(txn, decode_row(&bytes)?, key, filter, emit_key, &mut out)?,
+                    }
                     if out.len() >= cap {
                         break;
                     }

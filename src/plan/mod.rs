@@ -50,3 +50,5 @@ pub use plan::{
     BoundStatement, DeletePlan, IndexLookup, InsertPlan, JoinKind, OnConflict, OutputColumn, Plan, QueryPlan,
     ScanSource, SetOpKind, TableFunc, UpdatePlan,
 };
+/// Which input columns an expression reads (scans decode only those before filtering).
+pub(crate) use rewrite::columns_used;

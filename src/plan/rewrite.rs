@@ -297,7 +297,7 @@ pub(super) fn shift_outer_levels(p: &mut Plan, by: usize) {
 }
 
 /// The row positions `e` reads at its own level (including through subqueries' `Outer`s).
-pub(super) fn columns_used(e: &Expr) -> Vec<usize> {
+pub(crate) fn columns_used(e: &Expr) -> Vec<usize> {
     let mut e = e.clone();
     let mut out = Vec::new();
     let _ = visit_expr(&mut e, 0, &mut |x, depth| {

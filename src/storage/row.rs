@@ -93,7 +93,8 @@ impl Tag {
             Tag::Uuid,
             Tag::Array,
         ];
-        ALL.iter().copied().find(|t| *t as u8 == b)
+        // ALL lists the tags in byte order, so the byte is the position.
+        ALL.get(usize::from(b)).copied()
     }
 }
 
@@ -114,6 +115,30 @@ pub fn decode_row(bytes: &[u8]) -> Result<Vec<Value>> {
         return Err(r.corrupt(format!("unknown row format version {version}")));
     }
     let values = r.values(0)?;
+    if r.pos != bytes.len() {
+        return Err(r.corrupt(format!("{} trailing bytes", bytes.len() - r.pos)));
+    }
+    Ok(values)
+}
+
+/// Decodes only the columns `wanted` marks; the others come back as NULL, checked only for
+/// their framing. A scan evaluates its filter on such a row before paying for the whole row.
+pub fn decode_columns(bytes: &[u8], wanted: &[bool]) -> Result<Vec<Value>> {
+    let mut r = Reader { bytes, pos: 0 };
+    let version = r.u8()?;
+    if version != ROW_FORMAT_VERSION {
+        return Err(r.corrupt(format!("unknown row format version {version}")));
+    }
+    let count = r.count()?;
+    let mut values = Vec::with_capacity(count);
+    for i in 0..count {
+        if wanted.get(i).copied().unwrap_or(false) {
+            values.push(r.value(0)?);
+        } else {
+            r.skip(0)?;
+            values.push(Value::Null);
+        }
+    }
     if r.pos != bytes.len() {
         return Err(r.corrupt(format!("{} trailing bytes", bytes.len() - r.pos)));
     }
@@ -303,13 +328,45 @@ impl Reader<'_> {
         String::from_utf8(bytes).map_err(|_| Error::corrupted(format!("row byte {at}"), "text is not valid UTF-8"))
     }
 
-    fn values(&mut self, depth: u32) -> Result<Vec<Value>> {
+    /// A value count, checked against the bytes left.
+    fn count(&mut self) -> Result<usize> {
         let count = self.len()?;
         // Every value takes at least one byte: a count beyond what remains is corrupt, and
         // must not drive an allocation.
         if count > self.bytes.len() - self.pos {
             return Err(self.corrupt(format!("{count} values announced, fewer bytes remain")));
         }
+        Ok(count)
+    }
+
+    /// Steps over one value, checking only its tag and length.
+    fn skip(&mut self, depth: u32) -> Result<()> {
+        let tag_byte = self.u8()?;
+        let tag = Tag::from_byte(tag_byte).ok_or_else(|| self.corrupt(format!("unknown value tag {tag_byte}")))?;
+        let width = match tag {
+            Tag::Null => 0,
+            Tag::Bool => 1,
+            Tag::Int2 => 2,
+            Tag::Int4 | Tag::Float4 | Tag::Date => 4,
+            Tag::Int8 | Tag::Float8 | Tag::Time | Tag::Timestamp | Tag::TimestampTz => 8,
+            Tag::Interval | Tag::Uuid => 16,
+            Tag::Numeric => 17,
+            Tag::Text | Tag::Bytea | Tag::Jsonb => self.len()?,
+            Tag::Array => {
+                if depth >= MAX_ARRAY_DEPTH {
+                    return Err(self.corrupt("invalid array nesting"));
+                }
+                for _ in 0..self.count()? {
+                    self.skip(depth + 1)?;
+                }
+                return Ok(());
+            }
+        };
+        self.slice(width).map(|_| ())
+    }
+
+    fn values(&mut self, depth: u32) -> Result<Vec<Value>> {
+        let count = self.count()?;
         let mut values = Vec::with_capacity(count);
         for _ in 0..count {
             values.push(self.value(depth)?);

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use crate::error::Error;
 use crate::types::{Interval, Value};
 
-use super::row::{canonical_json, decode_row, encode_row, ROW_FORMAT_VERSION};
+use super::row::{canonical_json, decode_columns, decode_row, encode_row, ROW_FORMAT_VERSION};
 
 fn every_kind() -> Vec<Value> {
     let date = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
@@ -181,4 +181,45 @@ fn corrupt_and_truncated_rows_are_errors() {
         mutated[at] ^= (rng >> 32) as u8 | 1;
         let _ = decode_row(&mutated);
     }
+}
+
+#[test]
+fn decode_columns_keeps_wanted_and_nulls_the_rest() {
+    let mut bytes = Vec::new();
+    encode_row(&every_kind(), &mut bytes);
+    // jsonb comes back canonical, so the reference is the full decode.
+    let row = decode_row(&bytes).unwrap();
+    // Every other column, so each kind is both skipped and decoded somewhere in the sweep.
+    for parity in 0..2 {
+        let wanted: Vec<bool> = (0..row.len()).map(|i| i % 2 == parity).collect();
+        let partial = decode_columns(&bytes, &wanted).unwrap();
+        assert_eq!(partial.len(), row.len());
+        for (i, (got, full)) in partial.iter().zip(&row).enumerate() {
+            if wanted[i] {
+                assert_eq!(format!("{got:?}"), format!("{full:?}"), "column {i}");
+            } else {
+                assert!(matches!(got, Value::Null), "column {i} should be skipped");
+            }
+        }
+    }
+    let none = decode_columns(&bytes, &[]).unwrap();
+    assert!(none.iter().all(|v| matches!(v, Value::Null)));
+}
+
+#[test]
+fn decode_columns_rejects_truncated_and_trailing_bytes() {
+    let mut bytes = Vec::new();
+    encode_row(&[Value::Int8(1), Value::Text("abc".into())], &mut bytes);
+    let mut truncated = bytes.clone();
+    truncated.pop();
+    assert!(matches!(
+        decode_columns(&truncated, &[true, false]),
+        Err(Error::Corrupted { .. })
+    ));
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert!(matches!(
+        decode_columns(&trailing, &[false, false]),
+        Err(Error::Corrupted { .. })
+    ));
 }
