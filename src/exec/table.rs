@@ -7,7 +7,7 @@
 //!   is always the row key.
 //!
 //! A unique key is checked twice: now, against committed data plus this transaction's writes,
-//! and at commit through `Conflict::MustBeAbsent`, which catches a concurrent duplicate.
+//! and at commit (`Txn::put_absent`), which catches a concurrent duplicate.
 
 use std::sync::Arc;
 
@@ -27,12 +27,9 @@ const ROW_ID_COUNTER: &[u8] = b"rowid";
 pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], row: Row) -> Result<Vec<u8>> {
     let key = match primary_key(table, &row)? {
         Some(key) => {
-            if txn.get(&key)?.is_some() {
-                return Err(pk_violation(table, &row));
-            }
             let mut bytes = Vec::new();
             encode_row(&row, &mut bytes);
-            txn.put(key.clone(), bytes, Conflict::MustBeAbsent(pk_violation(table, &row)))?;
+            txn.put_absent(key.clone(), bytes, || pk_violation(table, &row))?;
             key
         }
         None => {
@@ -128,14 +125,7 @@ pub fn update_row(
     encode_row(&new_row, &mut bytes);
     if moved {
         txn.delete(old_key.to_vec())?;
-        if txn.get(&new_key)?.is_some() {
-            return Err(pk_violation(table, &new_row));
-        }
-        txn.put(
-            new_key.clone(),
-            bytes,
-            Conflict::MustBeAbsent(pk_violation(table, &new_row)),
-        )?;
+        txn.put_absent(new_key.clone(), bytes, || pk_violation(table, &new_row))?;
     } else {
         txn.put(new_key.clone(), bytes, Conflict::Unchanged)?;
     }
@@ -192,11 +182,9 @@ fn index_entry_key(index: &IndexDef, row: &[Value], row_key: &[u8]) -> Result<(V
 fn add_index_entry(txn: &mut Txn, table: &TableDef, index: &IndexDef, row: &[Value], row_key: &[u8]) -> Result<()> {
     let (entry, unique) = index_entry_key(index, row, row_key)?;
     if unique {
-        if txn.get(&entry)?.is_some() {
-            return Err(unique_violation(table, &index.name, &index.columns, row));
-        }
-        let err = unique_violation(table, &index.name, &index.columns, row);
-        txn.put(entry, row_key.to_vec(), Conflict::MustBeAbsent(err))
+        txn.put_absent(entry, row_key.to_vec(), || {
+            unique_violation(table, &index.name, &index.columns, row)
+        })
     } else {
         txn.put(entry, row_key.to_vec(), Conflict::None)
     }

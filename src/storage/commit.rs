@@ -70,6 +70,11 @@ impl GroupCommit {
         }
     }
 
+    /// The sequence number of the latest applied batch (moves only under the commit gate).
+    pub(super) fn applied(&self) -> u64 {
+        self.state.lock().applied
+    }
+
     /// Records one more applied batch and returns its sequence number. Call it right after
     /// the apply, before anything else can apply.
     pub(super) fn note_applied(&self) -> u64 {

@@ -57,6 +57,13 @@ pub struct Txn {
     expects: BTreeMap<Vec<u8>, Expect>,
     /// Prefixes whose committed keys this transaction deleted.
     deleted_prefixes: Vec<Vec<u8>>,
+    /// The applied-batch sequence number before the earliest expectation was taken. If no
+    /// batch was applied since, committed data is exactly what every expectation saw, and
+    /// commit skips re-reading them.
+    expects_since: Option<u64>,
+    /// An expectation was recorded without reading the key (a plain `MustBeAbsent` put), so
+    /// it has to be checked at commit whatever happened since.
+    unverified: bool,
 }
 
 type Pair = (Vec<u8>, Vec<u8>);
@@ -78,6 +85,15 @@ impl Txn {
             writes: BTreeMap::new(),
             expects: BTreeMap::new(),
             deleted_prefixes: Vec::new(),
+            expects_since: None,
+            unverified: false,
+        }
+    }
+
+    /// Notes that an expectation is about to be taken from committed data.
+    fn note_expectation(&mut self) {
+        if self.expects_since.is_none() {
+            self.expects_since = Some(self.store.inner.group.applied());
         }
     }
 
@@ -134,10 +150,17 @@ impl Txn {
     }
 
     fn record(&mut self, key: &[u8], conflict: Conflict) -> Result<()> {
+        self.record_checked(key, conflict, false)
+    }
+
+    /// `absent_seen`: the caller read `key` as absent in this transaction's view after
+    /// `note_expectation`, so a `MustBeAbsent` expectation holds as of that read.
+    fn record_checked(&mut self, key: &[u8], conflict: Conflict, absent_seen: bool) -> Result<()> {
         match conflict {
             Conflict::None => {}
             Conflict::Unchanged => {
                 if !self.expects.contains_key(key) {
+                    self.note_expectation();
                     let seen = self.committed(key)?;
                     self.expects.insert(key.to_vec(), Expect::Value(seen));
                 }
@@ -147,6 +170,7 @@ impl Txn {
                     // Committed keys under a deleted prefix go away at commit; what must
                     // hold is only that nobody changed this one meanwhile.
                     if !self.expects.contains_key(key) {
+                        self.note_expectation();
                         let seen = self.committed(key)?;
                         self.expects.insert(key.to_vec(), Expect::Value(seen));
                     }
@@ -159,6 +183,11 @@ impl Txn {
                     // Seen absent: a concurrent insert should report the caller's error
                     // (a unique violation), not a serialization failure.
                     Some(Expect::Value(None)) | None => {
+                        if absent_seen {
+                            self.note_expectation();
+                        } else {
+                            self.unverified = true;
+                        }
                         self.expects.insert(key.to_vec(), Expect::Absent(err));
                     }
                 }
@@ -170,6 +199,19 @@ impl Txn {
     /// Writes `value` at `key`, checked at commit as `conflict` says.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>, conflict: Conflict) -> Result<()> {
         self.record(&key, conflict)?;
+        self.writes.insert(key, Some(value));
+        Ok(())
+    }
+
+    /// Writes `value` at a key that must hold nothing, now (else fails with `err()`) and at
+    /// commit (else commit fails with `err()`): a new primary or unique key.
+    pub fn put_absent(&mut self, key: Vec<u8>, value: Vec<u8>, err: impl Fn() -> Error) -> Result<()> {
+        // Taken before the read, so an apply between the two only makes commit re-check.
+        self.note_expectation();
+        if self.get(&key)?.is_some() {
+            return Err(err());
+        }
+        self.record_checked(&key, Conflict::MustBeAbsent(err()), true)?;
         self.writes.insert(key, Some(value));
         Ok(())
     }
@@ -207,7 +249,8 @@ impl Txn {
         let inner = &self.store.inner;
         let seq = {
             let _gate = self.store.write_gate();
-            for (key, expect) in &self.expects {
+            let unchanged_since = !self.unverified && self.expects_since == Some(inner.group.applied());
+            for (key, expect) in self.expects.iter().filter(|_| !unchanged_since) {
                 let now = inner.db.get(key).map_err(sled_error)?;
                 match expect {
                     Expect::Value(seen) => {

@@ -217,6 +217,41 @@ fn must_be_absent_reports_the_given_error() {
 }
 
 #[test]
+fn put_absent_checks_now_and_at_commit() {
+    let (_dir, store) = store();
+    let dup = || {
+        Error::sql(
+            sqlstate::UNIQUE_VIOLATION,
+            "duplicate key value violates unique constraint \"u\"",
+        )
+    };
+    seed(&store, &[("t/1", "a")]);
+    // Present now: fails at once.
+    let mut txn = store.begin();
+    assert_eq!(txn.put_absent(k("t/1"), k("b"), dup).unwrap_err(), dup());
+    // Absent when written, inserted by another transaction before commit: fails at commit.
+    let mut first = store.begin();
+    let mut second = store.begin();
+    first.put_absent(k("t/2"), k("a"), dup).unwrap();
+    second.put_absent(k("t/2"), k("b"), dup).unwrap();
+    first.commit(Durability::Async).unwrap();
+    assert_eq!(second.commit(Durability::Async).unwrap_err(), dup());
+    assert_eq!(store.begin().get(b"t/2").unwrap(), Some(k("a")));
+    // An update this transaction read is still re-checked after any other commit.
+    let mut updater = store.begin();
+    updater.put(k("t/1"), k("c"), Conflict::Unchanged).unwrap();
+    updater.put_absent(k("t/3"), k("c"), dup).unwrap();
+    seed(&store, &[("t/1", "z")]);
+    assert_eq!(updater.commit(Durability::Async).unwrap_err().sqlstate(), "40001");
+    // Nothing committed in between: the transaction commits.
+    let mut alone = store.begin();
+    alone.put_absent(k("t/3"), k("d"), dup).unwrap();
+    alone.put(k("t/1"), k("d"), Conflict::Unchanged).unwrap();
+    alone.commit(Durability::Async).unwrap();
+    assert_eq!(store.begin().get(b"t/3").unwrap(), Some(k("d")));
+}
+
+#[test]
 fn prefix_delete_removes_committed_keys_at_commit_only() {
     let (_dir, store) = store();
     seed(&store, &[("p1", "1"), ("p2", "2"), ("q1", "3")]);
