@@ -69,6 +69,9 @@ pub struct Binder<'a> {
     /// Set while binding an INSERT's source query: its first SELECT block keeps `unknown`
     /// output types (PostgreSQL coerces `INSERT ... SELECT '5'` to the column type).
     pub(super) insert_source: bool,
+    /// The session's settings as (name, value, description), for `current_setting()` and
+    /// `pg_settings`.
+    pub(super) settings: Vec<(String, String, String)>,
 }
 
 impl<'a> Binder<'a> {
@@ -85,7 +88,14 @@ impl<'a> Binder<'a> {
             next_cte_id: 0,
             view_depth: 0,
             insert_source: false,
+            settings: Vec::new(),
         }
+    }
+
+    /// Gives the binder the session's settings (name, value, description).
+    pub fn with_settings(mut self, settings: Vec<(String, String, String)>) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// Binds and optimizes a SELECT/VALUES/INSERT/UPDATE/DELETE statement.

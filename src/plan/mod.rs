@@ -3,6 +3,7 @@
 //! selection). Does no I/O: the executor runs what this produces.
 
 /// DML binding: INSERT, UPDATE, DELETE.
+mod bind_catalog;
 mod bind_dml;
 /// Scalar expression binding.
 mod bind_expr;

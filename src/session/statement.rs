@@ -32,7 +32,9 @@ impl StatementRunner<'_> {
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => {
                 let _reading = self.db.store().read_guard();
                 let catalog = self.open.catalog.clone();
-                let bound = Binder::new(&catalog, &[]).bind_statement(statement)?;
+                let bound = Binder::new(&catalog, &[])
+                    .with_settings(self.settings.all())
+                    .bind_statement(statement)?;
                 self.execute_bound(&bound, &[])
             }
             S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),
