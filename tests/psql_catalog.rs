@@ -409,3 +409,17 @@ fn user_table_shadows_unqualified_system_name() {
     let r = rows(&mut s, "select count(*) > 0 from pg_catalog.pg_settings");
     assert_eq!(r, vec![vec![b(true)]]);
 }
+
+#[test]
+fn prepared_current_setting_follows_set() {
+    let (_dir, mut s) = setup();
+    let p = s.prepare("select current_setting('application_name')", &[]).unwrap();
+    let run = |s: &mut Session| match s.execute_prepared(&p, &[]).unwrap() {
+        Some(StatementResult::Query { rows, .. }) => rows,
+        other => panic!("{other:?}"),
+    };
+    s.execute("set application_name = 'first'").unwrap();
+    assert_eq!(run(&mut s), vec![vec![t("first")]]);
+    s.execute("set application_name = 'second'").unwrap();
+    assert_eq!(run(&mut s), vec![vec![t("second")]]);
+}

@@ -49,8 +49,11 @@ impl Binder<'_> {
         if !system::is_system_relation(kind, rel) {
             return Ok(None);
         }
+        if rel == "pg_settings" {
+            self.settings_used = true;
+        }
         let mut ctx = SystemContext {
-            settings: self.settings.clone(),
+            settings: self.settings.map(|s| s.all()).unwrap_or_default(),
             view_columns: BTreeMap::new(),
         };
         if system::needs_view_columns(rel) {
@@ -249,19 +252,23 @@ impl Binder<'_> {
         }))
     }
 
-    fn setting(&self, name: &str) -> Option<String> {
-        let name = name.to_lowercase();
-        match name.as_str() {
-            "search_path" => return Some("\"$user\", public".into()),
-            "server_version" => return Some("15.0".into()),
-            "server_version_num" => return Some("150000".into()),
-            "server_encoding" => return Some("UTF8".into()),
-            _ => {}
+    /// A setting's current value; `None` when unknown (or no session is binding).
+    fn setting(&mut self, name: &str) -> Option<String> {
+        self.settings_used = true;
+        if let Some(v) = self.settings.and_then(|s| s.value(name).ok()) {
+            return Some(v);
         }
-        self.settings
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|(_, v, _)| v.clone())
+        // Read-only parameters PostgreSQL always reports.
+        Some(
+            match name.to_lowercase().as_str() {
+                "search_path" => "\"$user\", public",
+                "server_version" => "15.0",
+                "server_version_num" => "150000",
+                "server_encoding" => "UTF8",
+                _ => return None,
+            }
+            .to_string(),
+        )
     }
 
     /// `format_type(oid, typmod)`: the catalog's (oid, typmod) pairs first, then every

@@ -20,6 +20,14 @@ use super::plan::Plan;
 use super::scope::Scope;
 use super::{optimizer, BoundStatement, Expr, QueryPlan};
 
+/// The session's settings as the binder reads them (`current_setting()`, `pg_settings`).
+pub trait SettingsView {
+    /// The current value, or 42704 for an unknown name.
+    fn value(&self, name: &str) -> Result<String>;
+    /// Every setting as (name, value, description).
+    fn all(&self) -> Vec<(String, String, String)>;
+}
+
 /// A CTE visible by name while binding.
 #[derive(Debug, Clone)]
 pub(super) struct CteBinding {
@@ -69,9 +77,11 @@ pub struct Binder<'a> {
     /// Set while binding an INSERT's source query: its first SELECT block keeps `unknown`
     /// output types (PostgreSQL coerces `INSERT ... SELECT '5'` to the column type).
     pub(super) insert_source: bool,
-    /// The session's settings as (name, value, description), for `current_setting()` and
-    /// `pg_settings`.
-    pub(super) settings: Vec<(String, String, String)>,
+    /// The session's settings, for `current_setting()` and `pg_settings`.
+    pub(super) settings: Option<&'a dyn SettingsView>,
+    /// Set when a setting's value was bound in as a constant (the plan must not be reused
+    /// after the session's settings change).
+    pub(super) settings_used: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -88,13 +98,19 @@ impl<'a> Binder<'a> {
             next_cte_id: 0,
             view_depth: 0,
             insert_source: false,
-            settings: Vec::new(),
+            settings: None,
+            settings_used: false,
         }
     }
 
-    /// Gives the binder the session's settings (name, value, description).
-    pub fn with_settings(mut self, settings: Vec<(String, String, String)>) -> Self {
-        self.settings = settings;
+    /// Whether the bound statement holds values of the session's settings.
+    pub fn uses_settings(&self) -> bool {
+        self.settings_used
+    }
+
+    /// Gives the binder the session's settings.
+    pub fn with_settings(mut self, settings: &'a dyn SettingsView) -> Self {
+        self.settings = Some(settings);
         self
     }
 
