@@ -41,12 +41,16 @@ fn b(v: bool) -> Value {
 
 /// Runs psql's `\d NAME` lookup (query 1) and returns the relation's oid as psql quotes it.
 fn describe_oid(s: &mut Session, lookup: &str, name: &str) -> String {
+    describe_oid_in(s, lookup, "public", name)
+}
+
+fn describe_oid_in(s: &mut Session, lookup: &str, schema: &str, name: &str) -> String {
     let sql = fixture(lookup)
         .replace("'^(t)$'", &format!("'^({name})$'"))
         .replace("'^(v)$'", &format!("'^({name})$'"));
     let found = rows(s, &sql);
     assert_eq!(found.len(), 1, "{name}: {found:?}");
-    assert_eq!(found[0][1..], [t("public"), t(name)]);
+    assert_eq!(found[0][1..], [t(schema), t(name)]);
     match &found[0][0] {
         Value::Int8(oid) => oid.to_string(),
         other => panic!("oid is {other:?}"),
@@ -422,4 +426,71 @@ fn prepared_current_setting_follows_set() {
     assert_eq!(run(&mut s), vec![vec![t("first")]]);
     s.execute("set application_name = 'second'").unwrap();
     assert_eq!(run(&mut s), vec![vec![t("second")]]);
+}
+
+#[test]
+fn d_lists_tables_and_views() {
+    let (_dir, mut s) = setup();
+    assert_eq!(
+        rows(&mut s, &fixture("d_1")),
+        vec![
+            vec![t("public"), t("t"), t("table"), t("vellum")],
+            vec![t("public"), t("v"), t("view"), t("vellum")],
+        ]
+    );
+}
+
+#[test]
+fn dn_lists_the_public_schema() {
+    let (_dir, mut s) = setup();
+    assert_eq!(rows(&mut s, &fixture("dn_1")), vec![vec![t("public"), t("vellum")]]);
+}
+
+#[test]
+fn dt_plus_adds_persistence_access_method_and_size() {
+    let (_dir, mut s) = setup();
+    let r = rows(&mut s, &fixture("dt_plus_1"));
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        r[0][..6],
+        [t("public"), t("t"), t("table"), t("vellum"), t("permanent"), t("heap")]
+    );
+    assert!(matches!(&r[0][6], Value::Text(size) if size.ends_with("bytes") || size.ends_with("kB")));
+    assert_eq!(r[0][7], Value::Null);
+}
+
+#[test]
+fn ds_describes_a_system_catalog() {
+    let (_dir, mut s) = setup();
+    let oid = describe_oid_in(&mut s, "ds_pg_am_1", "pg_catalog", "pg_am");
+    assert_eq!(oid, "2601", "pg_am has oid 2601 in PostgreSQL");
+    let flags = rows(&mut s, &fixture("ds_pg_am_2"));
+    assert_eq!(flags[0][1], t("r"));
+    let columns = rows(&mut s, &fixture("ds_pg_am_3"));
+    let names: Vec<&Value> = columns.iter().map(|r| &r[0]).collect();
+    assert_eq!(names, [&t("oid"), &t("amname"), &t("amhandler"), &t("amtype")]);
+    for k in 4..=9 {
+        rows(&mut s, &fixture(&format!("ds_pg_am_{k}")));
+    }
+}
+
+#[test]
+fn size_pretty_matches_postgresql() {
+    let (_dir, mut s) = setup();
+    let r = rows(
+        &mut s,
+        "select pg_size_pretty(0::bigint), pg_size_pretty(10239::bigint), pg_size_pretty(10240::bigint), \
+         pg_size_pretty(1048576::bigint), pg_size_pretty(20970000::bigint)",
+    );
+    // PostgreSQL 15: 0 bytes | 10239 bytes | 10 kB | 1024 kB | 20 MB
+    assert_eq!(
+        r,
+        vec![vec![
+            t("0 bytes"),
+            t("10239 bytes"),
+            t("10 kB"),
+            t("1024 kB"),
+            t("20 MB")
+        ]]
+    );
 }

@@ -54,7 +54,7 @@ impl Binder<'_> {
         }
         let mut ctx = SystemContext {
             settings: self.settings.map(|s| s.all()).unwrap_or_default(),
-            view_columns: BTreeMap::new(),
+            ..SystemContext::default()
         };
         if system::needs_view_columns(rel) {
             ctx.view_columns = self.view_columns();
@@ -242,6 +242,11 @@ impl Binder<'_> {
             ("obj_description" | "col_description" | "shobj_description", Some(_)) if n <= 2 => {
                 (Expr::Constant(Value::Null), DataType::Text)
             }
+            ("pg_size_pretty", Some((e, DataType::Int8 | DataType::Numeric(_)))) if n == 1 => match constant_int(&e) {
+                Some(Some(bytes)) => text(size_pretty(bytes)),
+                Some(None) => (Expr::Constant(Value::Null), DataType::Text),
+                None => return Err(Error::unsupported("pg_size_pretty of a computed size")),
+            },
             ("pg_get_statisticsobjdef_columns", Some(_)) if n == 1 => (Expr::Constant(Value::Null), DataType::Text),
             ("pg_relation_size" | "pg_total_relation_size" | "pg_table_size" | "pg_indexes_size", Some(_))
                 if n == 1 =>
@@ -438,6 +443,26 @@ fn catalog_type_name(type_name: &str) -> String {
     name.strip_prefix("pg_catalog.").unwrap_or(&name).to_string()
 }
 
+/// `pg_size_pretty(bigint)` as PostgreSQL computes it: bytes below 10 kB, then the first of
+/// kB, MB, GB, TB whose value stays below 20480 after rounding half away from zero.
+fn size_pretty(bytes: i64) -> String {
+    const LIMIT: i64 = 10 * 1024;
+    const LIMIT2: i64 = LIMIT * 2 - 1;
+    if bytes.abs() < LIMIT {
+        return format!("{bytes} bytes");
+    }
+    let half_rounded = |x: i64| (x + if x < 0 { -1 } else { 1 }) / 2;
+    // One extra bit is kept for rounding.
+    let mut size = bytes >> 9;
+    for unit in ["kB", "MB", "GB"] {
+        if size.abs() < LIMIT2 {
+            return format!("{} {unit}", half_rounded(size));
+        }
+        size >>= 10;
+    }
+    format!("{} TB", half_rounded(size))
+}
+
 fn all_type_names() -> Vec<(i64, String)> {
     let mut v = Vec::new();
     for t in system::BUILTIN_TYPES {
@@ -448,6 +473,18 @@ fn all_type_names() -> Vec<(i64, String)> {
         }
     }
     v
+}
+
+/// An integer constant, possibly under casts: `Some(None)` for NULL, `None` if not constant.
+fn constant_int(e: &Expr) -> Option<Option<i64>> {
+    match e {
+        Expr::Constant(Value::Null) => Some(None),
+        Expr::Constant(Value::Int2(v)) => Some(Some(i64::from(*v))),
+        Expr::Constant(Value::Int4(v)) => Some(Some(i64::from(*v))),
+        Expr::Constant(Value::Int8(v)) => Some(Some(*v)),
+        Expr::Cast { expr, .. } => constant_int(expr),
+        _ => None,
+    }
 }
 
 fn constant_text(arg: &Typed) -> Option<String> {

@@ -157,6 +157,18 @@ pub struct SystemContext {
     pub settings: Vec<(String, String, String)>,
     /// View id → output columns.
     pub view_columns: BTreeMap<u32, Vec<(String, DataType)>>,
+    /// Set while computing a system relation only for its columns: `pg_attribute` then
+    /// leaves out the system relations' own columns (which would ask for its own).
+    pub columns_only: bool,
+}
+
+/// The columns of a system relation (schema, name).
+fn system_columns(schema: SystemSchema, name: &str) -> Vec<(String, DataType)> {
+    let ctx = SystemContext {
+        columns_only: true,
+        ..SystemContext::default()
+    };
+    system_relation(&Catalog::default(), schema, name, &ctx).map_or_else(Vec::new, |r| r.columns)
 }
 
 /// Whether producing `name` needs the views' output columns.

@@ -84,6 +84,11 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
         });
     }
     for (schema, name, rel_oid) in RELATIONS {
+        let natts = if ctx.columns_only {
+            0
+        } else {
+            super::system_columns(*schema, name).len()
+        };
         let (namespace, kind) = match schema {
             super::SystemSchema::PgCatalog if !name.starts_with("pg_") || is_view(name) => (PG_CATALOG_OID, "v"),
             super::SystemSchema::PgCatalog => (PG_CATALOG_OID, "r"),
@@ -94,7 +99,7 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             name: name.to_string(),
             namespace,
             kind,
-            natts: 0,
+            natts,
             checks: 0,
             has_index: false,
             am: if kind == "r" { HEAP_AM_OID } else { 0 },
@@ -145,6 +150,21 @@ pub(super) fn attribute_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<Attr
                 not_null: false,
                 default: None,
             });
+        }
+    }
+    if !ctx.columns_only {
+        for (schema, name, rel_oid) in RELATIONS {
+            for (k, (col, ty)) in super::system_columns(*schema, name).into_iter().enumerate() {
+                rows.push(AttributeRow {
+                    relid: i64::from(*rel_oid),
+                    num: k + 1,
+                    name: col,
+                    data_type: ty,
+                    // The oid-like first columns of PostgreSQL's catalogs are NOT NULL.
+                    not_null: k == 0,
+                    default: None,
+                });
+            }
         }
     }
     rows
