@@ -169,7 +169,7 @@ fn d_table_describes_columns_indexes_and_checks() {
             b(true),
             b(false),
             b(true),
-            t("CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id)"),
+            t("CREATE UNIQUE INDEX t_pkey ON t USING btree (id)"),
             t("PRIMARY KEY (id)"),
             t("p"),
         ]
@@ -182,7 +182,7 @@ fn d_table_describes_columns_indexes_and_checks() {
             b(false),
             b(false),
             b(true),
-            t("CREATE INDEX t_name_idx ON public.t USING btree (name)"),
+            t("CREATE INDEX t_name_idx ON t USING btree (name)"),
             Value::Null,
             Value::Null,
         ]

@@ -187,17 +187,14 @@ impl Binder<'_> {
             }
             ("pg_get_expr", Some((e, t))) if n == 2 || n == 3 => (self.coerce(e, &t, &DataType::Text), DataType::Text),
             ("pg_get_indexdef", Some(arg)) if n == 1 || n == 3 => {
-                let column = match args.first() {
-                    Some((Expr::Constant(Value::Int4(k)), _)) => *k,
-                    Some((Expr::Constant(Value::Int8(k)), _)) => *k as i32,
-                    _ => 0,
-                };
+                let column = args.first().and_then(|(e, _)| constant_int(e)).flatten().unwrap_or(0);
+                let pretty = matches!(args.get(1), Some((Expr::Constant(Value::Bool(true)), _)));
                 let defs = system::index_definitions(self.catalog);
                 let map = defs
                     .into_iter()
                     .filter_map(|d| {
                         if column <= 0 {
-                            Some((d.oid, d.definition))
+                            Some((d.oid, if pretty { d.pretty } else { d.definition }))
                         } else {
                             let c = d.columns.get(column as usize - 1)?.clone();
                             Some((d.oid, c))
@@ -224,6 +221,16 @@ impl Binder<'_> {
                 }
             }
             ("pg_get_userbyid", Some(_)) if n == 1 => text(system::OWNER_NAME),
+            ("to_regclass", Some(arg)) if n == 1 => match self.regclass_constant(&arg) {
+                Ok(oid) => (Expr::Constant(Value::Int8(oid)), OID),
+                Err(e) if e.sqlstate() == "42P01" => (Expr::Constant(Value::Null), OID),
+                Err(e) => return Err(e),
+            },
+            ("to_regtype", Some(arg)) if n == 1 => {
+                let n = constant_text(&arg).ok_or_else(|| Error::unsupported("to_regtype of a non-constant name"))?;
+                let oid = system::type_oid_by_name(&n.to_lowercase());
+                (Expr::Constant(oid.map_or(Value::Null, Value::Int8)), OID)
+            }
             ("pg_encoding_to_char", Some(arg)) if n == 1 => self.oid_lookup(arg, vec![(6, "UTF8".into())]),
             ("pg_table_is_visible" | "pg_type_is_visible" | "pg_function_is_visible", Some(_)) if n == 1 => {
                 boolean(true)
@@ -352,6 +359,23 @@ impl Binder<'_> {
         let name = constant_text(arg).ok_or_else(|| Error::unsupported("regclass of a non-constant name"))?;
         let bare = unqualify(&name);
         system::relation_oid_by_name(self.catalog, &bare).ok_or_else(|| Error::undefined_table(&name))
+    }
+
+    /// `x::regclass` (or another `reg*` type) about to be cast to text: its name, as
+    /// PostgreSQL prints a `reg*` value. `None` when `e` is not such a cast.
+    pub(super) fn bind_reg_as_text(&mut self, e: &ast::Expr, scope: &Scope) -> Result<Option<Typed>> {
+        let ast::Expr::Cast { data_type, .. } = e else {
+            return Ok(None);
+        };
+        let reg = catalog_type_name(&data_type.to_string());
+        if !is_catalog_type(&reg) || reg == "oid" || reg == "\"char\"" {
+            return Ok(None);
+        }
+        let bound = self.bind_expr(e, scope)?;
+        if bound.1 == OID {
+            return self.bind_catalog_cast(&reg, bound);
+        }
+        Ok(Some(bound))
     }
 
     /// Casts to PostgreSQL's object-identifier types (`oid`, `regclass`, `regtype`, ...):

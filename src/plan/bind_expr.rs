@@ -78,6 +78,11 @@ impl Binder<'_> {
                     }
                 }
                 let to = convert_type(data_type)?;
+                if to.is_string() {
+                    if let Some((inner, from)) = self.bind_reg_as_text(expr, scope)? {
+                        return Ok((self.explicit_cast(inner, &from, &to), to));
+                    }
+                }
                 let (inner, from) = self.bind_expr(expr, scope)?;
                 Ok((self.explicit_cast(inner, &from, &to), to))
             }

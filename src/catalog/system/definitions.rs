@@ -8,7 +8,10 @@ use crate::catalog::{Catalog, TableDef};
 /// (`pg_get_indexdef(oid, k, ...)` with k > 0 returns column k).
 pub struct IndexDefinition {
     pub oid: i64,
+    /// Schema-qualified, as `pg_get_indexdef(oid)` and `pg_indexes` give it.
     pub definition: String,
+    /// Without the schema of a visible table, as `pg_get_indexdef(oid, 0, true)` gives it.
+    pub pretty: String,
     pub columns: Vec<String>,
 }
 
@@ -37,15 +40,19 @@ pub fn index_definitions(catalog: &Catalog) -> Vec<IndexDefinition> {
     for t in catalog.tables() {
         let mut add = |oid: i64, name: &str, unique: bool, positions: &[usize]| {
             let columns = column_names(t, positions);
-            defs.push(IndexDefinition {
-                oid,
-                definition: format!(
-                    "CREATE {}INDEX {} ON public.{} USING btree ({})",
+            let definition = |schema: &str| {
+                format!(
+                    "CREATE {}INDEX {} ON {schema}{} USING btree ({})",
                     if unique { "UNIQUE " } else { "" },
                     quote_ident(name),
                     quote_ident(&t.name),
                     columns.join(", ")
-                ),
+                )
+            };
+            defs.push(IndexDefinition {
+                oid,
+                definition: definition("public."),
+                pretty: definition(""),
                 columns,
             });
         };
