@@ -494,3 +494,28 @@ fn size_pretty_matches_postgresql() {
         ]]
     );
 }
+
+#[test]
+fn regclass_of_a_parameter_as_pgbench_sends_it() {
+    let (_dir, mut s) = setup();
+    let p = s
+        .prepare(
+            "SELECT relkind FROM pg_catalog.pg_class WHERE oid=$1::pg_catalog.regclass",
+            &[],
+        )
+        .unwrap();
+    let run = |s: &mut Session, name: &str| match s.execute_prepared(&p, &[t(name)]).unwrap() {
+        Some(StatementResult::Query { rows, .. }) => rows,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(run(&mut s, "t"), vec![vec![t("r")]]);
+    assert_eq!(run(&mut s, "public.v"), vec![vec![t("v")]]);
+    assert_eq!(run(&mut s, "pg_catalog.pg_class"), vec![vec![t("r")]]);
+    let q = s
+        .prepare("SELECT typname FROM pg_type WHERE oid = to_regtype($1)", &[])
+        .unwrap();
+    match s.execute_prepared(&q, &[t("integer")]).unwrap() {
+        Some(StatementResult::Query { rows, .. }) => assert_eq!(rows, vec![vec![t("int4")]]),
+        other => panic!("{other:?}"),
+    }
+}

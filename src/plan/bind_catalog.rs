@@ -143,6 +143,74 @@ impl Binder<'_> {
         )
     }
 
+    /// A CASE mapping a name expression known only at run time (a parameter) to an oid
+    /// through `map`; NULL for a name not in it.
+    fn name_lookup(&mut self, arg: Typed, map: Vec<(String, i64)>) -> Typed {
+        let (e, t) = arg;
+        let key = self.coerce(e, &t, &DataType::Text);
+        let branches = map
+            .into_iter()
+            .map(|(k, v)| (Expr::Constant(Value::Text(k)), Expr::Constant(Value::Int8(v))))
+            .collect();
+        (
+            Expr::Case {
+                operand: Some(Box::new(key)),
+                branches,
+                else_expr: None,
+            },
+            OID,
+        )
+    }
+
+    /// `$1::regclass`: every relation under its bare and schema-qualified names.
+    fn relation_name_lookup(&mut self, arg: Typed) -> Typed {
+        let mut map = Vec::new();
+        for (oid, name) in system::relation_names(self.catalog) {
+            let schema = if system::system_relation_oid(&name) == Some(oid) {
+                if system::is_system_relation(SystemSchema::InformationSchema, &name) {
+                    "information_schema"
+                } else {
+                    "pg_catalog"
+                }
+            } else {
+                "public"
+            };
+            map.push((format!("{schema}.{name}"), oid));
+            map.push((name, oid));
+        }
+        self.name_lookup(arg, map)
+    }
+
+    /// `$1::regtype`: every built-in type under the names `::regtype` accepts.
+    fn type_name_lookup(&mut self, arg: Typed) -> Typed {
+        let mut map = Vec::new();
+        for (oid, display) in all_type_names() {
+            map.push((display, oid));
+        }
+        for t in system::BUILTIN_TYPES {
+            map.push((t.name.to_string(), i64::from(t.oid)));
+            if t.array != 0 {
+                map.push((format!("_{}", t.name), i64::from(t.array)));
+            }
+        }
+        for alias in [
+            "int",
+            "integer",
+            "smallint",
+            "bigint",
+            "real",
+            "boolean",
+            "decimal",
+            "char",
+            "character",
+        ] {
+            if let Some(oid) = system::type_oid_by_name(alias) {
+                map.push((alias.to_string(), oid));
+            }
+        }
+        self.name_lookup(arg, map)
+    }
+
     /// The catalog functions; `None` when `name` is not one of them.
     pub(super) fn bind_catalog_function(&mut self, name: &str, mut args: Vec<Typed>) -> Result<Option<Typed>> {
         let n = args.len();
@@ -221,6 +289,8 @@ impl Binder<'_> {
                 }
             }
             ("pg_get_userbyid", Some(_)) if n == 1 => text(system::OWNER_NAME),
+            ("to_regclass", Some(arg)) if n == 1 && constant_text(&arg).is_none() => self.relation_name_lookup(arg),
+            ("to_regtype", Some(arg)) if n == 1 && constant_text(&arg).is_none() => self.type_name_lookup(arg),
             ("to_regclass", Some(arg)) if n == 1 => match self.regclass_constant(&arg) {
                 Ok(oid) => (Expr::Constant(Value::Int8(oid)), OID),
                 Err(e) if e.sqlstate() == "42P01" => (Expr::Constant(Value::Null), OID),
@@ -411,11 +481,13 @@ impl Binder<'_> {
                 let (e, t) = arg;
                 (self.explicit_cast(e, &t, &OID), OID)
             }
+            "regclass" if is_name && constant_text(&arg).is_none() => self.relation_name_lookup(arg),
             "regclass" if is_name => (Expr::Constant(Value::Int8(self.regclass_constant(&arg)?)), OID),
             "regclass" => {
                 let map = system::relation_names(self.catalog);
                 self.oid_lookup(arg, map)
             }
+            "regtype" if is_name && constant_text(&arg).is_none() => self.type_name_lookup(arg),
             "regtype" if is_name => {
                 let n = constant_text(&arg).ok_or_else(|| Error::unsupported("regtype of a non-constant name"))?;
                 let oid = system::type_oid_by_name(&n.to_lowercase())
