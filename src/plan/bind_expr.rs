@@ -71,7 +71,7 @@ impl Binder<'_> {
                 if matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast) {
                     return Err(Error::unsupported("TRY_CAST"));
                 }
-                if super::bind_catalog::is_catalog_type(&data_type.to_string()) {
+                if super::bind_reg_cast::is_catalog_type(&data_type.to_string()) {
                     let bound = self.bind_expr(expr, scope)?;
                     if let Some(cast) = self.bind_catalog_cast(&data_type.to_string(), bound)? {
                         return Ok(cast);

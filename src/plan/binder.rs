@@ -5,8 +5,9 @@
 //! parameter inference), `bind_function` (function, aggregate and subquery calls),
 //! `bind_query` (WITH, set operations, VALUES), `bind_select` (one SELECT block),
 //! `bind_from` (FROM items and joins), `bind_group` (aggregation), `bind_dml`
-//! (INSERT/UPDATE/DELETE). Binding never does I/O; the result is optimized by `optimizer`
-//! before it is returned.
+//! (INSERT/UPDATE/DELETE), `bind_catalog` (system relations and catalog functions),
+//! `bind_reg_cast` (`::regclass` and the other object-identifier casts). Binding never does
+//! I/O; the result is optimized by `optimizer` before it is returned.
 
 use std::sync::Arc;
 
