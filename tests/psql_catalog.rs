@@ -519,3 +519,18 @@ fn regclass_of_a_parameter_as_pgbench_sends_it() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn pgjdbc_type_lookup() {
+    let (_dir, mut s) = setup();
+    let sql = "SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype, typname, pg_type.oid \
+        FROM pg_catalog.pg_type \
+        LEFT JOIN (select ns.oid as nspoid, ns.nspname, r.r from pg_namespace as ns \
+        join ( select s.r, (current_schemas(false))[s.r] as nspname \
+        from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) as r using ( nspname ) \
+        ) as sp ON sp.nspoid = typnamespace WHERE pg_type.oid = 1007 ORDER BY sp.r, pg_type.oid DESC";
+    assert_eq!(
+        rows(&mut s, sql),
+        vec![vec![b(true), t("b"), t("_int4"), Value::Int8(1007)]]
+    );
+}

@@ -133,6 +133,12 @@ impl Binder<'_> {
                     (Expr::Constant(Value::Int8(i64::from(oid))), OID)
                 } else if name == "regrole" {
                     (Expr::Constant(Value::Int8(i64::from(system::OWNER_OID))), OID)
+                } else if let Some(proc_name) = constant_text(&arg) {
+                    // Functions are named, not numbered, in Vellum's `pg_proc`-facing columns
+                    // (`pg_type.typinput` holds `array_in`), so a regproc stays its bare name.
+                    let bare = proc_name.split('(').next().unwrap_or_default().trim();
+                    let bare = bare.strip_prefix("pg_catalog.").unwrap_or(bare);
+                    (Expr::Constant(Value::Text(bare.to_string())), DataType::Text)
                 } else {
                     return Err(Error::unsupported(format!("casting text to {name}")));
                 }
