@@ -3,7 +3,7 @@
 //! # Layout
 //!
 //! Dependencies point downwards only:
-//! `types → storage → catalog → sql → plan → exec → session → (shell, slt)`.
+//! `types → storage → catalog → sql → plan → exec → session → (server, shell, slt)`.
 //! A query travels `Session::execute` → `sql::parse` → `plan::Binder` (names, types) →
 //! `plan::optimizer` → `exec::execute` → `storage::Txn` → sled, and rows travel back as
 //! `types::Value`s.
@@ -18,6 +18,8 @@ pub mod error;
 pub mod exec;
 /// Binding, plans, optimizer, EXPLAIN.
 pub mod plan;
+/// `vellum serve`: the PostgreSQL wire protocol server.
+pub mod server;
 /// A connection's state and the single entry point `Session::execute`.
 pub mod session;
 /// The interactive shell (`vellum shell`).

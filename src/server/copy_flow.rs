@@ -1,0 +1,168 @@
+//! The COPY sub-protocol: `COPY ... FROM STDIN` (CopyInResponse, then CopyData until CopyDone or
+//! CopyFail) and `COPY ... TO STDOUT` (CopyOutResponse, CopyData per row, CopyDone). Files and
+//! programs on the server are not reachable: a server that reads its own files is a privilege
+//! Vellum does not grant.
+
+use crate::error::{sqlstate, Error, Result};
+use crate::session::StatementResult;
+use crate::sql::{self, ast};
+use crate::types::text;
+
+use super::connection::{Closed, Connection};
+use super::copy::{CopyFormat, CopyReader};
+use super::frontend::{self, Message};
+use super::wire::Out;
+
+impl Connection {
+    /// Runs one COPY statement. The outer `Err` ends the connection; the inner one is the
+    /// statement's error, for the caller to report by its protocol's rules.
+    pub(super) async fn copy(&mut self, statement: ast::Statement) -> std::result::Result<Result<String>, Closed> {
+        let ast::Statement::Copy {
+            source,
+            to,
+            target,
+            options,
+            legacy_options,
+            ..
+        } = statement
+        else {
+            return Ok(Err(Error::bug("COPY expected")));
+        };
+        let format = match CopyFormat::from_options(&options, &legacy_options) {
+            Ok(f) => f,
+            Err(e) => return Ok(Err(e)),
+        };
+        match (to, target, source) {
+            (false, ast::CopyTarget::Stdin, ast::CopySource::Table { table_name, columns }) => {
+                self.copy_in(format, table_name, columns).await
+            }
+            (true, ast::CopyTarget::Stdout, source) => self.copy_out(format, source).await,
+            (false, _, _) => Ok(Err(Error::sql(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "COPY FROM reads only from STDIN",
+            )
+            .with_hint("Use psql's \\copy to load a file on the client."))),
+            (true, _, _) => Ok(Err(Error::sql(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "COPY TO writes only to STDOUT",
+            )
+            .with_hint("Use psql's \\copy to write a file on the client."))),
+        }
+    }
+
+    async fn copy_in(
+        &mut self,
+        format: CopyFormat,
+        table: ast::ObjectName,
+        columns: Vec<ast::Ident>,
+    ) -> std::result::Result<Result<String>, Closed> {
+        let target = match self.blocking(move |s| s.copy_target(&table, &columns)).await? {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        self.out.copy_in_response(target.columns.len());
+        self.flush().await?;
+        let mut reader = CopyReader::new(format, target.columns.clone());
+        let mut failure: Option<Error> = None;
+        loop {
+            let message = match frontend::read_message(&mut self.reader, &mut self.inbuf).await {
+                Ok(m) => m,
+                Err(_) => return Err(Closed),
+            };
+            match message {
+                Message::CopyData(data) => {
+                    if failure.is_none() {
+                        if let Err(e) = reader.feed(&data) {
+                            failure = Some(e);
+                        }
+                    }
+                }
+                Message::CopyDone => break,
+                Message::CopyFail(reason) => {
+                    failure = Some(Error::sql(
+                        sqlstate::QUERY_CANCELED,
+                        format!("COPY from stdin failed: {reason}"),
+                    ));
+                    break;
+                }
+                // PostgreSQL ignores these during COPY FROM STDIN (drivers send Sync early).
+                Message::Flush | Message::Sync => {}
+                Message::Terminate => return Err(Closed),
+                _ => {
+                    failure = Some(Error::sql(
+                        sqlstate::PROTOCOL_VIOLATION,
+                        "unexpected message type during COPY from stdin",
+                    ));
+                    break;
+                }
+            }
+        }
+        let rows = match failure {
+            Some(e) => Err(e),
+            None => reader.finish(),
+        };
+        let result = self
+            .blocking(move |session| match rows {
+                Ok(rows) => session.copy_in(&target, rows),
+                Err(e) => {
+                    session.abort_copy();
+                    Err(e)
+                }
+            })
+            .await?;
+        Ok(result.map(|n| format!("COPY {n}")))
+    }
+
+    async fn copy_out(
+        &mut self,
+        format: CopyFormat,
+        source: ast::CopySource,
+    ) -> std::result::Result<Result<String>, Closed> {
+        let query = match source {
+            ast::CopySource::Query(q) => ast::Statement::Query(q),
+            ast::CopySource::Table { table_name, columns } => {
+                let list = if columns.is_empty() {
+                    "*".to_string()
+                } else {
+                    columns.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                };
+                match sql::parse(&format!("SELECT {list} FROM {table_name}")).map(|mut s| s.pop()) {
+                    Ok(Some(s)) => s,
+                    Ok(None) => return Ok(Err(Error::bug("COPY source query vanished"))),
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+        };
+        let produced = self
+            .blocking(move |session| -> Result<(bytes::Bytes, usize)> {
+                let result = session.execute_statement(&query)?;
+                let StatementResult::Query { columns, rows, .. } = result else {
+                    return Err(Error::bug("COPY source returned no rows"));
+                };
+                let mut out = Out::default();
+                for notice in session.take_notices() {
+                    out.notice(&notice);
+                }
+                out.copy_out_response(columns.len());
+                if format.header {
+                    let names: Vec<Option<String>> = columns.iter().map(|c| Some(c.name.clone())).collect();
+                    let mut line = Vec::new();
+                    format.write_row(&names, &mut line);
+                    out.copy_data(line);
+                }
+                for row in &rows {
+                    let fields: Vec<Option<String>> = row.iter().map(text::format).collect();
+                    let mut line = Vec::new();
+                    format.write_row(&fields, &mut line);
+                    out.copy_data(line);
+                }
+                out.copy_done();
+                Ok((out.take(), rows.len()))
+            })
+            .await?;
+        Ok(produced.map(|(bytes, n)| {
+            self.out.buf.extend_from_slice(&bytes);
+            format!("COPY {n}")
+        }))
+    }
+}
