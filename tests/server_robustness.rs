@@ -168,6 +168,9 @@ fn ready_for_query_reports_transaction_status() {
     assert_eq!(tags, vec![b'E', b'Z']);
     assert_eq!(status_after(&mut s, "SELECT 1").0, b'E');
     assert_eq!(status_after(&mut s, "ROLLBACK").0, b'I');
+    // Changing a reported parameter sends ParameterStatus.
+    let (_, tags) = status_after(&mut s, "SET application_name = 'robust'");
+    assert_eq!(tags, vec![b'C', b'S', b'Z']);
     // An empty query string answers EmptyQueryResponse.
     assert_eq!(status_after(&mut s, "  ").1, vec![b'I', b'Z']);
     // Several statements: one response each; an error stops the rest.
@@ -194,4 +197,18 @@ async fn cancel_request_stops_a_running_statement() {
     let e = result.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::QUERY_CANCELED));
     still_serves(&server).await;
+}
+
+#[test]
+fn serve_refuses_non_loopback_without_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("without password authentication"), "{stderr}");
+    assert!(stderr.contains("--password-file"), "{stderr}");
 }

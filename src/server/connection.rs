@@ -20,11 +20,24 @@ use crate::sql::{self, ast};
 
 use super::extended::{Portal, PreparedStatement};
 use super::frontend::{self, Initial, Message, ReadError};
-use super::listener::{AuthMethod, Shared};
+use super::listener::{stopping, AuthMethod, Shared};
 use super::wire::{Out, Severity, TEXT};
 
 /// The only database a Vellum server holds.
 pub const DATABASE_NAME: &str = "vellum";
+
+/// Session parameters reported to the client in ParameterStatus whenever they change
+/// (PostgreSQL's GUC_REPORT set that sessions can change): wire name, setting name.
+const REPORTED: [(&str, &str); 5] = [
+    ("application_name", "application_name"),
+    ("client_encoding", "client_encoding"),
+    ("DateStyle", "datestyle"),
+    ("IntervalStyle", "intervalstyle"),
+    ("TimeZone", "timezone"),
+];
+
+/// Startup packet keys that are not session parameters.
+const STARTUP_KEYS: [&str; 4] = ["user", "database", "replication", "options"];
 
 /// The connection cannot continue (socket gone, protocol broken, session lost, shutdown).
 #[derive(Debug)]
@@ -41,6 +54,8 @@ pub(super) struct Connection {
     pub(super) portals: HashMap<String, Portal>,
     /// After an extended-protocol error, messages are skipped until Sync.
     pub(super) skip_to_sync: bool,
+    /// The values of `REPORTED` the client was last told.
+    reported: Vec<String>,
 }
 
 /// Serves one accepted socket to the end; never panics the server and never outlives shutdown.
@@ -56,6 +71,7 @@ pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
         statements: HashMap::new(),
         portals: HashMap::new(),
         skip_to_sync: false,
+        reported: Vec::new(),
     };
     let timeout = conn.shared.config.startup_timeout;
     let started = match tokio::time::timeout(timeout, conn.startup()).await {
@@ -67,14 +83,14 @@ pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
         }
     };
     tracing::debug!(%peer, pid = started, "session started");
-    let mut shutdown = conn.shared.shutdown.clone();
     loop {
         let message = tokio::select! {
-            m = frontend::read_message(&mut conn.reader, &mut conn.inbuf) => m,
-            _ = shutdown.changed() => {
+            biased;
+            _ = stopping(conn.shared.shutdown.clone()) => {
                 conn.fatal(&Error::sql(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
                 break;
             }
+            m = frontend::read_message(&mut conn.reader, &mut conn.inbuf) => m,
         };
         let message = match message {
             Ok(m) => m,
@@ -150,7 +166,17 @@ impl Connection {
         match self.shared.config.auth {
             AuthMethod::Trust => {}
         }
-        let session = self.shared.db.session();
+        let mut session = self.shared.db.session();
+        for (key, value) in &params {
+            if STARTUP_KEYS.contains(&key.as_str()) || key.starts_with("_pq_.") {
+                continue;
+            }
+            // Clients send what their environment suggests (e.g. a locale's encoding); a value
+            // Vellum cannot honour keeps the default, which ParameterStatus then reports.
+            if let Err(e) = session.settings_mut().set(key, value) {
+                tracing::debug!("startup parameter {key}={value} ignored: {e}");
+            }
+        }
         let (pid, secret) = self.shared.registry.register(session.cancel_handle());
         self.session = Some(session);
         let unsupported: Vec<String> = params
@@ -162,24 +188,19 @@ impl Connection {
             self.out.negotiate_protocol(0, unsupported);
         }
         self.out.auth_ok();
-        let application_name = param("application_name").unwrap_or_default();
         for (name, value) in [
-            ("application_name", application_name.as_str()),
-            ("client_encoding", "UTF8"),
-            ("DateStyle", "ISO, MDY"),
             ("default_transaction_read_only", "off"),
             ("in_hot_standby", "off"),
             ("integer_datetimes", "on"),
-            ("IntervalStyle", "postgres"),
             ("is_superuser", "on"),
             ("server_encoding", "UTF8"),
             ("server_version", "15.0"),
             ("session_authorization", user.as_str()),
             ("standard_conforming_strings", "on"),
-            ("TimeZone", "UTC"),
         ] {
             self.out.parameter(name, value);
         }
+        self.report_parameter_changes();
         self.out.backend_key(pid, secret);
         self.ready();
         self.flush().await?;
@@ -271,6 +292,7 @@ impl Connection {
                 })
                 .await?;
             self.out.buf.extend_from_slice(&bytes);
+            self.report_parameter_changes();
             if failed {
                 break;
             }
@@ -305,6 +327,24 @@ impl Connection {
                 Err(Closed)
             }
         }
+    }
+
+    /// ParameterStatus for each reported parameter whose value changed (SET, RESET, startup).
+    pub(super) fn report_parameter_changes(&mut self) {
+        let Some(session) = &self.session else {
+            return;
+        };
+        let current: Vec<String> = REPORTED
+            .iter()
+            .map(|(_, setting)| session.settings().get(setting).unwrap_or_default())
+            .collect();
+        for (i, (wire_name, _)) in REPORTED.iter().enumerate() {
+            let value = current.get(i).map(String::as_str).unwrap_or_default();
+            if self.reported.get(i).map(String::as_str) != Some(value) {
+                self.out.parameter(wire_name, value);
+            }
+        }
+        self.reported = current;
     }
 
     pub(super) fn ready(&mut self) {

@@ -11,6 +11,7 @@ use crate::types::text;
 use super::connection::{Closed, Connection};
 use super::copy::{CopyFormat, CopyReader};
 use super::frontend::{self, Message};
+use super::listener::stopping;
 use super::wire::Out;
 
 impl Connection {
@@ -65,9 +66,12 @@ impl Connection {
         let mut reader = CopyReader::new(format, target.columns.clone());
         let mut failure: Option<Error> = None;
         loop {
-            let message = match frontend::read_message(&mut self.reader, &mut self.inbuf).await {
-                Ok(m) => m,
-                Err(_) => return Err(Closed),
+            let message = tokio::select! {
+                m = frontend::read_message(&mut self.reader, &mut self.inbuf) => match m {
+                    Ok(m) => m,
+                    Err(_) => return Err(Closed),
+                },
+                _ = stopping(self.shared.shutdown.clone()) => return Err(Closed),
             };
             match message {
                 Message::CopyData(data) => {

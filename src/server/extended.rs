@@ -304,6 +304,7 @@ impl Connection {
                 })
                 .await?;
             self.out.buf.extend_from_slice(&bytes);
+            self.report_parameter_changes();
             match outcome {
                 Ok(Some(state)) => portal.state = state,
                 Ok(None) => portal.state = PortalState::Done,

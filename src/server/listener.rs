@@ -97,6 +97,18 @@ impl Registry {
     }
 }
 
+/// How long shutdown waits for connections to end on their own.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Completes once the server is shutting down (also if the signal's sender is gone).
+pub(super) async fn stopping(mut rx: watch::Receiver<bool>) {
+    while !*rx.borrow_and_update() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Shared by every connection task.
 pub(super) struct Shared {
     pub(super) db: Database,
@@ -167,7 +179,14 @@ pub async fn run_with(
     tracing::info!("shutting down: closing {} connection(s)", tasks.len());
     let _ = stop.send(true);
     shared.registry.cancel_all();
-    while tasks.join_next().await.is_some() {}
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        // Clients that stopped reading or stalled mid-COPY: their tasks are dropped, which drops
+        // (and so rolls back) any session not inside a running statement.
+        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
     drop(shared);
     db.sync().map_err(|e| std::io::Error::other(e.to_string()))?;
     tracing::info!("database synced; server stopped");
@@ -179,4 +198,34 @@ async fn refuse(mut stream: TcpStream) {
     out.error(&Error::sql("53300", "sorry, too many clients already"), Severity::Fatal);
     let _ = stream.write_all(&out.take()).await;
     let _ = stream.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_is_confined_to_loopback() {
+        let ok = |a: &str| check_listen_address(&a.parse().unwrap(), AuthMethod::Trust).is_ok();
+        assert!(ok("127.0.0.1:5433"));
+        assert!(ok("[::1]:5433"));
+        assert!(!ok("0.0.0.0:5433"));
+        assert!(!ok("192.168.1.10:5433"));
+        assert!(!ok("[::]:5433"));
+    }
+
+    #[test]
+    fn cancel_needs_the_matching_secret() {
+        let registry = Registry::default();
+        let flag = Arc::new(AtomicBool::new(false));
+        let (pid, secret) = registry.register(flag.clone());
+        registry.cancel(pid, secret.wrapping_add(1));
+        assert!(!flag.load(Ordering::Relaxed));
+        registry.cancel(pid, secret);
+        assert!(flag.load(Ordering::Relaxed));
+        registry.unregister(pid);
+        flag.store(false, Ordering::Relaxed);
+        registry.cancel(pid, secret);
+        assert!(!flag.load(Ordering::Relaxed));
+    }
 }

@@ -216,6 +216,11 @@ impl Session {
         &self.settings
     }
 
+    /// Settings for a connection's startup parameters (application_name, TimeZone, ...).
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
     pub fn database(&self) -> &Database {
         &self.db
     }
