@@ -168,6 +168,10 @@ fn ready_for_query_reports_transaction_status() {
     assert_eq!(tags, vec![b'E', b'Z']);
     assert_eq!(status_after(&mut s, "SELECT 1").0, b'E');
     assert_eq!(status_after(&mut s, "ROLLBACK").0, b'I');
+    // A syntax error aborts the block too.
+    assert_eq!(status_after(&mut s, "BEGIN").0, b'T');
+    assert_eq!(status_after(&mut s, "SELEC 1").0, b'E');
+    assert_eq!(status_after(&mut s, "ROLLBACK").0, b'I');
     // Changing a reported parameter sends ParameterStatus.
     let (_, tags) = status_after(&mut s, "SET application_name = 'robust'");
     assert_eq!(tags, vec![b'C', b'S', b'Z']);

@@ -256,6 +256,7 @@ impl Connection {
             Ok(s) => s,
             Err(e) => {
                 self.out.error(&e, Severity::Error);
+                self.fail_transaction();
                 return Ok(());
             }
         };
@@ -269,6 +270,7 @@ impl Connection {
                     Ok(tag) => self.out.command_complete(&tag),
                     Err(e) => {
                         self.out.error(&e, Severity::Error);
+                        self.fail_transaction();
                         return Ok(());
                     }
                 }
@@ -350,6 +352,13 @@ impl Connection {
     pub(super) fn ready(&mut self) {
         if let Some(session) = &self.session {
             self.out.ready(session.transaction_status());
+        }
+    }
+
+    /// Any error inside a transaction block aborts it (25P02 until ROLLBACK), as in PostgreSQL.
+    pub(super) fn fail_transaction(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.fail_transaction();
         }
     }
 

@@ -109,7 +109,7 @@ impl Connection {
             .blocking(move |session| match rows {
                 Ok(rows) => session.copy_in(&target, rows),
                 Err(e) => {
-                    session.abort_copy();
+                    session.fail_transaction();
                     Err(e)
                 }
             })

@@ -150,6 +150,7 @@ impl Connection {
     fn extended_error(&mut self, e: &Error) {
         self.out.error(e, Severity::Error);
         self.skip_to_sync = true;
+        self.fail_transaction();
     }
 
     pub(super) async fn parse(&mut self, name: String, sql: String, types: Vec<u32>) -> Result<(), Closed> {

@@ -98,9 +98,9 @@ impl Session {
         Ok(count)
     }
 
-    /// A COPY FROM STDIN that failed before its rows reached the engine (bad data, CopyFail)
-    /// aborts the open transaction block, as any failed statement does.
-    pub fn abort_copy(&mut self) {
+    /// An error raised outside the engine (a syntax error, bad COPY data, a Bind parameter that
+    /// does not parse) aborts the open transaction block, as any failed statement does.
+    pub fn fail_transaction(&mut self) {
         self.fail_block();
     }
 }
