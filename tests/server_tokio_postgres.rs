@@ -177,6 +177,21 @@ async fn transactions_commit_roll_back_and_abort() {
     let n: i64 = client.query_one("SELECT count(*) FROM a", &[]).await.unwrap().get(0);
     assert_eq!(n, 1);
 
+    // Several statements in one Query run as one implicit transaction: the failure undoes all.
+    let e = client
+        .batch_execute("INSERT INTO a VALUES (3); INSERT INTO a VALUES (4); SELECT 1/0")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::DIVISION_BY_ZERO));
+    let n: i64 = client.query_one("SELECT count(*) FROM a", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    client
+        .batch_execute("INSERT INTO a VALUES (3); INSERT INTO a VALUES (4)")
+        .await
+        .unwrap();
+    let n: i64 = client.query_one("SELECT count(*) FROM a", &[]).await.unwrap().get(0);
+    assert_eq!(n, 3);
+
     client.batch_execute("BEGIN").await.unwrap();
     let e = client.batch_execute("SELECT 1/0").await.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::DIVISION_BY_ZERO));

@@ -264,6 +264,34 @@ impl Connection {
             self.out.empty_query();
             return Ok(());
         }
+        // As in PostgreSQL, several statements in one Query run in one implicit transaction
+        // unless they manage transactions themselves.
+        let implicit = statements.len() > 1 && self.transaction_idle() && !statements.iter().any(controls_transaction);
+        if implicit {
+            self.blocking(|session| session.execute("BEGIN").map(|_| session.take_notices()))
+                .await?
+                .map_err(|e| tracing::error!("implicit BEGIN failed: {e}"))
+                .ok();
+        }
+        let failed = self.run_statements(statements).await?;
+        if implicit {
+            let end = if failed { "ROLLBACK" } else { "COMMIT" };
+            let ended = self
+                .blocking(move |session| {
+                    let r = session.execute(end);
+                    session.take_notices();
+                    r
+                })
+                .await?;
+            if let Err(e) = ended {
+                self.out.error(&e, Severity::Error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs statements in order until one fails; returns whether one did.
+    async fn run_statements(&mut self, statements: Vec<ast::Statement>) -> std::result::Result<bool, Closed> {
         for statement in statements {
             if matches!(statement, ast::Statement::Copy { .. }) {
                 match self.copy(statement).await? {
@@ -271,7 +299,7 @@ impl Connection {
                     Err(e) => {
                         self.out.error(&e, Severity::Error);
                         self.fail_transaction();
-                        return Ok(());
+                        return Ok(true);
                     }
                 }
                 continue;
@@ -296,10 +324,10 @@ impl Connection {
             self.out.buf.extend_from_slice(&bytes);
             self.report_parameter_changes();
             if failed {
-                break;
+                return Ok(true);
             }
         }
-        Ok(())
+        Ok(false)
     }
 
     /// Runs `f` with the session on the blocking pool.
@@ -394,6 +422,18 @@ impl Connection {
             }
         }
     }
+}
+
+/// Statements that open or end transactions themselves.
+fn controls_transaction(statement: &ast::Statement) -> bool {
+    matches!(
+        statement,
+        ast::Statement::StartTransaction { .. }
+            | ast::Statement::Commit { .. }
+            | ast::Statement::Rollback { .. }
+            | ast::Statement::Savepoint { .. }
+            | ast::Statement::ReleaseSavepoint { .. }
+    )
 }
 
 /// RowDescription (text format), DataRows and CommandComplete for a simple-query result.
