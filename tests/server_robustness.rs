@@ -216,3 +216,28 @@ fn serve_refuses_non_loopback_without_passwords() {
     assert!(stderr.contains("without password authentication"), "{stderr}");
     assert!(stderr.contains("--password-file"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_rolls_back_open_transactions_and_keeps_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_at(dir.path());
+    let client = server.client().await;
+    client
+        .batch_execute("CREATE TABLE k (x int); INSERT INTO k VALUES (1)")
+        .await
+        .unwrap();
+    client.batch_execute("BEGIN; INSERT INTO k VALUES (2)").await.unwrap();
+    tokio::task::spawn_blocking(move || server.stop()).await.unwrap();
+    // The connection was ended with 57P01 (or closed): the client cannot go on.
+    let e = client.batch_execute("COMMIT").await.unwrap_err();
+    assert!(e.is_closed() || e.code() == Some(&SqlState::ADMIN_SHUTDOWN), "{e}");
+    let db = vellum::Database::open(dir.path()).unwrap();
+    let mut session = db.session();
+    let result = session.execute("SELECT x FROM k").unwrap();
+    match result.first() {
+        Some(vellum::StatementResult::Query { rows, .. }) => {
+            assert_eq!(rows, &vec![vec![vellum::types::Value::Int4(1)]]);
+        }
+        other => panic!("unexpected result {other:?}"),
+    }
+}

@@ -12,13 +12,20 @@ pub struct TestServer {
     pub port: u16,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
     pub fn start() -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = Database::open(dir.path()).expect("open database");
+        let mut server = TestServer::start_at(dir.path());
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server over an existing data directory that outlives it.
+    pub fn start_at(path: &std::path::Path) -> TestServer {
+        let db = Database::open(path).expect("open database");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
@@ -42,7 +49,7 @@ impl TestServer {
             port,
             stop: Some(stop),
             thread: Some(thread),
-            _dir: dir,
+            _dir: None,
         }
     }
 
