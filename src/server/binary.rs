@@ -39,6 +39,11 @@ fn bad_binary(ty: &DataType) -> Error {
 
 /// Appends the binary form of `value` as a column of type `ty` (not NULL: callers write −1).
 pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
+    if *ty == DataType::Unknown {
+        // `unknown` is sent as its text, in either format.
+        out.put_slice(text::format(value).unwrap_or_default().as_bytes());
+        return Ok(());
+    }
     if !fits(value, ty) {
         return encode(&cast::cast(value, ty)?, ty, out);
     }

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::BytesMut;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -47,7 +46,6 @@ pub(super) struct Connection {
     pub(super) reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
     pub(super) out: Out,
-    pub(super) inbuf: BytesMut,
     session: Option<Session>,
     pub(super) shared: Arc<Shared>,
     pub(super) statements: HashMap<String, Arc<PreparedStatement>>,
@@ -65,7 +63,6 @@ pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
         reader: BufReader::with_capacity(64 * 1024, read),
         writer: write,
         out: Out::default(),
-        inbuf: BytesMut::new(),
         session: None,
         shared,
         statements: HashMap::new(),
@@ -90,7 +87,7 @@ pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
                 conn.fatal(&Error::sql(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
                 break;
             }
-            m = frontend::read_message(&mut conn.reader, &mut conn.inbuf) => m,
+            m = frontend::read_message(&mut conn.reader) => m,
         };
         let message = match message {
             Ok(m) => m,

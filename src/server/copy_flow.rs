@@ -67,7 +67,7 @@ impl Connection {
         let mut failure: Option<Error> = None;
         loop {
             let message = tokio::select! {
-                m = frontend::read_message(&mut self.reader, &mut self.inbuf) => match m {
+                m = frontend::read_message(&mut self.reader) => match m {
                     Ok(m) => m,
                     Err(_) => return Err(Closed),
                 },

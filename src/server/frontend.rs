@@ -5,7 +5,7 @@
 //! protocol error for that connection, never a panic and never a read into the next message.
 //! Sizes are capped before anything is allocated.
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Largest message accepted after startup (PostgreSQL allows 1 GiB; a Vellum value larger than
@@ -127,25 +127,26 @@ pub async fn read_initial<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Initia
     }
 }
 
-/// Reads one tagged message. `buf` is reused between calls.
-pub async fn read_message<R: AsyncRead + Unpin>(reader: &mut R, buf: &mut BytesMut) -> Result<Message, ReadError> {
-    let tag = match reader.read_u8().await {
-        Ok(t) => t,
-        Err(e) => return Err(e.into()),
-    };
+/// Reads one tagged message.
+pub async fn read_message<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Message, ReadError> {
+    let tag = reader.read_u8().await?;
     let len = reader.read_u32().await? as usize;
     if len < 4 {
         return Err(protocol(format!("invalid message length {len}")));
     }
-    if len - 4 > MAX_MESSAGE {
+    let len = len - 4;
+    if len > MAX_MESSAGE {
         return Err(protocol(format!(
             "message of {len} bytes exceeds the {MAX_MESSAGE}-byte limit"
         )));
     }
-    buf.clear();
-    buf.resize(len - 4, 0);
-    reader.read_exact(&mut buf[..]).await?;
-    decode(tag, buf.split().freeze())
+    // Memory grows with the bytes that actually arrive, not with the length a client announces.
+    let mut body = Vec::with_capacity(len.min(64 * 1024));
+    (&mut *reader).take(len as u64).read_to_end(&mut body).await?;
+    if body.len() != len {
+        return Err(ReadError::Closed);
+    }
+    decode(tag, Bytes::from(body))
 }
 
 fn decode(tag: u8, body: Bytes) -> Result<Message, ReadError> {
