@@ -314,3 +314,36 @@ async fn unknown_database_is_fatal_3d000() {
     assert_eq!(db.severity(), "FATAL");
     assert_eq!(db.message(), "database \"other\" does not exist");
 }
+
+#[tokio::test]
+async fn copy_larger_than_a_batch_is_all_or_nothing() {
+    let server = TestServer::start();
+    let client = server.client().await;
+    client
+        .batch_execute("CREATE TABLE big (id int PRIMARY KEY, v text)")
+        .await
+        .unwrap();
+    let rows: String = (0..25_000).map(|i| format!("{i}\tv{i}\n")).collect();
+
+    // The last row duplicates the first key: nothing of the 25,001 rows may remain.
+    let sink = client.copy_in("COPY big FROM STDIN").await.unwrap();
+    pin_mut!(sink);
+    sink.send(Bytes::from(rows.clone())).await.unwrap();
+    sink.send(Bytes::from_static(b"0\tagain\n")).await.unwrap();
+    let e = sink.finish().await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::UNIQUE_VIOLATION));
+    let n: i64 = client.query_one("SELECT count(*) FROM big", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0);
+
+    let sink = client.copy_in("COPY big FROM STDIN").await.unwrap();
+    pin_mut!(sink);
+    sink.send(Bytes::from(rows)).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 25_000);
+    let row = client
+        .query_one("SELECT count(*), max(id), min(v) FROM big", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 25_000);
+    assert_eq!(row.get::<_, i32>(1), 24_999);
+    assert_eq!(row.get::<_, String>(2), "v0");
+}

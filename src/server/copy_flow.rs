@@ -3,8 +3,10 @@
 //! programs on the server are not reachable: a server that reads its own files is a privilege
 //! Vellum does not grant.
 
+use std::sync::Arc;
+
 use crate::error::{sqlstate, Error, Result};
-use crate::session::StatementResult;
+use crate::session::{CopyTarget, StatementResult};
 use crate::sql::{self, ast};
 use crate::types::text;
 
@@ -13,6 +15,9 @@ use super::copy::{CopyFormat, CopyReader};
 use super::frontend::{self, Message};
 use super::listener::stopping;
 use super::wire::Out;
+
+/// Rows handed to the engine at a time during COPY FROM STDIN.
+const COPY_BATCH: usize = 10_000;
 
 impl Connection {
     /// Runs one COPY statement. The outer `Err` ends the connection; the inner one is the
@@ -58,13 +63,23 @@ impl Connection {
         columns: Vec<ast::Ident>,
     ) -> std::result::Result<Result<String>, Closed> {
         let target = match self.blocking(move |s| s.copy_target(&table, &columns)).await? {
-            Ok(t) => t,
+            Ok(t) => Arc::new(t),
             Err(e) => return Ok(Err(e)),
         };
+        // Rows go to the engine in batches, so memory stays bounded however long the stream;
+        // outside a transaction block the batches share one implicit transaction, keeping the
+        // COPY all-or-nothing.
+        let implicit = self.transaction_idle();
+        if implicit {
+            if let Err(e) = self.blocking(|s| s.execute("BEGIN")).await? {
+                return Ok(Err(e));
+            }
+        }
         self.out.copy_in_response(target.columns.len());
         self.flush().await?;
         let mut reader = CopyReader::new(format, target.columns.clone());
         let mut failure: Option<Error> = None;
+        let mut count = 0u64;
         loop {
             let message = tokio::select! {
                 m = frontend::read_message(&mut self.reader) => match m {
@@ -75,9 +90,16 @@ impl Connection {
             };
             match message {
                 Message::CopyData(data) => {
-                    if failure.is_none() {
-                        if let Err(e) = reader.feed(&data) {
-                            failure = Some(e);
+                    if failure.is_some() {
+                        continue;
+                    }
+                    if let Err(e) = reader.feed(&data) {
+                        failure = Some(e);
+                    } else if reader.rows.len() >= COPY_BATCH {
+                        let rows = std::mem::take(&mut reader.rows);
+                        match self.insert_batch(&target, Ok(rows)).await? {
+                            Ok(n) => count += n,
+                            Err(e) => failure = Some(e),
                         }
                     }
                 }
@@ -101,20 +123,37 @@ impl Connection {
                 }
             }
         }
-        let rows = match failure {
-            Some(e) => Err(e),
-            None => reader.finish(),
-        };
-        let result = self
-            .blocking(move |session| match rows {
-                Ok(rows) => session.copy_in(&target, rows),
-                Err(e) => {
-                    session.fail_transaction();
-                    Err(e)
-                }
-            })
-            .await?;
+        let result = match failure {
+            Some(e) => self.insert_batch(&target, Err(e)).await?,
+            None => self.insert_batch(&target, reader.finish()).await?,
+        }
+        .map(|n| count + n);
+        if implicit {
+            let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            if let Err(e) = self.blocking(move |s| s.execute(end)).await? {
+                return Ok(Err(e));
+            }
+        }
         Ok(result.map(|n| format!("COPY {n}")))
+    }
+
+    /// Inserts one batch of COPY rows; an error (the batch's own or one from reading the
+    /// stream) aborts the transaction.
+    async fn insert_batch(
+        &mut self,
+        target: &Arc<CopyTarget>,
+        rows: Result<Vec<Vec<Option<String>>>>,
+    ) -> std::result::Result<Result<u64>, Closed> {
+        let target = target.clone();
+        self.blocking(move |session| match rows {
+            Ok(rows) if rows.is_empty() => Ok(0),
+            Ok(rows) => session.copy_in(&target, rows),
+            Err(e) => {
+                session.fail_transaction();
+                Err(e)
+            }
+        })
+        .await
     }
 
     async fn copy_out(
