@@ -46,10 +46,13 @@ fn cstr(s: &str) -> String {
 
 impl Out {
     fn push(&mut self, message: B) {
-        // Encoding fails only for messages over pgwire's length limits, which Vellum's bounded
-        // messages never reach; DataRow and ErrorResponse use the unbounded limit.
+        // Encoding fails only for messages over pgwire's length limits (e.g. a ParameterStatus
+        // echoing a huge application_name). The codec may already have written the tag byte:
+        // cut the buffer back so the stream stays well-formed without that message.
+        let at = self.buf.len();
         if let Err(e) = message.encode(&mut self.buf) {
-            tracing::error!("cannot encode backend message: {e}");
+            self.buf.truncate(at);
+            tracing::warn!("backend message not sent: {e}");
         }
     }
 
@@ -258,4 +261,28 @@ pub fn result_formats(codes: &[i16], columns: usize) -> Result<Vec<i16>> {
         ));
     }
     Ok(formats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_message_leaves_no_partial_bytes() {
+        let mut out = Out::default();
+        out.parameter("application_name", &"x".repeat(40_000));
+        assert_eq!(out.len(), 0);
+        out.command_complete("SELECT 1");
+        // 'C', length 13 (4 + "SELECT 1\0"), then the tag.
+        assert_eq!(&out.take()[..], b"C\0\0\0\x0dSELECT 1\0");
+    }
+
+    #[test]
+    fn result_formats_expand_and_validate() {
+        assert_eq!(result_formats(&[], 2).unwrap(), vec![TEXT, TEXT]);
+        assert_eq!(result_formats(&[BINARY], 3).unwrap(), vec![BINARY; 3]);
+        assert_eq!(result_formats(&[TEXT, BINARY], 2).unwrap(), vec![TEXT, BINARY]);
+        assert_eq!(result_formats(&[TEXT, BINARY], 3).unwrap_err().sqlstate(), "08P01");
+        assert_eq!(result_formats(&[7], 1).unwrap_err().sqlstate(), "08P01");
+    }
 }
