@@ -48,6 +48,9 @@ impl CopyFormat {
                 CopyOption::Header(h) => header = *h,
                 CopyOption::Quote(c) => quote = Some(one_byte(*c, "quote")?),
                 CopyOption::Escape(c) => escape = Some(one_byte(*c, "escape")?),
+                // A hint that rows may be stored frozen (pgbench sends it); Vellum has no
+                // row-visibility bits to set, so every COPY already is what FREEZE asks for.
+                CopyOption::Freeze(_) => {}
                 CopyOption::Encoding(e) if e.eq_ignore_ascii_case("utf8") || e.eq_ignore_ascii_case("utf-8") => {}
                 other => return Err(Error::unsupported(format!("COPY option {other}"))),
             }
@@ -423,6 +426,29 @@ mod tests {
             rows,
             vec![vec![s("1"), s("x,\"y\"\nz"), None], vec![s("2"), s(""), s("plain")]]
         );
+    }
+
+    #[test]
+    fn options_pick_the_format() {
+        let f = CopyFormat::from_options(
+            &[
+                CopyOption::Format("csv".into()),
+                CopyOption::Delimiter(';'),
+                CopyOption::Null("NULL".into()),
+                CopyOption::Freeze(true),
+            ],
+            &[],
+        )
+        .unwrap();
+        assert!(f.csv);
+        assert_eq!(
+            (f.delimiter, f.null.as_str(), f.quote, f.escape),
+            (b';', "NULL", b'"', b'"')
+        );
+        let e = CopyFormat::from_options(&[CopyOption::Format("binary".into())], &[]).unwrap_err();
+        assert_eq!(e.sqlstate(), "0A000");
+        let e = CopyFormat::from_options(&[CopyOption::Quote('\'')], &[]).unwrap_err();
+        assert_eq!(e.sqlstate(), "0A000");
     }
 
     #[test]
