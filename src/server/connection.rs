@@ -265,10 +265,10 @@ impl Connection {
         // unless they manage transactions themselves.
         let implicit = statements.len() > 1 && self.transaction_idle() && !statements.iter().any(controls_transaction);
         if implicit {
-            self.blocking(|session| session.execute("BEGIN").map(|_| session.take_notices()))
-                .await?
-                .map_err(|e| tracing::error!("implicit BEGIN failed: {e}"))
-                .ok();
+            if let Err(e) = self.blocking(|session| session.execute("BEGIN")).await? {
+                self.out.error(&e, Severity::Error);
+                return Ok(());
+            }
         }
         let failed = self.run_statements(statements).await?;
         if implicit {
