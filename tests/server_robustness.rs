@@ -241,3 +241,82 @@ async fn shutdown_rolls_back_open_transactions_and_keeps_commits() {
         other => panic!("unexpected result {other:?}"),
     }
 }
+
+fn cstr(s: &str) -> Vec<u8> {
+    let mut v = s.as_bytes().to_vec();
+    v.push(0);
+    v
+}
+
+/// The way JDBC talks: untyped parameters (OID 0) in text format, then Describe of the portal.
+#[test]
+fn extended_protocol_infers_untyped_text_parameters_and_skips_to_sync_after_errors() {
+    let server = TestServer::start();
+    let mut s = started(&server);
+    let mut parse = cstr("s1");
+    parse.extend(cstr("SELECT $1 + 1 AS n"));
+    parse.extend(1i16.to_be_bytes());
+    parse.extend(0u32.to_be_bytes());
+    let mut describe_statement = vec![b'S'];
+    describe_statement.extend(cstr("s1"));
+    let mut bind = cstr("");
+    bind.extend(cstr("s1"));
+    bind.extend(0i16.to_be_bytes()); // all parameters in text
+    bind.extend(1i16.to_be_bytes());
+    bind.extend(2i32.to_be_bytes());
+    bind.extend_from_slice(b"41");
+    bind.extend(0i16.to_be_bytes()); // all results in text
+    let mut describe_portal = vec![b'P'];
+    describe_portal.extend(cstr(""));
+    let mut execute = cstr("");
+    execute.extend(0i32.to_be_bytes());
+    let mut batch = Vec::new();
+    for m in [
+        message(b'P', &parse),
+        message(b'D', &describe_statement),
+        message(b'B', &bind),
+        message(b'D', &describe_portal),
+        message(b'E', &execute),
+        message(b'S', &[]),
+    ] {
+        batch.extend(m);
+    }
+    s.write_all(&batch).unwrap();
+    let messages = read_until_ready(&mut s);
+    let tags: Vec<u8> = messages.iter().map(|m| m.0).collect();
+    // ParseComplete, ParameterDescription, RowDescription, BindComplete, RowDescription,
+    // DataRow, CommandComplete, ReadyForQuery.
+    assert_eq!(tags, b"1tT2TDCZ".to_vec());
+    // The untyped parameter was inferred as integer (OID 23).
+    assert_eq!(
+        messages[1].1,
+        [&1i16.to_be_bytes()[..], &23u32.to_be_bytes()[..]].concat()
+    );
+    // One column, 2 bytes of text: "42".
+    assert_eq!(
+        messages[5].1,
+        [&1i16.to_be_bytes()[..], &2i32.to_be_bytes()[..], b"42"].concat()
+    );
+
+    // A failing Parse: Bind and Execute are skipped, Sync answers.
+    let mut bad = cstr("");
+    bad.extend(cstr("SELEC 1"));
+    bad.extend(0i16.to_be_bytes());
+    let mut bind = cstr("");
+    bind.extend(cstr(""));
+    bind.extend([0u8; 6]);
+    let mut batch = Vec::new();
+    for m in [
+        message(b'P', &bad),
+        message(b'B', &bind),
+        message(b'E', &execute),
+        message(b'S', &[]),
+    ] {
+        batch.extend(m);
+    }
+    s.write_all(&batch).unwrap();
+    let tags: Vec<u8> = read_until_ready(&mut s).iter().map(|m| m.0).collect();
+    assert_eq!(tags, b"EZ".to_vec());
+    // The connection is still usable.
+    assert_eq!(status_after(&mut s, "SELECT 1").1, b"TDCZ".to_vec());
+}

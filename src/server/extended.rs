@@ -255,7 +255,8 @@ impl Connection {
             ));
             return Ok(());
         };
-        if let PortalState::Ready = portal.state {
+        let first_run = matches!(portal.state, PortalState::Ready);
+        if first_run {
             if let Some(copy) = portal.statement.copy.clone() {
                 match self.copy(copy).await? {
                     Ok(tag) => self.out.command_complete(&tag),
@@ -343,7 +344,7 @@ impl Connection {
                 }
             }
             // Executing a finished portal again returns nothing more, as PostgreSQL does.
-            PortalState::Done if !columns.is_empty() => self.out.command_complete("SELECT 0"),
+            PortalState::Done if !first_run && !columns.is_empty() => self.out.command_complete("SELECT 0"),
             PortalState::Ready | PortalState::Done => {}
         }
         self.portals.insert(name, portal);
