@@ -3,9 +3,9 @@
 //! # Layout
 //!
 //! Dependencies point downwards only:
-//! `types → storage → catalog → sql → plan → exec → session → (shell, slt)`.
+//! `types → storage → catalog → sql → plan → exec → session → (server, shell, slt)`.
 //! Each external crate enters through one module: sled only in `storage`, sqlparser only in
-//! `sql`, rustyline only in `shell`.
+//! `sql`, rustyline only in `shell`, pgwire only in `server`.
 //!
 //! # The life of a query
 //!
@@ -20,7 +20,7 @@
 //!    and, `id` being the primary key, turns the scan into a key lookup.
 //! 4. `exec::execute` encodes `5` with `storage::keys::encode_key`, reads the row through the
 //!    transaction (its own writes merged over sled), decodes it with `storage::row`, projects
-//!    `name`, and hands back `types::Value`s, which `types::text` formats for clients.
+//!    `name`, and hands back `types::Value`s, which `types::text` formats for clients (and `server` encodes for the wire).
 //!
 //! # The life of a commit
 //!
@@ -42,6 +42,8 @@ pub mod error;
 pub mod exec;
 /// Binding, plans, optimizer, EXPLAIN.
 pub mod plan;
+/// `vellum serve`: the PostgreSQL wire protocol server.
+pub mod server;
 /// A connection's state and the single entry point `Session::execute`.
 pub mod session;
 /// The interactive shell (`vellum shell`).
