@@ -1,4 +1,4 @@
-//! The `vellum` command: the interactive shell and the sqllogictest runner.
+//! The `vellum` command: the server, the interactive shell and the sqllogictest runner.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +25,15 @@ enum Command {
         /// Data directory (created if missing).
         #[arg(long, default_value = "./vellum-data")]
         data: PathBuf,
+    },
+    /// Serves the database over the PostgreSQL wire protocol (psql, drivers).
+    Serve {
+        /// Data directory (created if missing).
+        #[arg(long, default_value = "./vellum-data")]
+        data: PathBuf,
+        /// Address to listen on; anything beyond loopback requires password authentication.
+        #[arg(long, default_value = "127.0.0.1:5433")]
+        listen: std::net::SocketAddr,
     },
     /// Runs sqllogictest files against a fresh embedded database each, reporting per-file counts.
     Slt {
@@ -62,8 +71,74 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Serve { data, listen } => serve(&data, listen),
         Command::Slt { files, verbose } => run_slt(&files, verbose),
     }
+}
+
+/// `vellum serve`: logs to stderr (filtered by RUST_LOG, default `info`), stops on SIGINT/SIGTERM.
+fn serve(data: &std::path::Path, listen: std::net::SocketAddr) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let config = vellum::server::ServerConfig::default();
+    if let Err(message) = vellum::server::check_listen_address(&listen, config.auth) {
+        eprintln!("vellum: {message}");
+        return ExitCode::FAILURE;
+    }
+    let db = match Database::open(data) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("vellum: cannot open {}: {e}", data.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vellum: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        tracing::info!(data = %data.display(), "listening on {}", listener.local_addr()?);
+        vellum::server::run_with(db, listener, stop_signal(), config).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vellum: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stop signal received");
 }
 
 /// Runs every .slt/.test file under `paths`, printing per-file pass/fail counts and a total.

@@ -8,6 +8,8 @@
 //! `storage`), plus its own transaction's writes; a write to a row another transaction changed
 //! and committed meanwhile fails at commit with 40001 (first committer wins).
 
+/// Bulk loads (`COPY ... FROM STDIN`) through the INSERT path.
+mod copy;
 /// Prepared statements.
 mod prepared;
 /// Session parameters.
@@ -28,6 +30,7 @@ use crate::sql::{self, ast};
 use crate::storage::{Durability, Txn};
 use crate::types::{cast, DataType, Row, Value};
 
+pub use copy::CopyTarget;
 pub use prepared::Prepared;
 pub use settings::Settings;
 
@@ -81,6 +84,8 @@ pub(crate) struct OpenTxn {
 enum Work<'a> {
     Statement(&'a ast::Statement),
     Prepared(&'a Prepared, &'a [Value]),
+    /// An already bound statement without parameters (COPY's INSERT over literal rows).
+    Bound(&'a crate::plan::BoundStatement),
 }
 
 enum TxnState {
@@ -151,7 +156,7 @@ impl Session {
         let catalog = self.catalog();
         let private = matches!(&self.state, TxnState::Block(open) | TxnState::Failed(open) if open.ddl);
         let _reading = self.db.store().read_guard();
-        Prepared::new(statements.pop(), &catalog, param_types, !private)
+        Prepared::new(statements.pop(), &catalog, param_types, !private, &self.settings)
     }
 
     /// Executes a prepared statement with parameter values (cast to the parameter types).
@@ -209,6 +214,11 @@ impl Session {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Settings for a connection's startup parameters (application_name, TimeZone, ...).
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
     }
 
     pub fn database(&self) -> &Database {
@@ -327,6 +337,10 @@ impl Session {
         match work {
             Work::Statement(statement) => runner.run(statement),
             Work::Prepared(prepared, params) => runner.run_prepared(prepared, params),
+            Work::Bound(bound) => {
+                let _reading = self.db.store().read_guard();
+                runner.execute_bound(bound, &[])
+            }
         }
     }
 

@@ -1,0 +1,447 @@
+//! One client connection: startup, then the message loop of the simple query protocol. The
+//! extended protocol lives in `extended.rs`, COPY in `copy_flow.rs`; both extend `Connection`.
+//!
+//! The session is synchronous, so every call into it runs on tokio's blocking pool: the session
+//! moves into the blocking task and comes back with the result. Statement results are encoded
+//! into protocol bytes inside that task too, keeping value formatting off the reactor.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+
+use crate::error::{sqlstate, Error, Result};
+use crate::session::{Session, StatementResult};
+use crate::sql::{self, ast};
+
+use super::extended::{Portal, PreparedStatement};
+use super::frontend::{self, Initial, Message, ReadError};
+use super::listener::{stopping, AuthMethod, Shared};
+use super::wire::{Out, Severity, TEXT};
+
+/// The only database a Vellum server holds.
+pub const DATABASE_NAME: &str = "vellum";
+
+/// Session parameters reported to the client in ParameterStatus whenever they change
+/// (PostgreSQL's GUC_REPORT set that sessions can change): wire name, setting name.
+const REPORTED: [(&str, &str); 5] = [
+    ("application_name", "application_name"),
+    ("client_encoding", "client_encoding"),
+    ("DateStyle", "datestyle"),
+    ("IntervalStyle", "intervalstyle"),
+    ("TimeZone", "timezone"),
+];
+
+/// Startup packet keys that are not session parameters.
+const STARTUP_KEYS: [&str; 4] = ["user", "database", "replication", "options"];
+
+/// The connection cannot continue (socket gone, protocol broken, session lost, shutdown).
+#[derive(Debug)]
+pub(super) struct Closed;
+
+pub(super) struct Connection {
+    pub(super) reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    pub(super) out: Out,
+    session: Option<Session>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) statements: HashMap<String, Arc<PreparedStatement>>,
+    pub(super) portals: HashMap<String, Portal>,
+    /// After an extended-protocol error, messages are skipped until Sync.
+    pub(super) skip_to_sync: bool,
+    /// The values of `REPORTED` the client was last told.
+    reported: Vec<String>,
+}
+
+/// Serves one accepted socket to the end; never panics the server and never outlives shutdown.
+pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+    let (read, write) = stream.into_split();
+    let mut conn = Connection {
+        reader: BufReader::with_capacity(64 * 1024, read),
+        writer: write,
+        out: Out::default(),
+        session: None,
+        shared,
+        statements: HashMap::new(),
+        portals: HashMap::new(),
+        skip_to_sync: false,
+        reported: Vec::new(),
+    };
+    let timeout = conn.shared.config.startup_timeout;
+    let started = match tokio::time::timeout(timeout, conn.startup()).await {
+        Ok(Ok(Some(pid))) => pid,
+        Ok(Ok(None)) | Ok(Err(Closed)) => return,
+        Err(_) => {
+            tracing::debug!(%peer, "startup timed out");
+            return;
+        }
+    };
+    tracing::debug!(%peer, pid = started, "session started");
+    loop {
+        let message = tokio::select! {
+            biased;
+            _ = stopping(conn.shared.shutdown.clone()) => {
+                conn.fatal(&Error::sql(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
+                break;
+            }
+            m = frontend::read_message(&mut conn.reader) => m,
+        };
+        let message = match message {
+            Ok(m) => m,
+            Err(e) => {
+                conn.read_failed(e).await;
+                break;
+            }
+        };
+        if conn.handle(message).await.is_err() {
+            break;
+        }
+    }
+    conn.shared.registry.unregister(started);
+    // Dropping the session rolls back its open transaction.
+    drop(conn.session.take());
+    tracing::debug!(%peer, pid = started, "session ended");
+}
+
+impl Connection {
+    /// SSL/GSS negotiation, cancel requests and the startup packet. Returns the backend pid of a
+    /// started session, or `None` when the connection ends here (cancel request, refusal).
+    async fn startup(&mut self) -> std::result::Result<Option<i32>, Closed> {
+        let (version, params) = loop {
+            match frontend::read_initial(&mut self.reader).await {
+                Ok(Initial::Ssl) | Ok(Initial::Gss) => {
+                    // No TLS yet: 'N' tells the client to go on in plain text (or give up).
+                    self.writer.write_all(b"N").await.map_err(|_| Closed)?;
+                }
+                Ok(Initial::Cancel { pid, secret }) => {
+                    self.shared.cancel(pid, secret);
+                    return Ok(None);
+                }
+                Ok(Initial::Startup { version, params }) => break (version, params),
+                Err(e) => {
+                    self.read_failed(e).await;
+                    return Ok(None);
+                }
+            }
+        };
+        if version >> 16 != 3 {
+            self.fatal(&Error::sql(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                format!(
+                    "unsupported frontend protocol {}.{}: server supports 3.0 to 3.0",
+                    version >> 16,
+                    version & 0xffff
+                ),
+            ))
+            .await;
+            return Ok(None);
+        }
+        let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let Some(user) = param("user").filter(|u| !u.is_empty()) else {
+            self.fatal(&Error::sql(
+                sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
+                "no PostgreSQL user name specified in startup packet",
+            ))
+            .await;
+            return Ok(None);
+        };
+        // As in PostgreSQL, the database defaults to the user name.
+        let database = param("database")
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| user.clone());
+        if database != DATABASE_NAME {
+            self.fatal(&Error::sql(
+                sqlstate::INVALID_CATALOG_NAME,
+                format!("database \"{database}\" does not exist"),
+            ))
+            .await;
+            return Ok(None);
+        }
+        match self.shared.config.auth {
+            AuthMethod::Trust => {}
+        }
+        let mut session = self.shared.db.session();
+        for (key, value) in &params {
+            if STARTUP_KEYS.contains(&key.as_str()) || key.starts_with("_pq_.") {
+                continue;
+            }
+            // Clients send what their environment suggests (e.g. a locale's encoding); a value
+            // Vellum cannot honour keeps the default, which ParameterStatus then reports.
+            if let Err(e) = session.settings_mut().set(key, value) {
+                tracing::debug!("startup parameter {key}={value} ignored: {e}");
+            }
+        }
+        let (pid, secret) = self.shared.registry.register(session.cancel_handle());
+        self.session = Some(session);
+        let unsupported: Vec<String> = params
+            .iter()
+            .filter(|(k, _)| k.starts_with("_pq_."))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if version & 0xffff != 0 || !unsupported.is_empty() {
+            self.out.negotiate_protocol(0, unsupported);
+        }
+        self.out.auth_ok();
+        for (name, value) in [
+            ("default_transaction_read_only", "off"),
+            ("in_hot_standby", "off"),
+            ("integer_datetimes", "on"),
+            ("is_superuser", "on"),
+            ("server_encoding", "UTF8"),
+            ("server_version", "15.0"),
+            ("session_authorization", user.as_str()),
+            ("standard_conforming_strings", "on"),
+        ] {
+            self.out.parameter(name, value);
+        }
+        self.report_parameter_changes();
+        self.out.backend_key(pid, secret);
+        self.ready();
+        self.flush().await?;
+        Ok(Some(pid))
+    }
+
+    /// Dispatches one message. `Err` ends the connection.
+    async fn handle(&mut self, message: Message) -> std::result::Result<(), Closed> {
+        if self.skip_to_sync && !matches!(message, Message::Sync | Message::Terminate) {
+            return Ok(());
+        }
+        match message {
+            Message::Query(sql) => {
+                self.simple_query(sql).await?;
+                self.ready();
+                self.flush().await?;
+            }
+            Message::Parse { name, sql, types } => self.parse(name, sql, types).await?,
+            Message::Bind {
+                portal,
+                statement,
+                param_formats,
+                params,
+                result_formats,
+            } => self.bind(portal, statement, param_formats, params, result_formats),
+            Message::Describe { kind, name } => self.describe(kind, &name),
+            Message::Execute { portal, max_rows } => self.execute(portal, max_rows).await?,
+            Message::Close { kind, name } => self.close(kind, &name),
+            Message::Sync => self.sync().await?,
+            Message::Flush => self.flush().await?,
+            Message::Terminate => return Err(Closed),
+            // Stray COPY messages outside COPY are ignored, as PostgreSQL does.
+            Message::CopyData(_) | Message::CopyDone | Message::CopyFail(_) => {}
+            Message::Password => {
+                self.fatal(&Error::sql(
+                    sqlstate::PROTOCOL_VIOLATION,
+                    "unexpected password message: no password was requested",
+                ))
+                .await;
+                return Err(Closed);
+            }
+        }
+        if self.out.len() > 1024 * 1024 {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// A Query message: every statement in order, stopping at the first error.
+    async fn simple_query(&mut self, sql: String) -> std::result::Result<(), Closed> {
+        let parsed = self.blocking(move |_| sql::parse(&sql)).await?;
+        let statements = match parsed {
+            Ok(s) => s,
+            Err(e) => {
+                self.out.error(&e, Severity::Error);
+                self.fail_transaction();
+                return Ok(());
+            }
+        };
+        if statements.is_empty() {
+            self.out.empty_query();
+            return Ok(());
+        }
+        // As in PostgreSQL, several statements in one Query run in one implicit transaction
+        // unless they manage transactions themselves.
+        let implicit = statements.len() > 1 && self.transaction_idle() && !statements.iter().any(controls_transaction);
+        if implicit {
+            if let Err(e) = self.blocking(|session| session.execute("BEGIN")).await? {
+                self.out.error(&e, Severity::Error);
+                return Ok(());
+            }
+        }
+        let failed = self.run_statements(statements).await?;
+        if implicit {
+            let end = if failed { "ROLLBACK" } else { "COMMIT" };
+            let ended = self
+                .blocking(move |session| {
+                    let r = session.execute(end);
+                    session.take_notices();
+                    r
+                })
+                .await?;
+            if let Err(e) = ended {
+                self.out.error(&e, Severity::Error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs statements in order until one fails; returns whether one did.
+    async fn run_statements(&mut self, statements: Vec<ast::Statement>) -> std::result::Result<bool, Closed> {
+        for statement in statements {
+            if matches!(statement, ast::Statement::Copy { .. }) {
+                match self.copy(statement).await? {
+                    Ok(tag) => self.out.command_complete(&tag),
+                    Err(e) => {
+                        self.out.error(&e, Severity::Error);
+                        self.fail_transaction();
+                        return Ok(true);
+                    }
+                }
+                continue;
+            }
+            let (bytes, failed) = self
+                .blocking(move |session| {
+                    let result = session.execute_statement(&statement);
+                    let mut out = Out::default();
+                    for notice in session.take_notices() {
+                        out.notice(&notice);
+                    }
+                    let failed = match result.and_then(|r| encode_result(&r, &mut out)) {
+                        Ok(()) => false,
+                        Err(e) => {
+                            out.error(&e, Severity::Error);
+                            true
+                        }
+                    };
+                    (out.take(), failed)
+                })
+                .await?;
+            self.out.buf.extend_from_slice(&bytes);
+            self.report_parameter_changes();
+            if failed {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Runs `f` with the session on the blocking pool.
+    pub(super) async fn blocking<R, F>(&mut self, f: F) -> std::result::Result<R, Closed>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Session) -> R + Send + 'static,
+    {
+        let Some(mut session) = self.session.take() else {
+            return Err(Closed);
+        };
+        let task = tokio::task::spawn_blocking(move || {
+            let r = f(&mut session);
+            (session, r)
+        });
+        match task.await {
+            Ok((session, r)) => {
+                self.session = Some(session);
+                Ok(r)
+            }
+            Err(e) => {
+                tracing::error!("session task failed: {e}");
+                self.fatal(&Error::bug(
+                    "the session failed; please report this with the statement that ran",
+                ))
+                .await;
+                Err(Closed)
+            }
+        }
+    }
+
+    /// ParameterStatus for each reported parameter whose value changed (SET, RESET, startup).
+    pub(super) fn report_parameter_changes(&mut self) {
+        let Some(session) = &self.session else {
+            return;
+        };
+        let current: Vec<String> = REPORTED
+            .iter()
+            .map(|(_, setting)| session.settings().get(setting).unwrap_or_default())
+            .collect();
+        for (i, (wire_name, _)) in REPORTED.iter().enumerate() {
+            let value = current.get(i).map(String::as_str).unwrap_or_default();
+            if self.reported.get(i).map(String::as_str) != Some(value) {
+                self.out.parameter(wire_name, value);
+            }
+        }
+        self.reported = current;
+    }
+
+    pub(super) fn ready(&mut self) {
+        if let Some(session) = &self.session {
+            self.out.ready(session.transaction_status());
+        }
+    }
+
+    /// Any error inside a transaction block aborts it (25P02 until ROLLBACK), as in PostgreSQL.
+    pub(super) fn fail_transaction(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.fail_transaction();
+        }
+    }
+
+    pub(super) fn transaction_idle(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.transaction_status() == crate::session::TransactionStatus::Idle)
+    }
+
+    pub(super) async fn flush(&mut self) -> std::result::Result<(), Closed> {
+        if self.out.len() == 0 {
+            return Ok(());
+        }
+        let bytes = self.out.take();
+        self.writer.write_all(&bytes).await.map_err(|_| Closed)?;
+        self.writer.flush().await.map_err(|_| Closed)
+    }
+
+    /// Sends a FATAL error and closes the socket's write side.
+    async fn fatal(&mut self, e: &Error) {
+        self.out.error(e, Severity::Fatal);
+        let _ = self.flush().await;
+        let _ = self.writer.shutdown().await;
+    }
+
+    async fn read_failed(&mut self, e: ReadError) {
+        match e {
+            ReadError::Closed => {}
+            ReadError::Io(e) => tracing::debug!("connection read failed: {e}"),
+            ReadError::Protocol(msg) => {
+                tracing::info!("closing connection after protocol violation: {msg}");
+                self.fatal(&Error::sql(sqlstate::PROTOCOL_VIOLATION, msg)).await;
+            }
+        }
+    }
+}
+
+/// Statements that open or end transactions themselves.
+fn controls_transaction(statement: &ast::Statement) -> bool {
+    matches!(
+        statement,
+        ast::Statement::StartTransaction { .. }
+            | ast::Statement::Commit { .. }
+            | ast::Statement::Rollback { .. }
+            | ast::Statement::Savepoint { .. }
+            | ast::Statement::ReleaseSavepoint { .. }
+    )
+}
+
+/// RowDescription (text format), DataRows and CommandComplete for a simple-query result.
+fn encode_result(result: &StatementResult, out: &mut Out) -> Result<()> {
+    if let StatementResult::Query { columns, rows, .. } = result {
+        let formats = vec![TEXT; columns.len()];
+        out.row_description(columns, &formats);
+        for row in rows {
+            out.data_row(row, columns, &formats)?;
+        }
+    }
+    out.command_complete(result.tag());
+    Ok(())
+}

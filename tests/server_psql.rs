@@ -1,0 +1,80 @@
+//! psql (the PostgreSQL 15 client) running a script against `vellum serve`.
+
+mod server_common;
+
+use std::io::Write;
+use std::process::Command;
+
+use server_common::TestServer;
+
+const PSQL: &str = "/usr/bin/psql";
+
+fn psql(server: &TestServer, script: &str) -> (bool, String, String) {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(script.as_bytes()).unwrap();
+    let output = Command::new(PSQL)
+        .args(["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p"])
+        .arg(server.port.to_string())
+        .args(["-U", "vellum", "-d", "vellum", "-f"])
+        .arg(file.path())
+        .env("PGCONNECT_TIMEOUT", "10")
+        .output()
+        .expect("psql runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn psql_script_with_copy_from_stdin() {
+    if !std::path::Path::new(PSQL).exists() {
+        panic!("{PSQL} is required for this test (PostgreSQL 15 client)");
+    }
+    let server = TestServer::start();
+    let script = "\
+CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2));
+INSERT INTO items VALUES (1, 'pen', 1.5), (2, 'ink', NULL);
+COPY items (id, name, price) FROM STDIN;
+3\tpad\t2.25
+4\tcup\t\\N
+\\.
+\\pset format unaligned
+SELECT id, name, price FROM items ORDER BY id;
+BEGIN;
+UPDATE items SET price = 0 WHERE price IS NULL;
+COMMIT;
+SELECT count(*) AS n, sum(price) AS total FROM items;
+";
+    let (ok, stdout, stderr) = psql(&server, script);
+    assert!(ok, "psql failed: {stderr}");
+    assert_eq!(
+        stdout,
+        "CREATE TABLE\n\
+         INSERT 0 2\n\
+         COPY 2\n\
+         Output format is unaligned.\n\
+         id|name|price\n\
+         1|pen|1.50\n\
+         2|ink|\n\
+         3|pad|2.25\n\
+         4|cup|\n\
+         (4 rows)\n\
+         BEGIN\n\
+         UPDATE 2\n\
+         COMMIT\n\
+         n|total\n\
+         4|3.75\n\
+         (1 row)\n"
+    );
+}
+
+#[test]
+fn psql_stops_at_the_first_error_with_its_sqlstate_message() {
+    let server = TestServer::start();
+    let (ok, stdout, stderr) = psql(&server, "SELECT 1 AS a;\nSELECT 1/0;\nSELECT 2 AS b;\n");
+    assert!(!ok);
+    assert_eq!(stdout, " a \n---\n 1\n(1 row)\n\n");
+    assert!(stderr.contains("ERROR:  division by zero"), "{stderr}");
+}
