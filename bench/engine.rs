@@ -1,10 +1,12 @@
-//! Engine micro-benchmarks through the public `Session` API: point lookup by primary key,
+//! Engine micro-benchmarks through the public `Session` API: point lookup by primary key (SQL
+//! text, and prepared with a parameter),
 //! a filtered scan over 1M rows, a 3-way hash join, and multi-row INSERT throughput.
 //! Run: `cargo bench --bench engine`; figures are recorded in bench/RESULTS.md.
 
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use vellum::types::Value;
 use vellum::{Database, Session};
 
 fn exec(s: &mut Session, sql: &str) {
@@ -68,6 +70,17 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             key = (key + 7919) % 100_000;
             exec(&mut s, &format!("SELECT amount FROM small WHERE id = {key}"));
+        })
+    });
+
+    // The extended query protocol's path: parsed and bound once, executed with a parameter.
+    let lookup = s.prepare("SELECT amount FROM small WHERE id = $1", &[]).unwrap();
+    group.bench_function("point_lookup_pk_prepared", |b| {
+        b.iter(|| {
+            key = (key + 7919) % 100_000;
+            if let Err(e) = s.execute_prepared(&lookup, &[Value::Int8(key)]) {
+                panic!("prepared lookup of {key}: {e}");
+            }
         })
     });
 
