@@ -84,7 +84,7 @@ impl Session {
             let _reading = self.db.store().read_guard();
             let catalog = self.catalog();
             let private = matches!(&self.state, TxnState::Block(open) | TxnState::Failed(open) if open.ddl);
-            target.insert.plan(&catalog, private)?
+            target.insert.plan(&catalog, private, &self.settings)?
         };
         let BoundStatement::Insert(plan) = std::sync::Arc::make_mut(&mut bound) else {
             return Err(Error::bug("COPY target is not an INSERT"));
