@@ -147,17 +147,17 @@ impl Executor<'_> {
         match source {
             ScanSource::Table => {
                 let prefilter = filter.and_then(|f| filter_columns(f, table.columns.len()));
-                for item in txn.scan_prefix(&table_prefix(table.id))? {
+                for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
                     let (key, bytes) = item?;
                     self.tick()?;
                     match (&prefilter, filter) {
                         // Rows the filter rejects are decoded only as far as the filter reads.
                         (Some(wanted), Some(f)) => {
                             if self.eval_predicate(txn, f, &decode_columns(&bytes, wanted)?)? {
-                                self.keep(txn, decode_row(&bytes)?, key, None, emit_key, &mut out)?;
+                                self.keep(txn, decode_row(&bytes)?, &key, None, emit_key, &mut out)?;
                             }
                         }
-                        _ => self.keep(txn, decode_row(&bytes)?, key, filter, emit_key, &mut out)?,
+                        _ => self.keep(txn, decode_row(&bytes)?, &key, filter, emit_key, &mut out)?,
                     }
                     if out.len() >= cap {
                         break;
@@ -182,7 +182,7 @@ impl Executor<'_> {
                             if let Some(bytes) = txn.get(&key)? {
                                 let row = decode_row(&bytes)?;
                                 if probe.matches(&row, pk)? {
-                                    self.keep(txn, row, key, filter, emit_key, &mut out)?;
+                                    self.keep(txn, row, &key, filter, emit_key, &mut out)?;
                                     if out.len() >= cap {
                                         break;
                                     }
@@ -195,7 +195,7 @@ impl Executor<'_> {
                                 self.tick()?;
                                 let row = decode_row(&bytes)?;
                                 if probe.matches(&row, pk)? {
-                                    self.keep(txn, row, key, filter, emit_key, &mut out)?;
+                                    self.keep(txn, row, &key, filter, emit_key, &mut out)?;
                                     if out.len() >= cap {
                                         break;
                                     }
@@ -247,7 +247,7 @@ impl Executor<'_> {
             };
             let row = decode_row(&bytes)?;
             if probe.matches(&row, &index.columns)? {
-                self.keep(txn, row, key, filter, emit_key, out)?;
+                self.keep(txn, row, &key, filter, emit_key, out)?;
                 if out.len() >= cap {
                     break;
                 }
@@ -260,7 +260,7 @@ impl Executor<'_> {
         &mut self,
         txn: &Txn,
         mut row: Row,
-        key: Vec<u8>,
+        key: &[u8],
         filter: Option<&Expr>,
         emit_key: bool,
         out: &mut Vec<Row>,
@@ -271,7 +271,7 @@ impl Executor<'_> {
             }
         }
         if emit_key {
-            row.push(Value::Bytea(key));
+            row.push(Value::Bytea(key.to_vec()));
         }
         out.push(row);
         Ok(())

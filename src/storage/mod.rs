@@ -64,4 +64,4 @@ mod txn;
 mod txn_tests;
 
 pub use store::{ReadGuard, Store};
-pub use txn::{Conflict, Durability, Txn};
+pub use txn::{Conflict, Durability, SharedBytes, SharedScan, Txn};

@@ -141,6 +141,22 @@ impl Txn {
         }))
     }
 
+    /// As `scan_prefix`, without copying each key and value into a fresh buffer: the bytes
+    /// are borrowed from this transaction's writes or shared with sled's cache.
+    pub fn scan_prefix_shared(&self, prefix: &[u8]) -> SharedScan<'_> {
+        let end = prefix_end(prefix);
+        let end = match &end {
+            Some(end) => Bound::Excluded(end.as_slice()),
+            None => Bound::Unbounded,
+        };
+        let start = Bound::Included(prefix);
+        SharedScan(MergeScan {
+            txn: self,
+            own: self.writes.range::<[u8], _>((start, end)).peekable(),
+            committed: self.store.inner.db.range::<&[u8], _>((start, end)).peekable(),
+        })
+    }
+
     /// All pairs whose key starts with `prefix`, ascending.
     pub fn scan_prefix(&self, prefix: &[u8]) -> Result<PairIter<'_>> {
         match prefix_end(prefix) {
@@ -312,10 +328,45 @@ struct MergeScan<'a> {
     committed: Peekable<sled::Iter>,
 }
 
+/// Bytes of a pair from `Txn::scan_prefix_shared`.
+pub enum SharedBytes<'a> {
+    Own(&'a [u8]),
+    Committed(sled::IVec),
+}
+
+impl std::ops::Deref for SharedBytes<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            SharedBytes::Own(b) => b,
+            SharedBytes::Committed(b) => b,
+        }
+    }
+}
+
+/// The iterator of `Txn::scan_prefix_shared`.
+pub struct SharedScan<'a>(MergeScan<'a>);
+
+impl<'a> Iterator for SharedScan<'a> {
+    type Item = Result<(SharedBytes<'a>, SharedBytes<'a>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next_shared()
+    }
+}
+
 impl Iterator for MergeScan<'_> {
     type Item = Result<Pair>;
 
     fn next(&mut self) -> Option<Result<Pair>> {
+        self.next_shared()
+            .map(|pair| pair.map(|(key, value)| (key.to_vec(), value.to_vec())))
+    }
+}
+
+impl<'a> MergeScan<'a> {
+    fn next_shared(&mut self) -> Option<Result<(SharedBytes<'a>, SharedBytes<'a>)>> {
         loop {
             let take_own = match (self.own.peek(), self.committed.peek()) {
                 (None, None) => return None,
@@ -337,7 +388,7 @@ impl Iterator for MergeScan<'_> {
             if take_own {
                 let (key, value) = self.own.next()?;
                 if let Some(value) = value {
-                    return Some(Ok((key.clone(), value.clone())));
+                    return Some(Ok((SharedBytes::Own(key), SharedBytes::Own(value))));
                 }
                 continue;
             }
@@ -347,7 +398,7 @@ impl Iterator for MergeScan<'_> {
                     if self.txn.hidden_by_prefix_delete(&key) {
                         continue;
                     }
-                    return Some(Ok((key.to_vec(), value.to_vec())));
+                    return Some(Ok((SharedBytes::Committed(key), SharedBytes::Committed(value))));
                 }
             }
         }

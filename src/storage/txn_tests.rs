@@ -112,6 +112,7 @@ fn merge_scan_matches_a_model_under_random_operations() {
         let mut model = committed.clone();
         for op in 0..40 {
             let key = vec![b'a' + (next() % 3) as u8, b'0' + (next() % 10) as u8];
+            let prefix = [key[0]];
             match next() % 10 {
                 0 => {
                     let prefix = &key[..1];
@@ -135,6 +136,12 @@ fn merge_scan_matches_a_model_under_random_operations() {
                 .collect();
             let want: Vec<_> = model.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
             assert_eq!(got, want, "round {round} op {op}");
+            let shared: Vec<_> = txn
+                .scan_prefix_shared(&prefix)
+                .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).unwrap())
+                .collect();
+            let want: Vec<_> = want.into_iter().filter(|(k, _)| k.starts_with(&prefix)).collect();
+            assert_eq!(shared, want, "shared scan, round {round} op {op}");
         }
         if next() % 4 == 0 {
             txn.rollback();
