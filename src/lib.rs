@@ -4,9 +4,33 @@
 //!
 //! Dependencies point downwards only:
 //! `types → storage → catalog → sql → plan → exec → session → (shell, slt)`.
-//! A query travels `Session::execute` → `sql::parse` → `plan::Binder` (names, types) →
-//! `plan::optimizer` → `exec::execute` → `storage::Txn` → sled, and rows travel back as
-//! `types::Value`s.
+//! Each external crate enters through one module: sled only in `storage`, sqlparser only in
+//! `sql`, rustyline only in `shell`.
+//!
+//! # The life of a query
+//!
+//! `SELECT name FROM t WHERE id = 5`, sent to [`Session::execute`]:
+//!
+//! 1. `sql::parse` turns the text into sqlparser statements (Vellum's own statement forms are
+//!    recognised there, at the statement boundary).
+//! 2. The session takes the transaction (a new one in autocommit), refreshes its catalog
+//!    snapshot (read committed), and takes the store's read gate for the statement.
+//! 3. `plan::binder::Binder` resolves `t` and `name` against the snapshot, types every
+//!    expression and makes coercions explicit; `plan::optimizer` pushes `id = 5` into the scan
+//!    and, `id` being the primary key, turns the scan into a key lookup.
+//! 4. `exec::execute` encodes `5` with `storage::keys::encode_key`, reads the row through the
+//!    transaction (its own writes merged over sled), decodes it with `storage::row`, projects
+//!    `name`, and hands back `types::Value`s, which `types::text` formats for clients.
+//!
+//! # The life of a commit
+//!
+//! An `INSERT` buffers its row and index entries in the transaction (`storage::Txn`), checking
+//! uniqueness against its own writes and committed data and recording what must still hold at
+//! commit. `COMMIT` re-validates those expectations under the commit gate, applies every write
+//! as one atomic sled batch (tables, indexes and catalog records share one keyspace), then
+//! waits for group commit: one leader flushes sled and fsyncs its files for everyone who
+//! committed meanwhile. Only then does COMMIT return, so it survives kill -9. DDL commits the
+//! same way and then publishes its new catalog snapshot.
 
 /// Catalog snapshots: tables, columns, constraints, indexes, views.
 pub mod catalog;

@@ -155,7 +155,7 @@ fn add_column(table: &TableDef, if_not_exists: bool, def: &ast::ColumnDef, ctx: 
     if unique {
         let position = new_table.columns.len() - 1;
         let name = unique_relation_name(ctx.catalog, &format!("{}_{}_key", table.name, col_name));
-        create_constraint_index(ctx, &new_table, vec![position], name)?;
+        ctx.add_index(&new_table, name, vec![position], true, true)?;
     }
     Ok(())
 }
@@ -267,10 +267,7 @@ fn rename_column(table: &TableDef, old: &str, new: &str, ctx: &mut DdlContext<'_
 
 fn rename_table(table: &TableDef, new_name: &str, ctx: &mut DdlContext<'_>) -> Result<String> {
     if ctx.catalog.relation_exists(new_name) {
-        return Err(Error::sql(
-            sqlstate::DUPLICATE_TABLE,
-            format!("relation \"{new_name}\" already exists"),
-        ));
+        return Err(super::duplicate_relation(new_name));
     }
     let mut new_table = table.clone();
     new_table.name = new_name.to_string();
@@ -381,7 +378,7 @@ fn add_constraint(table: &TableDef, constraint: &ast::TableConstraint, ctx: &mut
                     unique_relation_name(ctx.catalog, &format!("{}_{}_key", table.name, cols.join("_")))
                 }
             };
-            create_constraint_index(ctx, table, columns, name)
+            ctx.add_index(table, name, columns, true, true)
         }
         ast::TableConstraint::Check(check) => {
             let expr = (*check.expr).clone();
@@ -482,30 +479,6 @@ fn drop_constraint(table: &TableDef, name: &str, if_exists: bool, ctx: &mut DdlC
         sqlstate::UNDEFINED_OBJECT,
         format!("constraint \"{name}\" of relation \"{}\" does not exist", table.name),
     ))
-}
-
-fn create_constraint_index(
-    ctx: &mut DdlContext<'_>,
-    table: &TableDef,
-    columns: Vec<usize>,
-    name: String,
-) -> Result<()> {
-    if ctx.catalog.relation_exists(&name) {
-        return Err(Error::sql(
-            sqlstate::DUPLICATE_TABLE,
-            format!("relation \"{name}\" already exists"),
-        ));
-    }
-    let index = IndexDef {
-        id: ctx.new_object_id()?,
-        name,
-        table_id: table.id,
-        columns,
-        unique: true,
-        constraint: true,
-    };
-    table::build_index(ctx.txn, table, &index)?;
-    ctx.persist(CatalogRecord::Index(index), false)
 }
 
 /// Rewrites every row of `old` into the shape of `new` (keys and indexes rebuilt); returns the

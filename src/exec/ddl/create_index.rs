@@ -1,8 +1,6 @@
 //! CREATE [UNIQUE] INDEX.
 
-use crate::catalog::{CatalogRecord, IndexDef};
 use crate::error::{sqlstate, Error, Result};
-use crate::exec::table;
 use crate::sql::{self, ast, ident};
 
 use super::{unique_relation_name, DdlContext};
@@ -39,20 +37,8 @@ pub(super) fn execute(create: &ast::CreateIndex, ctx: &mut DdlContext<'_>) -> Re
                 .push(format!("relation \"{name}\" already exists, skipping"));
             return Ok("CREATE INDEX".into());
         }
-        return Err(Error::sql(
-            sqlstate::DUPLICATE_TABLE,
-            format!("relation \"{name}\" already exists"),
-        ));
+        return Err(super::duplicate_relation(&name));
     }
-    let index = IndexDef {
-        id: ctx.new_object_id()?,
-        name,
-        table_id: table.id,
-        columns,
-        unique: create.unique,
-        constraint: false,
-    };
-    table::build_index(ctx.txn, &table, &index)?;
-    ctx.persist(CatalogRecord::Index(index), false)?;
+    ctx.add_index(&table, name, columns, create.unique, false)?;
     Ok("CREATE INDEX".into())
 }

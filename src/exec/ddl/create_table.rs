@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::catalog::{CatalogRecord, CheckDef, ColumnDef, IndexDef, TableDef, TableKind};
+use crate::catalog::{CatalogRecord, CheckDef, ColumnDef, TableDef, TableKind};
 use crate::error::{sqlstate, Error, Result};
 use crate::exec::{self, table, ExecContext, ExecOutput};
 use crate::plan::binder::Binder;
@@ -23,10 +23,7 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
                 .push(format!("relation \"{name}\" already exists, skipping"));
             return Ok("CREATE TABLE".into());
         }
-        return Err(Error::sql(
-            sqlstate::DUPLICATE_TABLE,
-            format!("relation \"{name}\" already exists"),
-        ));
+        return Err(super::duplicate_relation(&name));
     }
     check_options(&create.table_options)?;
     if let Some(query) = &create.query {
@@ -44,15 +41,7 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
                 unique_relation_name(ctx.catalog, &format!("{}_{}_key", table.name, cols.join("_")))
             }
         };
-        let index = IndexDef {
-            id: ctx.new_object_id()?,
-            name,
-            table_id,
-            columns,
-            unique: true,
-            constraint: true,
-        };
-        ctx.persist(CatalogRecord::Index(index), false)?;
+        ctx.add_index(&table, name, columns, true, true)?;
     }
     Ok("CREATE TABLE".into())
 }

@@ -23,12 +23,7 @@ pub(super) fn execute(create: &ast::CreateView, ctx: &mut DdlContext<'_>) -> Res
                     .push(format!("relation \"{name}\" already exists, skipping"));
                 return Ok("CREATE VIEW".into());
             }
-            _ => {
-                return Err(Error::sql(
-                    sqlstate::DUPLICATE_TABLE,
-                    format!("relation \"{name}\" already exists"),
-                ))
-            }
+            _ => return Err(super::duplicate_relation(&name)),
         }
     }
     let plan = Binder::new(ctx.catalog, &[]).bind_query(&create.query)?;

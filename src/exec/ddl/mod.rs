@@ -14,7 +14,7 @@ mod truncate;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use crate::catalog::{codec, Catalog, CatalogRecord, TableDef};
+use crate::catalog::{codec, Catalog, CatalogRecord, IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast;
 use crate::storage::{keys, Conflict, Store, Txn};
@@ -75,6 +75,30 @@ impl DdlContext<'_> {
         }
     }
 
+    /// Creates, fills and records a secondary index; 42P07 if the name is taken.
+    fn add_index(
+        &mut self,
+        table: &TableDef,
+        name: String,
+        columns: Vec<usize>,
+        unique: bool,
+        constraint: bool,
+    ) -> Result<()> {
+        if self.catalog.relation_exists(&name) {
+            return Err(duplicate_relation(&name));
+        }
+        let index = IndexDef {
+            id: self.new_object_id()?,
+            name,
+            table_id: table.id,
+            columns,
+            unique,
+            constraint,
+        };
+        crate::exec::table::build_index(self.txn, table, &index)?;
+        self.persist(CatalogRecord::Index(index), false)
+    }
+
     fn unpersist(&mut self, id: u32) -> Result<()> {
         self.txn.delete(keys::catalog_key(id))
     }
@@ -110,6 +134,11 @@ pub(crate) fn view_dependencies(sql: &str) -> Vec<String> {
         });
     }
     names
+}
+
+/// 42P07 `relation "x" already exists`.
+fn duplicate_relation(name: &str) -> Error {
+    Error::sql(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))
 }
 
 /// A PostgreSQL-style generated name that is not yet taken: `base`, `base1`, `base2`, ...
