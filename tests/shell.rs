@@ -102,6 +102,11 @@ fn errors_show_sqlstate_and_detail_without_ending_the_shell() {
     assert!(out.contains("DETAIL:  Key (id)=(1) already exists."), "{out}");
     let out = run(&mut shell, "select 'still here' as s;");
     assert!(out.contains(" still here"), "{out}");
+    // psql's prompt marks an open (`*`) and a failed (`!`) transaction block.
+    continue_with(&mut shell, "begin;", "vellum=*> ");
+    continue_with(&mut shell, "select 1/0;", "vellum=!> ");
+    let out = run(&mut shell, "rollback;");
+    assert!(out.contains("ROLLBACK"), "{out}");
     shell.send_line("\\q").expect("send");
     shell.exp_eof().expect("exit");
 }

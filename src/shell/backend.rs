@@ -118,6 +118,17 @@ pub struct Names {
     pub columns: Vec<String>,
 }
 
+/// Where the session stands transaction-wise, for the prompt (psql's `=`, `*`, `!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnState {
+    /// Not in a transaction block, or not known (the remote protocol client does not say).
+    Idle,
+    /// Inside `BEGIN ... COMMIT`.
+    InBlock,
+    /// Inside a failed transaction block: only ROLLBACK helps.
+    Failed,
+}
+
 /// Cancels the statement running on the backend it came from; callable from any thread.
 pub type Canceller = Arc<dyn Fn() + Send + Sync>;
 
@@ -141,6 +152,8 @@ pub trait Backend {
     fn describe(&mut self, name: &str) -> Result<Option<TableInfo>, Report>;
     /// Relation and column names for completion.
     fn names(&mut self) -> Names;
+    /// The transaction state after the last statement.
+    fn transaction(&self) -> TxnState;
     /// Where the shell is connected, for the banner.
     fn target(&self) -> String;
 }

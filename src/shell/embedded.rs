@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use super::backend::{
     Backend, Canceller, ColumnInfo, Names, Outcome, Relation, Reply, Report, ResultColumn, ResultSet, TableInfo,
+    TxnState,
 };
 use crate::catalog::TableDef;
 use crate::error::Error;
-use crate::session::{Session, StatementResult};
+use crate::session::{Session, StatementResult, TransactionStatus};
 use crate::types::text;
 
 pub struct Embedded {
@@ -149,6 +150,14 @@ impl Backend for Embedded {
         names.columns.sort();
         names.columns.dedup();
         names
+    }
+
+    fn transaction(&self) -> TxnState {
+        match self.session.transaction_status() {
+            TransactionStatus::Idle => TxnState::Idle,
+            TransactionStatus::InBlock => TxnState::InBlock,
+            TransactionStatus::Failed => TxnState::Failed,
+        }
     }
 
     fn target(&self) -> String {

@@ -13,6 +13,7 @@ use postgres::{Client, Config, NoTls, SimpleQueryMessage};
 
 use super::backend::{
     Backend, Canceller, ColumnInfo, Names, Outcome, Relation, Reply, Report, ResultColumn, ResultSet, TableInfo,
+    TxnState,
 };
 use super::embedded::fold_identifier;
 
@@ -187,6 +188,10 @@ impl Backend for Remote {
             list.dedup();
         }
         names
+    }
+
+    fn transaction(&self) -> TxnState {
+        TxnState::Idle
     }
 
     fn target(&self) -> String {

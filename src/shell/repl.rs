@@ -13,7 +13,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
-use super::backend::{Backend, Names, Outcome};
+use super::backend::{Backend, Names, Outcome, TxnState};
 use super::completion::SqlHelper;
 use super::splitter::{split, Continuation};
 use super::table::{render, Style};
@@ -95,16 +95,24 @@ fn install_interrupt_handler(backend: &dyn Backend, running: Arc<AtomicBool>, in
     });
 }
 
-fn prompt(buffer: &str, continuation: &Continuation) -> &'static str {
-    match continuation {
-        Continuation::Quote => "vellum'> ",
-        Continuation::DoubleQuote => "vellum\"> ",
-        Continuation::Comment => "vellum*> ",
-        Continuation::Dollar => "vellum$> ",
-        Continuation::Paren => "vellum(> ",
-        Continuation::None if buffer.is_empty() => "vellum=> ",
-        Continuation::None => "vellum-> ",
-    }
+/// psql's prompts: `=` when a new statement starts, `-` or the open quote/bracket while one
+/// continues; `*` and `!` mark an open and a failed transaction block.
+fn prompt(buffer: &str, continuation: &Continuation, txn: TxnState) -> String {
+    let state = match continuation {
+        Continuation::Quote => "'",
+        Continuation::DoubleQuote => "\"",
+        Continuation::Comment => "*",
+        Continuation::Dollar => "$",
+        Continuation::Paren => "(",
+        Continuation::None if buffer.is_empty() => "=",
+        Continuation::None => "-",
+    };
+    let txn = match txn {
+        TxnState::Idle => "",
+        TxnState::InBlock => "*",
+        TxnState::Failed => "!",
+    };
+    format!("vellum{state}{txn}> ")
 }
 
 impl Shell<'_> {
@@ -130,7 +138,7 @@ impl Shell<'_> {
         // The lines of the statement being typed, recorded in history as one entry.
         let mut entry: Vec<String> = Vec::new();
         loop {
-            match editor.readline(prompt(&buffer, &continuation)) {
+            match editor.readline(&prompt(&buffer, &continuation, self.backend.transaction())) {
                 Ok(line) => {
                     if !line.trim().is_empty() {
                         entry.push(line.clone());
