@@ -8,5 +8,7 @@
 pub mod codec;
 /// Catalog records and the snapshot that holds them.
 mod schema;
+/// `pg_catalog` and `information_schema` relations computed from a snapshot.
+pub mod system;
 
 pub use schema::*;

@@ -71,7 +71,18 @@ impl Binder<'_> {
                 if matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast) {
                     return Err(Error::unsupported("TRY_CAST"));
                 }
+                if super::bind_reg_cast::is_catalog_type(&data_type.to_string()) {
+                    let bound = self.bind_expr(expr, scope)?;
+                    if let Some(cast) = self.bind_catalog_cast(&data_type.to_string(), bound)? {
+                        return Ok(cast);
+                    }
+                }
                 let to = convert_type(data_type)?;
+                if to.is_string() {
+                    if let Some((inner, from)) = self.bind_reg_as_text(expr, scope)? {
+                        return Ok((self.explicit_cast(inner, &from, &to), to));
+                    }
+                }
                 let (inner, from) = self.bind_expr(expr, scope)?;
                 Ok((self.explicit_cast(inner, &from, &to), to))
             }

@@ -224,6 +224,11 @@ impl Binder<'_> {
                     [s, t] => (Some(s.clone()), t.clone()),
                     _ => return Err(Error::unsupported(format!("relation name {name}"))),
                 };
+                if let Some(s @ ("pg_catalog" | "information_schema")) = schema.as_deref() {
+                    if let Some(bound) = self.bind_system_relation(Some(s), &rel, alias.as_ref())? {
+                        return Ok(bound);
+                    }
+                }
                 if let Some(s) = &schema {
                     if s != "public" && s != "pg_catalog" {
                         return Err(Error::sql(
@@ -371,6 +376,11 @@ impl Binder<'_> {
             }
             let scope = output_scope(&alias_name, &qp.columns, alias)?;
             return Ok((qp.plan, scope));
+        }
+        if rel.starts_with("pg_") {
+            if let Some(bound) = self.bind_system_relation(None, rel, alias)? {
+                return Ok(bound);
+            }
         }
         Err(Error::undefined_table(rel))
     }

@@ -65,6 +65,7 @@ impl Binder<'_> {
                 matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)),
                 l.clauses.clone(),
             ),
+            ast::FunctionArguments::Subquery(q) if name == "array" => return self.bind_array_subquery(q, scope),
             ast::FunctionArguments::Subquery(_) => {
                 return Err(Error::unsupported(format!("function {name}(subquery)")))
             }
@@ -84,6 +85,9 @@ impl Binder<'_> {
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(self.bind_expr(e, scope)?),
                 _ => return Err(Error::unsupported(format!("argument {a} of function {name}"))),
             }
+        }
+        if let Some(bound) = self.bind_catalog_function(&name, args.clone())? {
+            return Ok(bound);
         }
         match name.as_str() {
             // Answered from the binder's knowledge, as PostgreSQL answers them from its catalogs.

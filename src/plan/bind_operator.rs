@@ -80,6 +80,36 @@ impl Binder<'_> {
                 let neg = matches!(op, B::PGNotLikeMatch | B::PGNotILikeMatch);
                 return self.bind_like(l, r, None, ci, neg, scope);
             }
+            B::PGCustomBinaryOperator(parts) => {
+                // `OPERATOR(pg_catalog.~)`: the schema-qualified spelling of a built-in operator.
+                let standard = match parts.last().map(String::as_str) {
+                    Some("~") => B::PGRegexMatch,
+                    Some("~*") => B::PGRegexIMatch,
+                    Some("!~") => B::PGRegexNotMatch,
+                    Some("!~*") => B::PGRegexNotIMatch,
+                    Some("~~") => B::PGLikeMatch,
+                    Some("~~*") => B::PGILikeMatch,
+                    Some("!~~") => B::PGNotLikeMatch,
+                    Some("!~~*") => B::PGNotILikeMatch,
+                    Some("=") => B::Eq,
+                    Some("<>") => B::NotEq,
+                    Some("<") => B::Lt,
+                    Some("<=") => B::LtEq,
+                    Some(">") => B::Gt,
+                    Some(">=") => B::GtEq,
+                    Some("||") => B::StringConcat,
+                    Some("+") => B::Plus,
+                    Some("-") => B::Minus,
+                    Some("*") => B::Multiply,
+                    Some("/") => B::Divide,
+                    _ => {
+                        return Err(binary_op(op)
+                            .err()
+                            .unwrap_or_else(|| Error::unsupported(format!("operator {op}"))))
+                    }
+                };
+                return self.bind_binary(l, &standard, r, scope);
+            }
             other => binary_op(other)?,
         };
         if let (ast::Expr::Tuple(ls), ast::Expr::Tuple(rs)) = (l, r) {

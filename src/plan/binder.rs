@@ -5,8 +5,9 @@
 //! parameter inference), `bind_function` (function, aggregate and subquery calls),
 //! `bind_query` (WITH, set operations, VALUES), `bind_select` (one SELECT block),
 //! `bind_from` (FROM items and joins), `bind_group` (aggregation), `bind_dml`
-//! (INSERT/UPDATE/DELETE). Binding never does I/O; the result is optimized by `optimizer`
-//! before it is returned.
+//! (INSERT/UPDATE/DELETE), `bind_catalog` (system relations and catalog functions),
+//! `bind_reg_cast` (`::regclass` and the other object-identifier casts). Binding never does
+//! I/O; the result is optimized by `optimizer` before it is returned.
 
 use std::sync::Arc;
 
@@ -19,6 +20,14 @@ use super::expr::AggCall;
 use super::plan::Plan;
 use super::scope::Scope;
 use super::{optimizer, BoundStatement, Expr, QueryPlan};
+
+/// The session's settings as the binder reads them (`current_setting()`, `pg_settings`).
+pub trait SettingsView {
+    /// The current value, or 42704 for an unknown name.
+    fn value(&self, name: &str) -> Result<String>;
+    /// Every setting as (name, value, description).
+    fn all(&self) -> Vec<(String, String, String)>;
+}
 
 /// A CTE visible by name while binding.
 #[derive(Debug, Clone)]
@@ -69,6 +78,11 @@ pub struct Binder<'a> {
     /// Set while binding an INSERT's source query: its first SELECT block keeps `unknown`
     /// output types (PostgreSQL coerces `INSERT ... SELECT '5'` to the column type).
     pub(super) insert_source: bool,
+    /// The session's settings, for `current_setting()` and `pg_settings`.
+    pub(super) settings: Option<&'a dyn SettingsView>,
+    /// Set when a setting's value was bound in as a constant (the plan must not be reused
+    /// after the session's settings change).
+    pub(super) settings_used: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -85,7 +99,20 @@ impl<'a> Binder<'a> {
             next_cte_id: 0,
             view_depth: 0,
             insert_source: false,
+            settings: None,
+            settings_used: false,
         }
+    }
+
+    /// Whether the bound statement holds values of the session's settings.
+    pub fn uses_settings(&self) -> bool {
+        self.settings_used
+    }
+
+    /// Gives the binder the session's settings.
+    pub fn with_settings(mut self, settings: &'a dyn SettingsView) -> Self {
+        self.settings = Some(settings);
+        self
     }
 
     /// Binds and optimizes a SELECT/VALUES/INSERT/UPDATE/DELETE statement.

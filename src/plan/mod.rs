@@ -3,6 +3,7 @@
 //! selection). Does no I/O: the executor runs what this produces.
 
 /// DML binding: INSERT, UPDATE, DELETE.
+mod bind_catalog;
 mod bind_dml;
 /// Scalar expression binding.
 mod bind_expr;
@@ -16,6 +17,7 @@ mod bind_group;
 mod bind_operator;
 /// WITH, set operations, VALUES around SELECT blocks.
 mod bind_query;
+mod bind_reg_cast;
 /// SELECT blocks: target list, grouping, ORDER BY, LIMIT.
 mod bind_select;
 /// The binder's state and entry points.

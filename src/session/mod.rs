@@ -151,7 +151,7 @@ impl Session {
         let catalog = self.catalog();
         let private = matches!(&self.state, TxnState::Block(open) | TxnState::Failed(open) if open.ddl);
         let _reading = self.db.store().read_guard();
-        Prepared::new(statements.pop(), &catalog, param_types, !private)
+        Prepared::new(statements.pop(), &catalog, param_types, !private, &self.settings)
     }
 
     /// Executes a prepared statement with parameter values (cast to the parameter types).

@@ -7,7 +7,7 @@ use parking_lot::Mutex;
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::plan::binder::Binder;
+use crate::plan::binder::{Binder, SettingsView};
 use crate::plan::{BoundStatement, OutputColumn};
 use crate::sql::ast;
 use crate::types::DataType;
@@ -32,6 +32,7 @@ impl Prepared {
         catalog: &Catalog,
         param_types: &[DataType],
         cacheable: bool,
+        settings: &dyn SettingsView,
     ) -> Result<Prepared> {
         let Some(stmt) = &statement else {
             return Ok(Prepared {
@@ -45,13 +46,15 @@ impl Prepared {
             if param_types.len() < index {
                 let mut types = param_types.to_vec();
                 types.resize(index, DataType::Unknown);
-                return Prepared::new(statement, catalog, &types, cacheable);
+                return Prepared::new(statement, catalog, &types, cacheable, settings);
             }
         }
         let (param_types, columns, plan) = if is_bindable(stmt) {
-            let mut binder = Binder::new(catalog, param_types);
+            let mut binder = Binder::new(catalog, param_types).with_settings(settings);
             let bound = binder.bind_statement(stmt)?;
             let columns = result_columns(&bound);
+            // A plan holding a setting's value as a constant is rebound at every execution.
+            let cacheable = cacheable && !binder.uses_settings();
             (
                 binder.param_types(),
                 columns,
@@ -72,7 +75,13 @@ impl Prepared {
     }
 
     /// The plan for `catalog`, rebinding if the schema changed since it was bound.
-    pub(crate) fn plan(&self, catalog: &Catalog, fresh: bool) -> Result<Arc<BoundStatement>> {
+    /// `settings` are the session's current ones, for statements that read them.
+    pub(crate) fn plan(
+        &self,
+        catalog: &Catalog,
+        fresh: bool,
+        settings: &dyn SettingsView,
+    ) -> Result<Arc<BoundStatement>> {
         let stmt = self
             .statement
             .as_ref()
@@ -83,8 +92,9 @@ impl Prepared {
                 return Ok(plan.clone());
             }
         }
-        let bound = Arc::new(Binder::new(catalog, &self.param_types).bind_statement(stmt)?);
-        if !fresh {
+        let mut binder = Binder::new(catalog, &self.param_types).with_settings(settings);
+        let bound = Arc::new(binder.bind_statement(stmt)?);
+        if !fresh && !binder.uses_settings() {
             *cached = Some((catalog.version, bound.clone()));
         }
         Ok(bound)

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{sqlstate, Error, Result};
+use crate::plan::binder::SettingsView;
 
 /// Name, default value, description.
 const KNOWN: &[(&str, &str, &str)] = &[
@@ -216,6 +217,16 @@ impl Settings {
     /// Whether COMMIT waits for the disk.
     pub fn synchronous_commit(&self) -> bool {
         self.get("synchronous_commit").map(|v| v == "on").unwrap_or(true)
+    }
+}
+
+impl SettingsView for Settings {
+    fn value(&self, name: &str) -> Result<String> {
+        self.get(name)
+    }
+
+    fn all(&self) -> Vec<(String, String, String)> {
+        Settings::all(self)
     }
 }
 

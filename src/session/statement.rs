@@ -32,7 +32,9 @@ impl StatementRunner<'_> {
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => {
                 let _reading = self.db.store().read_guard();
                 let catalog = self.open.catalog.clone();
-                let bound = Binder::new(&catalog, &[]).bind_statement(statement)?;
+                let bound = Binder::new(&catalog, &[])
+                    .with_settings(&*self.settings)
+                    .bind_statement(statement)?;
                 self.execute_bound(&bound, &[])
             }
             S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),
@@ -61,7 +63,7 @@ impl StatementRunner<'_> {
         let _reading = self.db.store().read_guard();
         let catalog = self.open.catalog.clone();
         // A transaction's own uncommitted DDL must not leak into the shared plan cache.
-        let plan = prepared.plan(&catalog, self.open.ddl)?;
+        let plan = prepared.plan(&catalog, self.open.ddl, &*self.settings)?;
         self.execute_bound(&plan, params)
     }
 
