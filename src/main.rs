@@ -122,6 +122,7 @@ fn serve(data: &std::path::Path, listen: std::net::SocketAddr) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let config = vellum::server::ServerConfig::default();
     if let Err(message) = vellum::server::check_listen_address(&listen, config.auth) {
