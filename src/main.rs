@@ -20,11 +20,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Interactive SQL shell on an embedded database directory.
+    /// Interactive SQL shell on an embedded database directory or a running server.
     Shell {
-        /// Data directory (created if missing).
-        #[arg(long, default_value = "./vellum-data")]
+        /// Data directory of the embedded database (created if missing).
+        #[arg(long, default_value = "./vellum-data", conflicts_with = "connect")]
         data: PathBuf,
+        /// Connect to a running server instead, e.g. postgres://user@localhost:5432/db.
+        #[arg(long, value_name = "URL")]
+        connect: Option<String>,
+        /// Run these statements, then exit.
+        #[arg(short = 'c', long, value_name = "SQL", conflicts_with = "file")]
+        command: Option<String>,
+        /// Run the statements in this file, then exit.
+        #[arg(short = 'f', long, value_name = "FILE")]
+        file: Option<PathBuf>,
     },
     /// Serves the database over the PostgreSQL wire protocol (psql, drivers).
     Serve {
@@ -49,30 +58,60 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Shell { data } => {
-            let db = match Database::open(&data) {
+        Command::Shell {
+            data,
+            connect,
+            command,
+            file,
+        } => {
+            let options = vellum::shell::Options {
+                history: std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".vellum_history")),
+                command,
+                file,
+            };
+            run_shell(&data, connect.as_deref(), options)
+        }
+        Command::Serve { data, listen } => serve(&data, listen),
+        Command::Slt { files, verbose } => run_slt(&files, verbose),
+    }
+}
+
+/// Runs the shell on an embedded database at `data`, or on the server at `connect`.
+fn run_shell(data: &std::path::Path, connect: Option<&str>, options: vellum::shell::Options) -> ExitCode {
+    let outcome = match connect {
+        Some(url) => match vellum::shell::Remote::connect(url) {
+            Ok(mut remote) => vellum::shell::run(&mut remote, options),
+            Err(report) => {
+                eprintln!("vellum: cannot connect to {url}: {}", report.message);
+                return ExitCode::FAILURE;
+            }
+        },
+        None => {
+            let db = match Database::open(data) {
                 Ok(db) => db,
                 Err(e) => {
                     eprintln!("vellum: cannot open {}: {e}", data.display());
                     return ExitCode::FAILURE;
                 }
             };
-            let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".vellum_history"));
-            let result = vellum::shell::run(db.session(), history);
+            let target = format!("embedded database {}", data.display());
+            let mut embedded = vellum::shell::Embedded::new(db.session(), target);
+            let outcome = vellum::shell::run(&mut embedded, options);
             if let Err(e) = db.sync() {
                 eprintln!("vellum: {e}");
                 return ExitCode::FAILURE;
             }
-            match result {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("vellum: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            outcome
         }
-        Command::Serve { data, listen } => serve(&data, listen),
-        Command::Slt { files, verbose } => run_slt(&files, verbose),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        // Some statement failed: scripts and pipelines see it in the exit status.
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("vellum: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -83,6 +122,7 @@ fn serve(data: &std::path::Path, listen: std::net::SocketAddr) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let config = vellum::server::ServerConfig::default();
     if let Err(message) = vellum::server::check_listen_address(&listen, config.auth) {
