@@ -11,6 +11,7 @@ use super::backend::{
 use crate::catalog::TableDef;
 use crate::error::Error;
 use crate::session::{Session, StatementResult, TransactionStatus};
+use crate::types::quote::quote_ident;
 use crate::types::text;
 
 pub struct Embedded {
@@ -221,18 +222,5 @@ pub fn fold_identifier(name: &str) -> String {
     match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
         Some(quoted) => quoted.replace("\"\"", "\""),
         None => name.to_lowercase(),
-    }
-}
-
-/// Quotes an identifier when PostgreSQL would need it to keep its spelling.
-pub fn quote_ident(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }

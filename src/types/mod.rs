@@ -30,7 +30,7 @@ pub mod ops;
 /// LIKE and regular-expression matching.
 pub(crate) mod pattern;
 /// SQL quoting and `format()`.
-pub(crate) mod quote;
+pub mod quote;
 /// The signature table scalar functions are resolved against.
 pub(crate) mod signatures;
 /// String and array SQL functions.

@@ -4,6 +4,8 @@
 use super::{text, Value};
 use crate::error::{sqlstate, Error, Result};
 
+/// Quotes an identifier when PostgreSQL would (`quote_ident`): anything but lower-case letters,
+/// digits and `_`, or a reserved word.
 pub fn quote_ident(s: &str) -> String {
     let plain = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && s.chars()

@@ -3,6 +3,7 @@
 
 use super::{check_constraint_oid, pkey_constraint_oid, pkey_index_oid, relation_oid, unique_constraint_oid};
 use crate::catalog::{Catalog, TableDef};
+use crate::types::quote::quote_ident;
 
 /// An index's definition: oid, `CREATE [UNIQUE] INDEX ...`, and its key column names
 /// (`pg_get_indexdef(oid, k, ...)` with k > 0 returns column k).
@@ -20,19 +21,6 @@ fn column_names(t: &TableDef, positions: &[usize]) -> Vec<String> {
         .iter()
         .filter_map(|p| t.columns.get(*p).map(|c| quote_ident(&c.name)))
         .collect()
-}
-
-/// Quotes an identifier when PostgreSQL would (`quote_ident`).
-pub fn quote_ident(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
 }
 
 pub fn index_definitions(catalog: &Catalog) -> Vec<IndexDefinition> {
