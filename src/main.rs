@@ -52,6 +52,9 @@ enum Command {
         /// Print each failing record, not only the per-file counts.
         #[arg(long, short)]
         verbose: bool,
+        /// With --verbose, how many failing records to print per file.
+        #[arg(long, default_value_t = 10)]
+        max_failures: usize,
     },
 }
 
@@ -72,7 +75,11 @@ fn main() -> ExitCode {
             run_shell(&data, connect.as_deref(), options)
         }
         Command::Serve { data, listen } => serve(&data, listen),
-        Command::Slt { files, verbose } => run_slt(&files, verbose),
+        Command::Slt {
+            files,
+            verbose,
+            max_failures,
+        } => run_slt(&files, verbose, max_failures),
     }
 }
 
@@ -182,13 +189,16 @@ async fn stop_signal() {
 }
 
 /// Runs every .slt/.test file under `paths`, printing per-file pass/fail counts and a total.
-fn run_slt(paths: &[PathBuf], verbose: bool) -> ExitCode {
+fn run_slt(paths: &[PathBuf], verbose: bool, max_failures: usize) -> ExitCode {
     let mut files = Vec::new();
     for path in paths {
         collect(path, &mut files);
     }
     files.sort();
-    let options = vellum::slt::SltOptions::default();
+    let options = vellum::slt::SltOptions {
+        max_reported_failures: max_failures,
+        ..Default::default()
+    };
     let (mut run, mut passed, mut failed, mut skipped) = (0, 0, 0, 0);
     for file in &files {
         match vellum::slt::run_file(file, &options) {

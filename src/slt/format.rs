@@ -51,7 +51,29 @@ fn format_integer(value: &Value) -> String {
             .to_i64()
             .map(|i| i.to_string())
             .unwrap_or_else(|| format_text(value)),
+        Value::Text(t) => text_integer_prefix(t).to_string(),
         _ => format_text(value),
+    }
+}
+
+/// SQLite's reading of text as an integer (`sqlite3_column_int64`): the leading integer after
+/// optional blanks and sign, 0 when there is none (`'apdbu'` → 0, `'12ab'` → 12). The corpus
+/// prints TEXT columns under `I` this way.
+fn text_integer_prefix(text: &str) -> i64 {
+    let t = text.trim_start();
+    let (negative, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if negative {
+        n.saturating_neg()
+    } else {
+        n
     }
 }
 
@@ -144,6 +166,10 @@ mod tests {
         assert_eq!(format_value(&Value::Numeric(Decimal::new(12345, 2)), 'I'), "123");
         assert_eq!(format_value(&Value::Bool(true), 'I'), "1");
         assert_eq!(format_value(&Value::Null, 'I'), "NULL");
+        // SQLite reads text as its leading integer, 0 without one.
+        assert_eq!(format_value(&Value::Text("apdbu".into()), 'I'), "0");
+        assert_eq!(format_value(&Value::Text(" -12ab".into()), 'I'), "-12");
+        assert_eq!(format_value(&Value::Text("7".into()), 'I'), "7");
     }
 
     #[test]
