@@ -2,7 +2,7 @@
 //! and with 8 threads (group commit lets concurrent committers share fsyncs), and rows/s of
 //! 1000-row transactions. Prints figures; asserts nothing about time.
 //!
-//! `cargo run --example storage_throughput [seconds-per-figure]`
+//! `cargo bench --bench storage_throughput` (`VELLUM_BENCH_SECS` sets seconds per figure, default 3)
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -54,7 +54,10 @@ fn batch_rows(store: &Store, durability: Durability, run: Duration) -> f64 {
 }
 
 fn main() {
-    let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(3);
+    let secs: u64 = std::env::var("VELLUM_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
     let run = Duration::from_secs(secs);
     let dir = std::env::temp_dir().join(format!("vellum-throughput-{}", std::process::id()));
     let store = Store::open(&dir).expect("open");
