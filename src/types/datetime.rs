@@ -32,7 +32,8 @@ pub fn date_out_of_range() -> Error {
     Error::sql(sqlstate::DATETIME_FIELD_OVERFLOW, "date out of range")
 }
 
-const MONTHS: [&str; 12] = [
+/// Month names in lower case, January first (input parsing and `to_date`/`to_timestamp`).
+pub(crate) const MONTHS: [&str; 12] = [
     "january",
     "february",
     "march",

@@ -8,20 +8,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::error::{sqlstate, Error, Result};
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
+use super::datetime::MONTHS;
 
 /// Longest first, so `HH24` wins over `HH` and `MONTH` over `MON`.
 const PATTERNS: &[&str] = &[
