@@ -360,12 +360,7 @@ impl Binder<'_> {
             return Err(Error::syntax("subquery has too many columns"));
         }
         let ct = qp.columns[0].data_type.clone();
-        let xt = if matches!(x, Expr::Param(_)) && xt == DataType::Unknown {
-            self.coerce(x.clone(), &xt, &ct);
-            ct.clone()
-        } else {
-            xt
-        };
+        let xt = self.infer_operand_type(&x, xt, &ct);
         let sig = resolve_binary(op, &xt, &ct)?;
         let x = self.coerce(x, &xt, &sig.left);
         let plan = if ct != sig.right {
@@ -463,12 +458,7 @@ impl Binder<'_> {
                     }
                 };
                 let arr = self.coerce(arr, &at, &DataType::Array(Box::new(elem.clone())));
-                let xt = if matches!(x, Expr::Param(_)) && xt == DataType::Unknown {
-                    self.coerce(x.clone(), &xt, &elem);
-                    elem.clone()
-                } else {
-                    xt
-                };
+                let xt = self.infer_operand_type(&x, xt, &elem);
                 let sig = resolve_binary(op, &xt, &elem)?;
                 let x = self.coerce(x, &xt, &sig.left);
                 // A NULL array makes the comparison NULL, not the empty set's false/true.

@@ -44,6 +44,17 @@ impl Binder<'_> {
     }
 
     /// Like `coerce`, but fails (42804) when PostgreSQL has no implicit cast.
+    /// The type an operand compared with a value of type `other` takes: an untyped parameter
+    /// is inferred to be `other` (and recorded as such); anything else keeps its type.
+    pub(super) fn infer_operand_type(&mut self, x: &Expr, xt: DataType, other: &DataType) -> DataType {
+        if matches!(x, Expr::Param(_)) && xt == DataType::Unknown {
+            self.coerce(x.clone(), &xt, other);
+            other.clone()
+        } else {
+            xt
+        }
+    }
+
     pub(super) fn coerce_to(&mut self, e: Expr, from: &DataType, to: &DataType, what: &str) -> Result<Expr> {
         if from != to && *from != DataType::Unknown && !crate::types::cast::can_coerce_implicitly(from, to) {
             return Err(Error::datatype_mismatch(format!(

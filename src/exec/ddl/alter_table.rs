@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::catalog::{CatalogRecord, CheckDef, ColumnDef, IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
-use crate::exec::{self, table, ExecContext, ExecOutput};
+use crate::exec::table;
 use crate::plan::binder::Binder;
 use crate::sql::{self, ast, ident};
 use crate::types::{cast, Row, Value};
@@ -528,21 +528,11 @@ fn verify_existing_rows(ctx: &mut DdlContext<'_>, table: &TableDef, check: &Chec
 fn query_scalar(ctx: &mut DdlContext<'_>, query: &str) -> Result<Value> {
     let statements = sql::parse(query)?;
     let statement = statements.first().ok_or_else(|| Error::bug("empty internal query"))?;
-    let catalog = ctx.catalog.clone();
-    let bound = Binder::new(&catalog, &[]).bind_statement(statement)?;
-    let mut exec_ctx = ExecContext {
-        txn: ctx.txn,
-        catalog: &catalog,
-        params: &[],
-        functions: ctx.functions.clone(),
-        cancel: ctx.cancel,
-    };
-    match exec::execute(&bound, &mut exec_ctx)? {
-        ExecOutput::Rows(rows) => Ok(rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next())
-            .unwrap_or(Value::Null)),
-        ExecOutput::Affected { .. } => Err(Error::bug("internal query produced an affected-row count")),
-    }
+    let bound = Binder::new(ctx.catalog, &[]).bind_statement(statement)?;
+    let rows = ctx.query(&bound)?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .unwrap_or(Value::Null))
 }

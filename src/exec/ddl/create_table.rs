@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::catalog::{CatalogRecord, CheckDef, ColumnDef, TableDef, TableKind};
 use crate::error::{sqlstate, Error, Result};
-use crate::exec::{self, table, ExecContext, ExecOutput};
+use crate::exec::table;
 use crate::plan::binder::Binder;
 use crate::plan::BoundStatement;
 use crate::sql::{self, ast, ident};
@@ -372,20 +372,7 @@ fn create_as(name: &str, create: &ast::CreateTable, query: &ast::Query, ctx: &mu
         kind: TableKind::Ordinary,
     };
     ctx.persist(CatalogRecord::Table(table.clone()), false)?;
-    let rows = {
-        let catalog = ctx.catalog.clone();
-        let mut exec_ctx = ExecContext {
-            txn: ctx.txn,
-            catalog: &catalog,
-            params: &[],
-            functions: ctx.functions.clone(),
-            cancel: ctx.cancel,
-        };
-        match exec::execute(&BoundStatement::Query(plan), &mut exec_ctx)? {
-            ExecOutput::Rows(rows) => rows,
-            ExecOutput::Affected { .. } => return Err(Error::bug("query produced an affected-row count")),
-        }
-    };
+    let rows = ctx.query(&BoundStatement::Query(plan))?;
     let count = rows.len();
     for row in rows {
         let row = row

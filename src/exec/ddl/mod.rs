@@ -16,9 +16,12 @@ use std::sync::Arc;
 
 use crate::catalog::{codec, Catalog, CatalogRecord, IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
+use crate::exec::{ExecContext, ExecOutput};
+use crate::plan::BoundStatement;
 use crate::sql::ast;
 use crate::storage::{keys, Conflict, Store, Txn};
 use crate::types::functions::FunctionContext;
+use crate::types::Row;
 
 /// What DDL executes with.
 pub struct DdlContext<'a> {
@@ -97,6 +100,23 @@ impl DdlContext<'_> {
         };
         crate::exec::table::build_index(self.txn, table, &index)?;
         self.persist(CatalogRecord::Index(index), false)
+    }
+
+    /// Runs a bound statement inside the DDL's transaction, against its working catalog, and
+    /// returns its rows.
+    fn query(&mut self, bound: &BoundStatement) -> Result<Vec<Row>> {
+        let catalog = self.catalog.clone();
+        let mut exec_ctx = ExecContext {
+            txn: self.txn,
+            catalog: &catalog,
+            params: &[],
+            functions: self.functions.clone(),
+            cancel: self.cancel,
+        };
+        match crate::exec::execute(bound, &mut exec_ctx)? {
+            ExecOutput::Rows(rows) => Ok(rows),
+            ExecOutput::Affected { .. } => Err(Error::bug("DDL's internal query produced an affected-row count")),
+        }
     }
 
     fn unpersist(&mut self, id: u32) -> Result<()> {
