@@ -6,7 +6,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use crate::catalog::{codec, Catalog};
-use crate::error::Result;
+use crate::error::{sqlstate, Error, Result};
 use crate::session::Session;
 use crate::storage::{keys, Store};
 
@@ -41,6 +41,22 @@ impl Database {
     /// A new session (one per connection).
     pub fn session(&self) -> Session {
         Session::new(self.clone())
+    }
+
+    /// A new session for a connection authenticated as `user`: 28000 when no such role exists
+    /// or it may not log in. Authentication itself (passwords) is the caller's job.
+    pub fn session_for(&self, user: &str) -> Result<Session> {
+        match self.catalog().role(user) {
+            Some(role) if role.login => Ok(Session::new(self.clone())),
+            Some(_) => Err(Error::sql(
+                sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
+                format!("role \"{user}\" is not permitted to log in"),
+            )),
+            None => Err(Error::sql(
+                sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
+                format!("role \"{user}\" does not exist"),
+            )),
+        }
     }
 
     /// The committed catalog snapshot.

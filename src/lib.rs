@@ -3,7 +3,7 @@
 //! # Layout
 //!
 //! Dependencies point downwards only:
-//! `types → storage → catalog → sql → plan → exec → session → (server, shell, slt)`.
+//! `types → crypto → storage → catalog → sql → plan → exec → session → (server, shell, slt)`.
 //! Each external crate enters through one module: sled only in `storage`, sqlparser only in
 //! `sql`, rustyline only in `shell`, pgwire only in `server`.
 //!
@@ -34,6 +34,8 @@
 
 /// Catalog snapshots: tables, columns, constraints, indexes, views.
 pub mod catalog;
+/// SHA-256 and SCRAM-SHA-256.
+pub mod crypto;
 /// The database handle: store, published catalog, background services.
 pub mod database;
 /// Umbrella error type and SQLSTATE mapping.

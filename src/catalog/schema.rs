@@ -74,12 +74,45 @@ pub struct ViewDef {
     pub column_names: Vec<String>,
 }
 
+/// Name of the superuser every database starts with.
+pub const BOOTSTRAP_SUPERUSER: &str = "vellum";
+
+/// A role: who may log in, and with which powers. Table privileges are granted to roles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleDef {
+    pub id: u32,
+    pub name: String,
+    pub superuser: bool,
+    pub login: bool,
+    pub create_role: bool,
+    pub create_db: bool,
+    /// A SCRAM-SHA-256 verifier in PostgreSQL's text form (`crypto::scram::Verifier`); never the
+    /// password itself. `None`: the role has no password and cannot pass password authentication.
+    pub password: Option<String>,
+}
+
+impl RoleDef {
+    /// The built-in superuser as it exists before anyone alters it.
+    pub fn bootstrap() -> RoleDef {
+        RoleDef {
+            id: 10,
+            name: BOOTSTRAP_SUPERUSER.to_string(),
+            superuser: true,
+            login: true,
+            create_role: true,
+            create_db: true,
+            password: None,
+        }
+    }
+}
+
 /// One persisted catalog record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CatalogRecord {
     Table(TableDef),
     Index(IndexDef),
     View(ViewDef),
+    Role(RoleDef),
 }
 
 /// An immutable snapshot of every schema object.
@@ -88,6 +121,7 @@ pub struct Catalog {
     tables: BTreeMap<String, Arc<TableDef>>,
     indexes: BTreeMap<String, Arc<IndexDef>>,
     views: BTreeMap<String, Arc<ViewDef>>,
+    roles: BTreeMap<String, Arc<RoleDef>>,
     /// Bumped by every committed DDL; a DDL transaction whose base version is stale fails.
     pub version: u64,
 }
@@ -116,6 +150,30 @@ impl Catalog {
 
     pub fn views(&self) -> impl Iterator<Item = &Arc<ViewDef>> {
         self.views.values()
+    }
+
+    /// A role by name. The bootstrap superuser always exists: until a record for it is stored
+    /// (its first ALTER ROLE), its built-in definition answers.
+    pub fn role(&self, name: &str) -> Option<Arc<RoleDef>> {
+        match self.roles.get(name) {
+            Some(role) => Some(role.clone()),
+            None if name == BOOTSTRAP_SUPERUSER => Some(Arc::new(RoleDef::bootstrap())),
+            None => None,
+        }
+    }
+
+    /// Every role, the bootstrap superuser included, by name.
+    pub fn roles(&self) -> Vec<Arc<RoleDef>> {
+        let mut roles: Vec<_> = self.roles.values().cloned().collect();
+        if !self.roles.contains_key(BOOTSTRAP_SUPERUSER) {
+            roles.push(Arc::new(RoleDef::bootstrap()));
+            roles.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        roles
+    }
+
+    pub fn remove_role(&mut self, name: &str) -> Option<Arc<RoleDef>> {
+        self.roles.remove(name)
     }
 
     pub fn index(&self, name: &str) -> Option<&Arc<IndexDef>> {
@@ -148,6 +206,16 @@ impl Catalog {
             CatalogRecord::Table(t) => &t.name,
             CatalogRecord::Index(i) => &i.name,
             CatalogRecord::View(v) => &v.name,
+            CatalogRecord::Role(r) => {
+                if self.role(&r.name).is_some() {
+                    return Err(Error::sql(
+                        sqlstate::DUPLICATE_OBJECT,
+                        format!("role \"{}\" already exists", r.name),
+                    ));
+                }
+                self.put(record);
+                return Ok(());
+            }
         };
         if self.relation_exists(name) {
             return Err(Error::sql(
@@ -170,6 +238,9 @@ impl Catalog {
             }
             CatalogRecord::View(v) => {
                 self.views.insert(v.name.clone(), Arc::new(v));
+            }
+            CatalogRecord::Role(r) => {
+                self.roles.insert(r.name.clone(), Arc::new(r));
             }
         }
     }

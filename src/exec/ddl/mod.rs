@@ -67,6 +67,7 @@ impl DdlContext<'_> {
             CatalogRecord::Table(t) => t.id,
             CatalogRecord::Index(i) => i.id,
             CatalogRecord::View(v) => v.id,
+            CatalogRecord::Role(r) => r.id,
         };
         self.txn
             .put(keys::catalog_key(id), codec::encode(&record)?, Conflict::Unchanged)?;

@@ -1,0 +1,12 @@
+//! Cryptographic primitives, each behind one small API: SHA-256 (the only hash Vellum uses, for
+//! block and row hashes and for SCRAM) and SCRAM-SHA-256 password verifiers and exchanges.
+//!
+//! Nothing here knows SQL, storage or the wire protocol; callers hand in bytes and get bytes or
+//! verdicts back. The `sha2`, `hmac`, `pbkdf2` and `base64` crates enter Vellum only here.
+
+/// SHA-256 digests.
+mod hash;
+/// SCRAM-SHA-256 (RFC 5802 / RFC 7677): password verifiers and the server side of the exchange.
+pub mod scram;
+
+pub use hash::{sha256, sha256_parts, Sha256, DIGEST_LEN};
