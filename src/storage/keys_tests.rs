@@ -87,13 +87,17 @@ fn numeric_byte_order_is_numeric_order() {
     for _ in 0..300 {
         let digits = rng.next() % 29 + 1;
         let magnitude = (((rng.next() as i128) << 40) ^ rng.next() as i128) % 10i128.pow(digits as u32);
-        let mantissa = if rng.next() % 2 == 0 { magnitude } else { -magnitude };
+        let mantissa = if rng.next().is_multiple_of(2) {
+            magnitude
+        } else {
+            -magnitude
+        };
         let scale = (rng.next() % 29) as u32;
         let Ok(mut d) = Decimal::try_from_i128_with_scale(mantissa, scale) else {
             continue;
         };
         // Trailing zeros in the stored scale must not change the key.
-        if rng.next() % 3 == 0 && d.scale() < 26 {
+        if rng.next().is_multiple_of(3) && d.scale() < 26 {
             d.rescale(d.scale() + 2);
         }
         items.push(d);
@@ -232,10 +236,14 @@ fn key_order_agrees_with_value_order_within_families() {
         families[0].push(match r % 3 {
             0 => Value::Int2(small as i16),
             1 => Value::Int4((r >> 8) as i32),
-            _ => Value::Int8(if r % 5 == 0 { small } else { (r >> 3) as i64 - (1 << 59) }),
+            _ => Value::Int8(if r.is_multiple_of(5) {
+                small
+            } else {
+                (r >> 3) as i64 - (1 << 59)
+            }),
         });
         let f = f64::from_bits(rng.next());
-        families[1].push(if r % 2 == 0 {
+        families[1].push(if r.is_multiple_of(2) {
             Value::Float8(f)
         } else {
             Value::Float4(small as f32 / 7.0)
@@ -252,7 +260,7 @@ fn key_order_agrees_with_value_order_within_families() {
             ((r >> 24) % 1_000_000_000) as i64 - 500_000_000,
         )));
         let items = (0..(r % 3)).map(|i| {
-            if (r >> (20 + i)) % 7 == 0 {
+            if (r >> (20 + i)).is_multiple_of(7) {
                 Value::Null
             } else {
                 Value::Int4(((r >> (30 + i * 3)) % 4) as i32)

@@ -395,7 +395,7 @@ pub(crate) fn call(
             }
         },
         S::JsonbBuildObject => {
-            if args.len() % 2 != 0 {
+            if !args.len().is_multiple_of(2) {
                 return Err(Error::sql(
                     sqlstate::INVALID_PARAMETER_VALUE,
                     "argument list must have even number of elements",

@@ -192,7 +192,7 @@ pub fn parse_bytea(input: &str) -> Result<Vec<u8>> {
                 )
             })
         };
-        if digits.len() % 2 != 0 {
+        if !digits.len().is_multiple_of(2) {
             return Err(Error::sql(
                 sqlstate::INVALID_TEXT_REPRESENTATION,
                 "invalid hexadecimal data: odd number of digits",
