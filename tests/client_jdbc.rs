@@ -1,6 +1,7 @@
 //! pgjdbc (Debian's libpostgresql-jdbc-java) against the real `vellum` binary: a prepared
 //! statement past pgjdbc's switch to server-side statements and binary transfer, typed
-//! parameters and NULLs, DatabaseMetaData.getTables, and transactions with autocommit off
+//! parameters and NULLs, DatabaseMetaData.getTables and getColumns, and transactions with
+//! autocommit off
 //! (tests/clients/JdbcClient.java).
 
 mod client_common;
@@ -40,7 +41,7 @@ fn pgjdbc_prepared_statements_metadata_and_transactions() {
         .output()
         .expect("java runs");
     assert_success("JdbcClient", &output);
-    assert_eq!(text(&output.stdout).trim(), "ok 273");
+    assert_eq!(text(&output.stdout).trim(), "ok 275");
     assert_eq!(
         server.psql(
             "SELECT count(*), count(big), sum(amount), string_agg(name, ',' ORDER BY id) FROM jdbc_items WHERE id <= 3"

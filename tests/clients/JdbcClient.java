@@ -1,6 +1,6 @@
 // pgjdbc (Debian's libpostgresql-jdbc-java) against `vellum serve`: a PreparedStatement run more
 // times than prepareThreshold (5), across pgjdbc's switch to a named server-side statement and
-// binary transfer; DatabaseMetaData; transactions with setAutoCommit(false). Every check compares
+// binary transfer; DatabaseMetaData (getTables, getColumns); transactions with setAutoCommit(false). Every check compares
 // with what PostgreSQL 15 returns. Prints "ok N" at the end.
 //
 // Usage: java -cp postgresql.jar:. JdbcClient jdbc:postgresql://127.0.0.1:PORT/vellum USER
@@ -117,6 +117,24 @@ public class JdbcClient {
             }
         }
         check(tables.toString(), "[jdbc_names]", "getTables of views");
+        // getColumns numbers columns with row_number() OVER (PARTITION BY ... ORDER BY ...).
+        List<String> columns = new ArrayList<>();
+        try (ResultSet r = md.getColumns(null, null, "jdbc_items", "%")) {
+            while (r.next()) {
+                columns.add(r.getString("COLUMN_NAME") + ":" + r.getString("TYPE_NAME") + ":" + r.getInt("DATA_TYPE")
+                        + ":" + r.getInt("COLUMN_SIZE") + ":" + r.getInt("DECIMAL_DIGITS") + ":"
+                        + r.getInt("ORDINAL_POSITION") + ":" + r.getString("IS_NULLABLE"));
+            }
+        }
+        check(columns.toString(), "[id:int4:4:10:0:1:NO, big:int8:-5:19:0:2:YES, amount:numeric:2:12:3:3:YES,"
+                + " name:text:12:2147483647:0:4:YES, at:timestamp:93:29:6:5:YES, ok:bool:-7:1:0:6:YES]", "getColumns");
+        columns.clear();
+        try (ResultSet r = md.getColumns(null, "public", "jdbc_names", "na%")) {
+            while (r.next()) {
+                columns.add(r.getString("COLUMN_NAME") + ":" + r.getInt("ORDINAL_POSITION"));
+            }
+        }
+        check(columns.toString(), "[name:2]", "getColumns of a view with a column pattern");
 
         // Transactions with autocommit off.
         c.setAutoCommit(false);
