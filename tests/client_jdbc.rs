@@ -1,8 +1,7 @@
 //! pgjdbc (Debian's libpostgresql-jdbc-java) against the real `vellum` binary: a prepared
 //! statement past pgjdbc's switch to server-side statements and binary transfer, typed
 //! parameters and NULLs, DatabaseMetaData.getTables and getColumns, and transactions with
-//! autocommit off
-//! (tests/clients/JdbcClient.java).
+//! autocommit off (tests/clients/JdbcClient.java).
 
 mod client_common;
 
