@@ -1,6 +1,6 @@
 //! psycopg 3 (Debian's python3-psycopg) against the real `vellum` binary: typed parameters in
 //! text and binary, NULLs, transactions with autocommit off, an error inside a transaction,
-//! server-side prepared statements and executemany (tests/clients/psycopg_client.py).
+//! server-side prepared statements, executemany and COPY (tests/clients/psycopg_client.py).
 
 mod client_common;
 
@@ -26,7 +26,7 @@ fn psycopg_parameters_transactions_and_prepared_statements() {
         .output()
         .expect("python runs");
     assert_success("psycopg_client.py", &output);
-    assert_eq!(text(&output.stdout).trim(), "ok 33");
+    assert_eq!(text(&output.stdout).trim(), "ok 34");
     // What the client committed is there for another client.
-    assert_eq!(server.psql("SELECT count(*), sum(amount) FROM py_items"), "23|59.34");
+    assert_eq!(server.psql("SELECT count(*), sum(amount) FROM py_items"), "26|59.84");
 }

@@ -1,6 +1,7 @@
 """psycopg 3 against `vellum serve`: typed parameters in text and binary, NULLs, transactions
-with autocommit off, an error inside a transaction, server-side prepared statements and
-executemany. Every check compares with the value PostgreSQL 15 returns. Prints `ok N` at the end.
+with autocommit off, an error inside a transaction, server-side prepared statements,
+executemany and COPY. Every check compares with the value PostgreSQL 15 returns. Prints `ok N`
+at the end.
 
 Usage: psycopg_client.py CONNINFO
 """
@@ -99,6 +100,17 @@ for i in range(8):
 conn.rollback()
 cur.execute("SELECT name FROM py_items WHERE id = %s", (105,), prepare=True)
 check(cur.fetchone(), ("many 5",), "prepared lookup after rollback")
+conn.commit()
+
+# COPY FROM STDIN and TO STDOUT through psycopg's copy API.
+with cur.copy("COPY py_items (id, name, amount) FROM STDIN") as copy:
+    for i in range(3):
+        copy.write_row((200 + i, f"copied\t{i}", decimal.Decimal("0.25") if i else None))
+conn.commit()
+with cur.copy("COPY (SELECT id, name, amount FROM py_items WHERE id >= 200 ORDER BY id) TO STDOUT") as copy:
+    copied = list(copy.rows())
+check(copied, [("200", "copied\t0", None), ("201", "copied\t1", "0.25"), ("202", "copied\t2", "0.25")],
+      "COPY round trip")
 conn.commit()
 
 # Autocommit on: every statement commits by itself.
