@@ -39,6 +39,17 @@ impl StatementRunner<'_> {
             }
             S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),
             S::Vacuum(v) => self.maintenance(v.table_name.as_ref(), "VACUUM"),
+            // Named prepared statements live in a server connection, which runs DEALLOCATE
+            // itself; an embedded session has none.
+            S::Deallocate { name, .. } if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") => {
+                Ok(StatementResult::Command {
+                    tag: "DEALLOCATE ALL".into(),
+                })
+            }
+            S::Deallocate { name, .. } => Err(Error::sql(
+                crate::error::sqlstate::INVALID_SQL_STATEMENT_NAME,
+                format!("prepared statement \"{}\" does not exist", ident(name)),
+            )),
             S::Analyze(a) => self.maintenance(a.table_name.as_ref(), "ANALYZE"),
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => self.show(variable),

@@ -8,7 +8,9 @@
 //!
 //! Each statement becomes one sqlparser `Statement::Vacuum` (or `Statement::Analyze`) per named
 //! table, or a single one without a table; options are checked for form only, since Vellum has
-//! neither dead row versions nor planner statistics for them to act on.
+//! neither dead row versions nor planner statistics for them to act on. A list of tables thus
+//! cannot be prepared as one statement over the extended protocol (42601), where PostgreSQL
+//! accepts it.
 
 use sqlparser::ast::{Analyze, Ident, ObjectName, Statement, VacuumStatement};
 use sqlparser::keywords::Keyword;
