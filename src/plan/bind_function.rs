@@ -40,7 +40,7 @@ fn agg_func(name: &str) -> Option<AggFunc> {
     })
 }
 
-fn function_not_found(name: &str, types: &[DataType]) -> Error {
+pub(super) fn function_not_found(name: &str, types: &[DataType]) -> Error {
     let list: Vec<String> = types.iter().map(|t| t.display_name()).collect();
     Error::sql(
         sqlstate::UNDEFINED_FUNCTION,

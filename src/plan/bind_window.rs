@@ -13,7 +13,7 @@ use crate::sql::ast;
 use crate::types::DataType;
 
 use super::bind_expr::Typed;
-use super::bind_function::sort_key;
+use super::bind_function::{function_not_found, sort_key};
 use super::binder::Binder;
 use super::rewrite::remap_columns;
 use super::scope::Scope;
@@ -54,19 +54,24 @@ impl Binder<'_> {
                 ))
             }
         };
-        let has_args = match &f.args {
-            ast::FunctionArguments::None => false,
-            ast::FunctionArguments::List(l) => !l.args.is_empty(),
-            ast::FunctionArguments::Subquery(_) => true,
-        };
-        if has_args {
-            return Err(Error::sql(
-                sqlstate::UNDEFINED_FUNCTION,
-                format!("function {name} with arguments does not exist"),
-            )
-            .with_hint(
-                "No function matches the given name and argument types. You might need to add explicit type casts.",
-            ));
+        match &f.args {
+            ast::FunctionArguments::None => {}
+            ast::FunctionArguments::List(l) if l.args.is_empty() => {}
+            ast::FunctionArguments::List(l) => {
+                let mut types = Vec::with_capacity(l.args.len());
+                for a in &l.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                            types.push(self.bind_expr(e, scope)?.1)
+                        }
+                        _ => return Err(Error::unsupported(format!("argument {a} of function {name}"))),
+                    }
+                }
+                return Err(function_not_found(name, &types));
+            }
+            ast::FunctionArguments::Subquery(_) => {
+                return Err(Error::unsupported(format!("function {name}(subquery)")))
+            }
         }
         if f.filter.is_some() {
             return Err(Error::unsupported(
