@@ -1,8 +1,9 @@
 //! pgbench's standard initialization (`pgbench -i -s 1`: DROP/CREATE with fillfactor, COPY ...
 //! WITH (FREEZE ON) inside a transaction, VACUUM ANALYZE, ALTER TABLE ADD PRIMARY KEY) and its
-//! built-in TPC-B-like script with 4 clients against the real `vellum` binary; afterwards the
-//! balances must agree as the script's updates make them: every transaction adds the same delta
-//! to one account, teller and branch and records it in pgbench_history.
+//! built-in TPC-B-like script with 4 clients (simple protocol), then 2 (prepared statements),
+//! against the real `vellum` binary; afterwards the balances must agree as the script's updates
+//! make them: every transaction adds the same delta to one account, teller and branch and
+//! records it in pgbench_history.
 
 mod client_common;
 
@@ -85,6 +86,17 @@ fn pgbench_initialization_and_tpcb_like_run() {
         "{run}"
     );
     assert!(run.contains("number of failed transactions: 0 (0.000%)"), "{run}");
+    // Again over the extended protocol with named prepared statements; -n keeps the history
+    // (the default run truncates it first).
+    let prepared = pgbench(
+        &server,
+        &["-n", "-M", "prepared", "-c", "2", "-t", "25", "--max-tries=1000"],
+    );
+    assert!(
+        prepared.contains("number of transactions actually processed: 50/50"),
+        "{prepared}"
+    );
+    let total = total + 50;
     let sums = server.psql(
         "SELECT (SELECT count(*) FROM pgbench_history), (SELECT sum(delta) FROM pgbench_history), \
          (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(tbalance) FROM pgbench_tellers), \
