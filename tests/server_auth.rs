@@ -63,8 +63,7 @@ async fn scram_accepts_the_right_password_only() {
 
     let err = connect(&server, "vellum", Some("wrong"))
         .await
-        .err()
-        .expect("wrong password fails");
+        .expect_err("wrong password fails");
     assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD));
     let db = err.as_db_error().expect("server error");
     assert_eq!(db.message(), "password authentication failed for user \"vellum\"");
@@ -73,8 +72,7 @@ async fn scram_accepts_the_right_password_only() {
     // An unknown role looks exactly like a wrong password.
     let err = connect(&server, "nobody", Some(PASSWORD))
         .await
-        .err()
-        .expect("unknown user fails");
+        .expect_err("unknown user fails");
     assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD));
     assert_eq!(
         err.as_db_error().unwrap().message(),
@@ -95,20 +93,18 @@ async fn a_wrong_database_is_reported_after_authentication() {
         "host=127.0.0.1 port={} user=vellum dbname=other password='{PASSWORD}'",
         server.port
     );
-    let err = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls)
-        .await
-        .err()
-        .expect("no such database");
+    let Err(err) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls).await else {
+        panic!("connected to a database that does not exist");
+    };
     assert_eq!(err.code(), Some(&SqlState::INVALID_CATALOG_NAME));
     // With a wrong password, the database's existence is not revealed.
     let conninfo = format!(
         "host=127.0.0.1 port={} user=vellum dbname=other password=wrong",
         server.port
     );
-    let err = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls)
-        .await
-        .err()
-        .expect("wrong password");
+    let Err(err) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls).await else {
+        panic!("connected with a wrong password");
+    };
     assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD));
 }
 
@@ -118,8 +114,7 @@ async fn scram_without_any_password_set_lets_nobody_in() {
     let server = TestServer::start_with(scram_config(), |_| {});
     let err = connect(&server, "vellum", Some("anything"))
         .await
-        .err()
-        .expect("no password set");
+        .expect_err("no password set");
     assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD));
 }
 
@@ -132,7 +127,7 @@ async fn loopback_trust_trusts_roles_without_a_password() {
     let client = connect(&server, "vellum", Some("whatever")).await.expect("trusted");
     assert_eq!(select_one(&client).await, 2);
     // Trusted, but the role must exist: 28000 as in PostgreSQL.
-    let err = connect(&server, "nobody", None).await.err().expect("unknown role");
+    let err = connect(&server, "nobody", None).await.expect_err("unknown role");
     assert_eq!(err.code(), Some(&SqlState::INVALID_AUTHORIZATION_SPECIFICATION));
     assert_eq!(err.as_db_error().unwrap().message(), "role \"nobody\" does not exist");
 }
@@ -143,8 +138,7 @@ async fn loopback_trust_asks_roles_with_a_password() {
     assert!(connect(&server, "vellum", None).await.is_err());
     let err = connect(&server, "vellum", Some("wrong"))
         .await
-        .err()
-        .expect("wrong password");
+        .expect_err("wrong password");
     assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD));
     let client = connect(&server, "vellum", Some(PASSWORD))
         .await
