@@ -119,3 +119,45 @@ fn load_catalog(store: &Store) -> Result<Catalog> {
     txn.rollback();
     Ok(catalog)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_password_persists_without_touching_other_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let verifier = Verifier::from_password("pw").to_string();
+        {
+            let db = Database::open(dir.path()).unwrap();
+            let mut session = db.session();
+            // Enough objects that object ids pass the bootstrap role's id (10).
+            for i in 0..12 {
+                session.execute(&format!("CREATE TABLE t{i} (a int)")).unwrap();
+            }
+            db.set_role_password("vellum", verifier.clone()).unwrap();
+            assert_eq!(
+                db.catalog().role("vellum").unwrap().password.as_deref(),
+                Some(verifier.as_str())
+            );
+            assert_eq!(
+                db.set_role_password("nobody", verifier.clone()).unwrap_err().sqlstate(),
+                "42704"
+            );
+            assert_eq!(
+                db.set_role_password("vellum", "plain text".into())
+                    .unwrap_err()
+                    .sqlstate(),
+                "22023"
+            );
+            db.sync().unwrap();
+        }
+        let db = Database::open(dir.path()).unwrap();
+        let role = db.catalog().role("vellum").unwrap();
+        assert_eq!(role.password.as_deref(), Some(verifier.as_str()));
+        assert!(role.superuser && role.login);
+        for i in 0..12 {
+            assert!(db.catalog().table(&format!("t{i}")).is_some(), "t{i} lost");
+        }
+    }
+}

@@ -1,5 +1,8 @@
-//! One client connection: startup, then the message loop of the simple query protocol. The
-//! extended protocol lives in `extended.rs`, COPY in `copy_flow.rs`; both extend `Connection`.
+//! One client connection: after `negotiation.rs` has read the startup packet (over TLS or not),
+//! the startup checks, authentication (`auth.rs`) and the session's start, then the message loop
+//! of the simple query protocol. The extended protocol lives in `extended.rs`, COPY in
+//! `copy_flow.rs`; both extend `Connection`. A connection registers for cancellation only once
+//! its session starts, and the registration goes with the connection however it ends.
 //!
 //! The session is synchronous, so every call into it runs on tokio's blocking pool: the session
 //! moves into the blocking task and comes back with the result. Statement results are encoded
@@ -17,8 +20,9 @@ use crate::session::{Session, StatementResult};
 use crate::sql::{self, ast};
 
 use super::extended::{Portal, PreparedStatement};
-use super::frontend::{self, Initial, Message, ReadError};
+use super::frontend::{self, Message, ReadError};
 use super::listener::{stopping, Shared};
+use super::negotiation::{negotiate, Transport};
 use super::wire::{Out, Severity, TEXT};
 
 /// The only database a Vellum server holds.
@@ -44,15 +48,6 @@ pub(super) struct Closed;
 /// The client's side of the socket, plain or TLS, as the connection reads it.
 pub(super) type Reader = BufReader<Box<dyn AsyncRead + Send + Unpin>>;
 type Writer = Box<dyn AsyncWrite + Send + Unpin>;
-
-/// A socket after SSL negotiation.
-enum Transport {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
-}
-
-/// A startup packet: protocol version and parameters.
-type Startup = (u32, Vec<(String, String)>);
 
 /// A session's entry in the cancel registry, removed whenever the connection goes, however it goes.
 struct Registration {
@@ -153,89 +148,6 @@ async fn start(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) -> Opti
         Ok(true) => Some(conn),
         Ok(false) | Err(Closed) => None,
     }
-}
-
-/// SSLRequest/GSSENCRequest, cancel requests and the startup packet, read straight off the
-/// socket: nothing the client sends after SSLRequest may be read in plain text before the TLS
-/// handshake, so no buffer sits in between (PostgreSQL's CVE-2021-23214).
-async fn negotiate(mut tcp: TcpStream, shared: &Shared) -> Option<(Transport, Startup)> {
-    let (mut ssl_done, mut gss_done) = (false, false);
-    loop {
-        match read_initial(&mut tcp).await? {
-            Initial::Ssl if !ssl_done => {
-                ssl_done = true;
-                let Some(tls) = &shared.config.tls else {
-                    // 'N' tells the client to go on in plain text (or give up, per its sslmode).
-                    tcp.write_all(b"N").await.ok()?;
-                    continue;
-                };
-                tcp.write_all(b"S").await.ok()?;
-                let mut stream = match tls.accept(tcp).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::info!("TLS handshake failed: {e}");
-                        return None;
-                    }
-                };
-                return match read_initial(&mut stream).await? {
-                    Initial::Startup { version, params } => Some((Transport::Tls(Box::new(stream)), (version, params))),
-                    Initial::Cancel { pid, secret } => {
-                        shared.cancel(pid, secret);
-                        None
-                    }
-                    Initial::Ssl | Initial::Gss => {
-                        fatal_to(&mut stream, &repeated_negotiation()).await;
-                        None
-                    }
-                };
-            }
-            Initial::Gss if !gss_done => {
-                // No GSSAPI encryption: 'N', and the client may still ask for SSL.
-                gss_done = true;
-                tcp.write_all(b"N").await.ok()?;
-            }
-            Initial::Startup { version, params } => return Some((Transport::Plain(tcp), (version, params))),
-            Initial::Cancel { pid, secret } => {
-                shared.cancel(pid, secret);
-                return None;
-            }
-            Initial::Ssl | Initial::Gss => {
-                fatal_to(&mut tcp, &repeated_negotiation()).await;
-                return None;
-            }
-        }
-    }
-}
-
-/// A second SSL or GSS request: PostgreSQL reads it as a startup packet of an unknown version.
-fn repeated_negotiation() -> Error {
-    Error::sql(sqlstate::PROTOCOL_VIOLATION, "SSL or GSS negotiation requested twice")
-}
-
-/// An initial packet; a broken one is answered with FATAL 08P01 and ends the connection.
-async fn read_initial<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S) -> Option<Initial> {
-    match frontend::read_initial(stream).await {
-        Ok(initial) => Some(initial),
-        Err(ReadError::Closed) => None,
-        Err(ReadError::Io(e)) => {
-            tracing::debug!("connection read failed: {e}");
-            None
-        }
-        Err(ReadError::Protocol(msg)) => {
-            tracing::info!("closing connection after protocol violation: {msg}");
-            fatal_to(stream, &Error::sql(sqlstate::PROTOCOL_VIOLATION, msg)).await;
-            None
-        }
-    }
-}
-
-/// Sends a FATAL error on a socket that has no `Connection` yet, and closes it.
-async fn fatal_to<S: AsyncWrite + Unpin>(stream: &mut S, e: &Error) {
-    let mut out = Out::default();
-    out.error(e, Severity::Fatal);
-    let _ = stream.write_all(&out.take()).await;
-    let _ = stream.flush().await;
-    let _ = stream.shutdown().await;
 }
 
 impl Connection {

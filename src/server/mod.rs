@@ -31,6 +31,8 @@ mod extended;
 mod frontend;
 /// Accept loop, cancel registry, connection cap, shutdown.
 mod listener;
+/// SSL/GSS negotiation, cancel requests and the startup packet.
+mod negotiation;
 /// The server's certificate and the TLS upgrade.
 mod tls;
 /// Backend message encoding.
