@@ -231,10 +231,18 @@ async fn garbage_after_ssl_request_ends_only_that_connection() {
 
 /// SSLRequest, 'S', then a rustls handshake offering `alpn`; returns the negotiated protocol.
 async fn handshake(server: &TlsServer, alpn: &[&[u8]]) -> std::io::Result<Option<Vec<u8>>> {
-    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.server.port)).await?;
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.server.port)).await?;
+    handshake_on(tcp, &server.cert_pem, alpn).await
+}
+
+async fn handshake_on(
+    mut tcp: tokio::net::TcpStream,
+    cert_pem: &str,
+    alpn: &[&[u8]],
+) -> std::io::Result<Option<Vec<u8>>> {
     tcp.write_all(&ssl_request()).await?;
     assert_eq!(tcp.read_u8().await?, b'S');
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config(&server.cert_pem, alpn)));
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config(cert_pem, alpn)));
     let mut tls = connector
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await?;
@@ -260,6 +268,34 @@ async fn alpn_postgresql_is_accepted_and_others_refused() {
     );
     assert_eq!(handshake(&server, &[]).await.unwrap(), None);
     assert!(handshake(&server, &[b"http/1.1"]).await.is_err());
+}
+
+#[tokio::test]
+async fn gss_encryption_is_declined_and_ssl_may_follow() {
+    let server = TlsServer::start(ServerConfig::default(), None);
+    let mut gss = 8u32.to_be_bytes().to_vec();
+    gss.extend(80_877_104u32.to_be_bytes());
+    // GSSENCRequest → 'N', then SSLRequest → 'S' and TLS, as libpq with gssencmode=prefer does.
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.server.port))
+        .await
+        .unwrap();
+    tcp.write_all(&gss).await.unwrap();
+    assert_eq!(tcp.read_u8().await.unwrap(), b'N');
+    assert_eq!(handshake_on(tcp, &server.cert_pem, &[]).await.unwrap(), None);
+
+    // Without a certificate: 'N' to SSL too, and asking again is a protocol violation.
+    let plain = TestServer::start_with(ServerConfig::default(), |_| {});
+    let mut s = TcpStream::connect(("127.0.0.1", plain.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(&ssl_request()).unwrap();
+    let mut answer = [0u8; 1];
+    s.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"N");
+    s.write_all(&ssl_request()).unwrap();
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert_eq!(rest.first(), Some(&b'E'), "{rest:?}");
+    assert!(rest.windows(6).any(|w| w == b"C08P01"), "{rest:?}");
 }
 
 #[test]

@@ -184,7 +184,7 @@ impl Connection {
         let database = param("database")
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| user.clone());
-        if self.shared.config.tls_required && !tls && !self.peer.ip().is_loopback() {
+        if self.shared.config.refuses_unencrypted(self.peer.ip(), tls) {
             tracing::info!(peer = %self.peer, user, "unencrypted connection refused (--tls-required)");
             self.fatal(
                 &Error::sql(

@@ -60,6 +60,14 @@ impl Default for ServerConfig {
     }
 }
 
+impl ServerConfig {
+    /// Whether a connection from `peer` must be refused for not using TLS (`tls_required`, as
+    /// pg_hba.conf's `hostssl`: loopback is exempt, so local tools keep working without certificates).
+    pub(super) fn refuses_unencrypted(&self, peer: std::net::IpAddr, tls: bool) -> bool {
+        self.tls_required && !tls && !peer.is_loopback()
+    }
+}
+
 /// Whether a listen address may be used with `auth`: beyond loopback, only with password
 /// authentication for every connection.
 pub fn check_listen_address(addr: &SocketAddr, auth: AuthMethod) -> Result<(), String> {
@@ -248,6 +256,21 @@ mod tests {
         }
         let message = check_listen_address(&"0.0.0.0:5433".parse().unwrap(), AuthMethod::LoopbackTrust).unwrap_err();
         assert!(message.contains("--auth scram"), "{message}");
+    }
+
+    #[test]
+    fn tls_required_refuses_only_plain_remote_connections() {
+        let required = ServerConfig {
+            tls_required: true,
+            ..ServerConfig::default()
+        };
+        let remote: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+        let local: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(required.refuses_unencrypted(remote, false));
+        assert!(!required.refuses_unencrypted(remote, true));
+        assert!(!required.refuses_unencrypted(local, false));
+        assert!(!required.refuses_unencrypted("::1".parse().unwrap(), false));
+        assert!(!ServerConfig::default().refuses_unencrypted(remote, false));
     }
 
     #[test]
