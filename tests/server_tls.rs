@@ -343,3 +343,24 @@ fn the_binary_refuses_unusable_certificates() {
     let missing = run("cert.pem", "missing.pem");
     assert!(missing.contains("could not load private key file"), "{missing}");
 }
+
+#[test]
+fn a_stalled_handshake_is_cut_off_by_the_startup_deadline() {
+    let server = TlsServer::start(
+        ServerConfig {
+            startup_timeout: Duration::from_millis(300),
+            ..ServerConfig::default()
+        },
+        None,
+    );
+    let mut s = TcpStream::connect(("127.0.0.1", server.server.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(&ssl_request()).unwrap();
+    let mut answer = [0u8; 1];
+    s.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"S");
+    // No ClientHello: the server must close the socket on its own.
+    let mut rest = Vec::new();
+    let read = s.read_to_end(&mut rest);
+    assert!(read.is_ok(), "the server did not close the connection: {read:?}");
+}

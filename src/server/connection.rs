@@ -81,11 +81,18 @@ pub(super) struct Connection {
 pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let timeout = shared.config.startup_timeout;
     // One deadline from accept to the end of authentication, as PostgreSQL's authentication_timeout.
-    let mut conn = match tokio::time::timeout(timeout, start(stream, peer, shared)).await {
+    // A connection still starting when the server stops is dropped: it has no session to end.
+    let shutdown = stopping(shared.shutdown.clone());
+    let started = tokio::select! {
+        biased;
+        _ = shutdown => return,
+        started = tokio::time::timeout(timeout, start(stream, peer, shared)) => started,
+    };
+    let mut conn = match started {
         Ok(Some(conn)) => conn,
         Ok(None) => return,
         Err(_) => {
-            tracing::debug!(%peer, "startup timed out");
+            tracing::info!(%peer, "connection closed: startup and authentication took longer than {timeout:?}");
             return;
         }
     };
