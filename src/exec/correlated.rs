@@ -179,6 +179,12 @@ fn plan_pure(plan: &Plan) -> bool {
             aggregates,
         } => all_pure(group_by) && aggs_pure(aggregates) && plan_pure(input),
         Plan::Sort { input, keys } => all_pure(keys.iter().map(|k| &k.expr)) && plan_pure(input),
+        Plan::Window { input, calls } => {
+            calls
+                .iter()
+                .all(|c| all_pure(&c.partition_by) && all_pure(c.order_by.iter().map(|k| &k.expr)))
+                && plan_pure(input)
+        }
         Plan::Limit { input, limit, offset } => all_pure(limit.iter().chain(offset.iter())) && plan_pure(input),
         Plan::Distinct { input } => plan_pure(input),
         Plan::DistinctOn { input, keys } => all_pure(keys) && plan_pure(input),

@@ -171,6 +171,10 @@ impl<'a> Executor<'a> {
                 let rows = self.query(txn, input)?;
                 self.aggregate(txn, rows, group_by, aggregates)
             }
+            Plan::Window { input, calls } => {
+                let rows = self.query(txn, input)?;
+                self.window(txn, rows, calls)
+            }
             Plan::Sort { input, keys } if in_key_order(input, keys) => self.query(txn, input),
             Plan::Sort { input, keys } => {
                 let rows = self.query(txn, input)?;
@@ -295,6 +299,7 @@ pub(super) fn plan_width(plan: &Plan) -> usize {
         | Plan::Distinct { input }
         | Plan::DistinctOn { input, .. } => plan_width(input),
         Plan::Project { exprs, .. } => exprs.len(),
+        Plan::Window { input, calls } => plan_width(input) + calls.len(),
         Plan::NestedLoopJoin { left, right, kind, .. } | Plan::HashJoin { left, right, kind, .. } => match kind {
             JoinKind::Semi | JoinKind::Anti => plan_width(left),
             _ => plan_width(left) + plan_width(right),

@@ -41,6 +41,8 @@ mod subquery;
 pub mod table;
 /// Set-returning functions in FROM: generate_series, unnest.
 mod table_function;
+/// Window functions (row_number, rank, dense_rank).
+mod window;
 
 use std::sync::atomic::AtomicBool;
 

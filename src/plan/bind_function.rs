@@ -40,7 +40,7 @@ fn agg_func(name: &str) -> Option<AggFunc> {
     })
 }
 
-fn function_not_found(name: &str, types: &[DataType]) -> Error {
+pub(super) fn function_not_found(name: &str, types: &[DataType]) -> Error {
     let list: Vec<String> = types.iter().map(|t| t.display_name()).collect();
     Error::sql(
         sqlstate::UNDEFINED_FUNCTION,
@@ -52,11 +52,8 @@ fn function_not_found(name: &str, types: &[DataType]) -> Error {
 impl Binder<'_> {
     pub(super) fn bind_function(&mut self, f: &ast::Function, scope: &Scope) -> Result<Typed> {
         let name = object_name_last(&f.name);
-        if f.over.is_some() {
-            return Err(Error::sql(
-                sqlstate::FEATURE_NOT_SUPPORTED,
-                "window functions are not supported",
-            ));
+        if let Some(over) = &f.over {
+            return self.bind_window_call(f, &name, agg_func(&name).is_some(), over, scope);
         }
         let (arg_list, distinct, clauses) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false, Vec::new()),

@@ -7,8 +7,10 @@ use crate::types::DataType;
 
 use super::bind_function::sort_key;
 use super::bind_group::{contains_aggregate, Grouping};
+use super::bind_window::place_window_columns;
 use super::binder::{AggState, Binder};
 use super::column_name::column_name;
+use super::optimizer::width;
 use super::rewrite::fingerprint;
 use super::scope::Scope;
 use super::sql_type::{fold_ident, object_name_last};
@@ -42,9 +44,11 @@ impl Binder<'_> {
             return Err(Error::unsupported("this SELECT clause"));
         }
         let saved_agg = self.agg.take();
+        let saved_win = self.win.take();
         let saved_clause = self.clause;
         let result = self.bind_select_inner(s, order_by, paging);
         self.agg = saved_agg;
+        self.win = saved_win;
         self.clause = saved_clause;
         result
     }
@@ -68,10 +72,13 @@ impl Binder<'_> {
 
         // Target list, with aggregates collected.
         self.agg = Some(AggState::default());
+        self.win = Some(Vec::new());
         let mut targets: Vec<Target> = Vec::new();
         for item in &s.projection {
             self.bind_target(item, &scope, s.from.is_empty(), &mut targets)?;
         }
+        // Window functions belong to the target list and ORDER BY only.
+        let window_calls = self.win.take();
 
         // GROUP BY: positions and output names are accepted, input columns win over aliases.
         let mut group_by: Vec<Expr> = Vec::new();
@@ -100,6 +107,7 @@ impl Binder<'_> {
         };
 
         // ORDER BY and DISTINCT ON resolve to target positions, adding hidden targets.
+        self.win = window_calls;
         let mut hidden: Vec<Expr> = Vec::new();
         let mut sort_keys: Vec<SortKey> = Vec::with_capacity(order_by.len());
         for item in order_by {
@@ -126,10 +134,22 @@ impl Binder<'_> {
         };
 
         let agg = self.agg.take().unwrap_or_default();
+        let window_calls = self.win.take().unwrap_or_default();
         let mut exprs: Vec<Expr> = targets.iter().map(|t| t.expr.clone()).collect();
         exprs.extend(hidden.iter().cloned());
         let mut having = having;
-        if !group_by.is_empty() || !agg.calls.is_empty() || having.is_some() {
+        let grouped = !group_by.is_empty() || !agg.calls.is_empty() || having.is_some();
+        if !window_calls.is_empty() {
+            if grouped {
+                return Err(Error::unsupported("window functions over grouped rows"));
+            }
+            place_window_columns(&mut exprs, width(&plan));
+            plan = Plan::Window {
+                input: Box::new(plan),
+                calls: window_calls,
+            };
+        }
+        if grouped {
             let mut all: Vec<Expr> = exprs.clone();
             all.extend(having.iter().cloned());
             let extra = self.dependent_columns(&all, &group_by, &scope);

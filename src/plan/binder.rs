@@ -68,6 +68,8 @@ pub struct Binder<'a> {
     pub(super) correlated: Vec<bool>,
     /// Aggregate collection for the SELECT being bound; `None` where aggregates are not allowed.
     pub(super) agg: Option<AggState>,
+    /// Window calls collected for the SELECT being bound; `None` where they are not allowed.
+    pub(super) win: Option<Vec<super::WindowCall>>,
     /// Clause name for "aggregate functions are not allowed in X".
     pub(super) clause: &'static str,
     /// Set while binding CHECK/DEFAULT expressions, where subqueries are not allowed.
@@ -93,6 +95,7 @@ impl<'a> Binder<'a> {
             outer: Vec::new(),
             correlated: Vec::new(),
             agg: None,
+            win: None,
             clause: "WHERE",
             table_expr: None,
             ctes: Vec::new(),

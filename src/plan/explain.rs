@@ -7,6 +7,7 @@ use crate::types::Value;
 use super::rewrite::visit_expr;
 use super::{
     BoundStatement, Expr, IndexLookup, JoinKind, Plan, ScanSource, SetOpKind, SortKey, SubqueryKind, TableFunc,
+    WindowFunc,
 };
 
 /// Renders the chosen plan, e.g. `Hash Join (inner) on #0 = #3` / `  Seq Scan on t1 filter: ...`.
@@ -166,6 +167,27 @@ fn node(p: &Plan, depth: usize, out: &mut Vec<String>) {
                 s.push_str(&format!(" (group by: {})", list(group_by)));
             }
             (s, vec![input.as_ref()])
+        }
+        Plan::Window { input, calls } => {
+            let mut parts = Vec::with_capacity(calls.len());
+            for c in calls {
+                exprs.extend(c.partition_by.iter());
+                exprs.extend(c.order_by.iter().map(|k| &k.expr));
+                let mut over = Vec::new();
+                if !c.partition_by.is_empty() {
+                    over.push(format!("PARTITION BY {}", list(&c.partition_by)));
+                }
+                if !c.order_by.is_empty() {
+                    over.push(format!("ORDER BY {}", sort_keys(&c.order_by)));
+                }
+                let name = match c.func {
+                    WindowFunc::RowNumber => "row_number",
+                    WindowFunc::Rank => "rank",
+                    WindowFunc::DenseRank => "dense_rank",
+                };
+                parts.push(format!("{name}() OVER ({})", over.join(" ")));
+            }
+            (format!("WindowAgg: {}", parts.join(", ")), vec![input.as_ref()])
         }
         Plan::Sort { input, keys } => {
             exprs.extend(keys.iter().map(|k| &k.expr));

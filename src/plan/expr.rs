@@ -162,6 +162,26 @@ pub struct SortKey {
     pub nulls_first: bool,
 }
 
+/// A ranking window function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowFunc {
+    /// `row_number()`: 1, 2, 3, ... within the partition.
+    RowNumber,
+    /// `rank()`: the row number of the first peer (rows equal in the window's ORDER BY).
+    Rank,
+    /// `dense_rank()`: 1 + the number of distinct peer groups before the row's.
+    DenseRank,
+}
+
+/// `func() OVER (PARTITION BY partition_by ORDER BY order_by)`, evaluated over a SELECT's
+/// input rows; the result is `bigint`.
+#[derive(Debug, Clone)]
+pub struct WindowCall {
+    pub func: WindowFunc,
+    pub partition_by: Vec<Expr>,
+    pub order_by: Vec<SortKey>,
+}
+
 impl AggFunc {
     /// PostgreSQL's result type: count → bigint; sum(int2/int4) → bigint; sum(int8/numeric) →
     /// numeric; sum(float4) → real; avg(integer/numeric) → numeric; avg(float) → double precision;

@@ -20,6 +20,8 @@ mod bind_query;
 mod bind_reg_cast;
 /// SELECT blocks: target list, grouping, ORDER BY, LIMIT.
 mod bind_select;
+/// Window function calls (`OVER`).
+mod bind_window;
 /// The binder's state and entry points.
 pub mod binder;
 /// Implicit and explicit casts, parameter inference.
@@ -47,7 +49,7 @@ pub mod sql_type;
 mod tests;
 
 pub use binder::Binder;
-pub use expr::{AggCall, AggFunc, Expr, SortKey, SubqueryKind};
+pub use expr::{AggCall, AggFunc, Expr, SortKey, SubqueryKind, WindowCall, WindowFunc};
 pub use plan::{
     BoundStatement, DeletePlan, IndexLookup, InsertPlan, JoinKind, OnConflict, OutputColumn, Plan, QueryPlan,
     ScanSource, SetOpKind, TableFunc, UpdatePlan,

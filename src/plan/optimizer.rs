@@ -69,6 +69,7 @@ pub(super) fn width(p: &Plan) -> usize {
         Plan::Values { width, .. } | Plan::TableFunction { width, .. } | Plan::WorkTable { width, .. } => *width,
         Plan::Scan { table, emit_key, .. } => table.columns.len() + usize::from(*emit_key),
         Plan::Project { exprs, .. } => exprs.len(),
+        Plan::Window { input, calls } => width(input) + calls.len(),
         Plan::NestedLoopJoin { left, right, kind, .. } | Plan::HashJoin { left, right, kind, .. } => match kind {
             JoinKind::Semi | JoinKind::Anti => width(left),
             _ => width(left) + width(right),
@@ -228,6 +229,18 @@ impl Optimizer<'_> {
                     input: Box::new(self.opt(*input)),
                     group_by,
                     aggregates,
+                }
+            }
+            Plan::Window { input, mut calls } => {
+                for c in &mut calls {
+                    self.opt_exprs(c.partition_by.iter_mut());
+                    for k in &mut c.order_by {
+                        self.opt_expr(&mut k.expr);
+                    }
+                }
+                Plan::Window {
+                    input: Box::new(self.opt(*input)),
+                    calls,
                 }
             }
             Plan::Sort { input, mut keys } => {

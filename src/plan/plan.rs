@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::catalog::{IndexDef, TableDef};
 use crate::types::DataType;
 
-use super::expr::{AggCall, Expr, SortKey};
+use super::expr::{AggCall, Expr, SortKey, WindowCall};
 
 /// A result column as clients see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +125,12 @@ pub enum Plan {
         input: Box<Plan>,
         group_by: Vec<Expr>,
         aggregates: Vec<AggCall>,
+    },
+    /// Window functions: the input rows, in input order, each followed by one `bigint`
+    /// column per call.
+    Window {
+        input: Box<Plan>,
+        calls: Vec<WindowCall>,
     },
     Sort {
         input: Box<Plan>,

@@ -199,6 +199,17 @@ pub(super) fn visit_plan(p: &mut Plan, depth: usize, f: &mut dyn FnMut(&mut Expr
             }
             visit_plan(input, depth, f)?;
         }
+        Plan::Window { input, calls } => {
+            for c in calls {
+                for x in &mut c.partition_by {
+                    visit_expr(x, depth, f)?;
+                }
+                for k in &mut c.order_by {
+                    visit_expr(&mut k.expr, depth, f)?;
+                }
+            }
+            visit_plan(input, depth, f)?;
+        }
         Plan::Limit { input, limit, offset } => {
             if let Some(x) = limit {
                 visit_expr(x, depth, f)?;

@@ -356,6 +356,17 @@ impl Connection {
     /// Runs statements in order until one fails; returns whether one did.
     async fn run_statements(&mut self, statements: Vec<ast::Statement>) -> std::result::Result<bool, Closed> {
         for statement in statements {
+            if let ast::Statement::Deallocate { name, .. } = &statement {
+                match self.deallocate(name, self.transaction_failed()) {
+                    Ok(tag) => self.out.command_complete(&tag),
+                    Err(e) => {
+                        self.out.error(&e, Severity::Error);
+                        self.fail_transaction();
+                        return Ok(true);
+                    }
+                }
+                continue;
+            }
             if matches!(statement, ast::Statement::Copy { .. }) {
                 match self.copy(statement).await? {
                     Ok(tag) => self.out.command_complete(&tag),
@@ -451,6 +462,12 @@ impl Connection {
         if let Some(session) = &mut self.session {
             session.fail_transaction();
         }
+    }
+
+    pub(super) fn transaction_failed(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.transaction_status() == crate::session::TransactionStatus::Failed)
     }
 
     pub(super) fn transaction_idle(&self) -> bool {

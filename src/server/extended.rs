@@ -22,7 +22,8 @@ use super::wire::{self, Out, Severity, BINARY, TEXT};
 /// A prepared statement of this connection.
 pub(super) struct PreparedStatement {
     prepared: Prepared,
-    /// COPY is not a prepared statement for the session: the connection runs it itself.
+    /// COPY and DEALLOCATE are not prepared statements for the session: the connection runs
+    /// them itself.
     copy: Option<ast::Statement>,
 }
 
@@ -166,7 +167,7 @@ impl Connection {
         match prepared {
             Ok(prepared) => {
                 let copy = match &prepared.statement {
-                    Some(s @ ast::Statement::Copy { .. }) => Some(s.clone()),
+                    Some(s @ (ast::Statement::Copy { .. } | ast::Statement::Deallocate { .. })) => Some(s.clone()),
                     _ => None,
                 };
                 self.statements
@@ -258,7 +259,14 @@ impl Connection {
         let first_run = matches!(portal.state, PortalState::Ready);
         if first_run {
             if let Some(copy) = portal.statement.copy.clone() {
-                match self.copy(copy).await? {
+                let done = match &copy {
+                    ast::Statement::Deallocate { name, .. } => {
+                        let failed_block = self.transaction_failed();
+                        self.deallocate(name, failed_block)
+                    }
+                    _ => self.copy(copy).await?,
+                };
+                match done {
                     Ok(tag) => self.out.command_complete(&tag),
                     Err(e) => self.extended_error(&e),
                 }
@@ -349,6 +357,31 @@ impl Connection {
         }
         self.portals.insert(name, portal);
         Ok(())
+    }
+
+    /// SQL `DEALLOCATE [PREPARE] name | ALL`: statements prepared with Parse share one namespace
+    /// with SQL-level ones, as in PostgreSQL. psycopg sends `DEALLOCATE ALL` after a rollback
+    /// that may have lost its prepared statements.
+    /// Refused in a failed transaction block, as every command but ROLLBACK is.
+    pub(super) fn deallocate(&mut self, name: &ast::Ident, failed_block: bool) -> Result<String> {
+        if failed_block {
+            return Err(Error::sql(
+                sqlstate::IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
+            self.statements.clear();
+            return Ok("DEALLOCATE ALL".into());
+        }
+        let name = crate::sql::ident(name);
+        match self.statements.remove(&name) {
+            Some(_) => Ok("DEALLOCATE".into()),
+            None => Err(Error::sql(
+                sqlstate::INVALID_SQL_STATEMENT_NAME,
+                format!("prepared statement \"{name}\" does not exist"),
+            )),
+        }
     }
 
     pub(super) fn close(&mut self, kind: u8, name: &str) {

@@ -38,6 +38,19 @@ impl StatementRunner<'_> {
                 self.execute_bound(&bound, &[])
             }
             S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),
+            S::Vacuum(v) => self.maintenance(v.table_name.as_ref(), "VACUUM"),
+            // Named prepared statements live in a server connection, which runs DEALLOCATE
+            // itself; an embedded session has none.
+            S::Deallocate { name, .. } if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") => {
+                Ok(StatementResult::Command {
+                    tag: "DEALLOCATE ALL".into(),
+                })
+            }
+            S::Deallocate { name, .. } => Err(Error::sql(
+                crate::error::sqlstate::INVALID_SQL_STATEMENT_NAME,
+                format!("prepared statement \"{}\" does not exist", ident(name)),
+            )),
+            S::Analyze(a) => self.maintenance(a.table_name.as_ref(), "ANALYZE"),
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => self.show(variable),
             S::Reset(reset) => {
@@ -129,6 +142,29 @@ impl StatementRunner<'_> {
         self.open.catalog = Arc::new(catalog);
         self.open.ddl = true;
         Ok(StatementResult::Command { tag })
+    }
+
+    /// VACUUM and ANALYZE check the relation they name and do nothing else: Vellum keeps no
+    /// dead row versions to reclaim and no planner statistics to gather. Unlike PostgreSQL,
+    /// VACUUM is accepted inside a transaction block (`VACUUM a, b` arrives as two statements).
+    fn maintenance(&mut self, table: Option<&ast::ObjectName>, tag: &str) -> Result<StatementResult> {
+        if let Some(name) = table {
+            let name = crate::sql::object_name(name)?;
+            let catalog = &self.open.catalog;
+            if catalog.table(&name).is_none() {
+                if catalog.view(&name).is_none() {
+                    return Err(Error::sql(
+                        crate::error::sqlstate::UNDEFINED_TABLE,
+                        format!("relation \"{name}\" does not exist"),
+                    ));
+                }
+                self.notices.push(format!(
+                    "skipping \"{name}\" --- cannot {} non-tables or special system tables",
+                    tag.to_lowercase()
+                ));
+            }
+        }
+        Ok(StatementResult::Command { tag: tag.into() })
     }
 
     fn explain(&mut self, statement: &ast::Statement, analyze: bool) -> Result<StatementResult> {

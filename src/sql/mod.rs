@@ -6,12 +6,16 @@ pub mod ast {
     pub use sqlparser::ast::*;
 }
 
+/// COPY with PostgreSQL's option values.
+mod copy;
 /// SQL type names to `DataType`.
 mod datatype;
 /// Identifier folding and relation names.
 mod names;
 /// Statement parsing.
 mod parser;
+/// VACUUM and ANALYZE in PostgreSQL's forms.
+mod vacuum;
 
 pub use datatype::data_type;
 pub use names::{ident, object_name};

@@ -4,7 +4,9 @@
 //! can recognise statement forms sqlparser does not know before handing the rest to
 //! `parse_statement` (the extension point: `Dialect::parse_statement` must return sqlparser's
 //! closed `Statement` enum, so forms are matched here, at the statement boundary).
-//! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types).
+//! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types) and
+//! `COPY ... WITH (option value, ...)` with PostgreSQL's Boolean option values (`copy.rs`),
+//! PostgreSQL's `VACUUM` and `ANALYZE` (`vacuum.rs`; one statement per named table).
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{ColumnDef, DataType};
@@ -16,6 +18,8 @@ use sqlparser::tokenizer::Token;
 use crate::error::{Error, Result};
 
 use super::ast::Statement;
+use super::copy::copy_with_option_list;
+use super::vacuum::vacuum_or_analyze;
 
 /// How deeply expressions may nest. sqlparser's default (50) rejects machine-generated
 /// predicates that PostgreSQL accepts (sqllogictest's `index/between` nests ~60 levels);
@@ -45,7 +49,17 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                     .unwrap_err(),
             ));
         }
-        let statement = match parser.maybe_parse(create_table_as_with_names).map_err(syntax)? {
+        if parser.peek_keyword(Keyword::VACUUM) || parser.peek_keyword(Keyword::ANALYZE) {
+            statements.extend(vacuum_or_analyze(&mut parser).map_err(syntax)?);
+            expecting_delimiter = true;
+            continue;
+        }
+        let own = if parser.peek_keyword(Keyword::COPY) {
+            parser.maybe_parse(copy_with_option_list)
+        } else {
+            parser.maybe_parse(create_table_as_with_names)
+        };
+        let statement = match own.map_err(syntax)? {
             Some(statement) => statement,
             None => parser.parse_statement().map_err(syntax)?,
         };
