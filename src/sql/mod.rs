@@ -6,6 +6,8 @@ pub mod ast {
     pub use sqlparser::ast::*;
 }
 
+/// `CREATE BLOCKCHAIN TABLE` recognition and its marker.
+mod blockchain;
 /// SQL type names to `DataType`.
 mod datatype;
 /// Identifier folding and relation names.
@@ -13,6 +15,7 @@ mod names;
 /// Statement parsing.
 mod parser;
 
+pub use blockchain::is_blockchain_table;
 pub use datatype::data_type;
 pub use names::{ident, object_name};
 pub use parser::parse;

@@ -4,7 +4,8 @@
 //! can recognise statement forms sqlparser does not know before handing the rest to
 //! `parse_statement` (the extension point: `Dialect::parse_statement` must return sqlparser's
 //! closed `Statement` enum, so forms are matched here, at the statement boundary).
-//! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types).
+//! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types) and
+//! `CREATE BLOCKCHAIN TABLE` (`sql::blockchain`).
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{ColumnDef, DataType};
@@ -44,6 +45,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                     .expected_ref::<()>("end of statement", parser.peek_token_ref())
                     .unwrap_err(),
             ));
+        }
+        if super::blockchain::starts_here(&parser) {
+            statements.push(super::blockchain::parse(&mut parser).map_err(syntax)?);
+            expecting_delimiter = true;
+            continue;
         }
         let statement = match parser.maybe_parse(create_table_as_with_names).map_err(syntax)? {
             Some(statement) => statement,
