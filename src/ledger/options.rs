@@ -20,8 +20,8 @@
 //! | `encryption` | boolean | false |
 //! | `tde_algorithm` | `AES256GCM`, only with encryption = true | `AES256GCM` when encryption is on |
 //!
-//! Booleans read as PostgreSQL reads them (`true/false/on/off/yes/no/1/0`); a bare option name
-//! (`WITH (encryption)`) means true, as in PostgreSQL. Option names are case-insensitive
+//! Booleans read as PostgreSQL reads them (`true/false/on/off/yes/no/1/0`); a boolean option
+//! given without a value means true, as in PostgreSQL. Option names are case-insensitive
 //! identifiers; enumerated values are case-insensitive.
 
 use std::collections::HashSet;
