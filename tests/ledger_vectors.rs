@@ -88,7 +88,7 @@ fn table_def(t: &Json) -> TableDef {
                 expr: s(c, "expr").into(),
             })
             .collect(),
-        kind: TableKind::Blockchain(options),
+        kind: TableKind::Blockchain(Box::new(options)),
     }
 }
 

@@ -117,7 +117,7 @@ pub const BLOCKCHAIN_REFUSAL: &str = sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE;
 impl TableDef {
     pub fn blockchain_options(&self) -> Option<&BlockchainOptions> {
         match &self.kind {
-            TableKind::Blockchain(options) => Some(options),
+            TableKind::Blockchain(options) => Some(options.as_ref()),
             TableKind::Ordinary => None,
         }
     }

@@ -29,7 +29,7 @@ pub struct CheckDef {
 pub enum TableKind {
     Ordinary,
     /// Append-only, its rows sealed into hash-chained blocks (`ledger`).
-    Blockchain(super::BlockchainOptions),
+    Blockchain(Box<super::BlockchainOptions>),
 }
 
 /// A table definition.

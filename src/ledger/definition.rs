@@ -304,7 +304,7 @@ mod tests {
                 name: "t_id_check".into(),
                 expr: "id > 0".into(),
             }],
-            kind: TableKind::Blockchain(BlockchainOptions::default()),
+            kind: TableKind::Blockchain(Box::default()),
         }
     }
 
@@ -342,10 +342,10 @@ mod tests {
         t.checks[0].expr = "id > 1".into();
         changed.push(t);
         let mut t = sample();
-        t.kind = TableKind::Blockchain(BlockchainOptions {
+        t.kind = TableKind::Blockchain(Box::new(BlockchainOptions {
             block_size: 999,
             ..BlockchainOptions::default()
-        });
+        }));
         changed.push(t);
         for t in changed {
             assert_ne!(definition_hash(&t, &[]).unwrap(), base, "{t:?}");

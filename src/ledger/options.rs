@@ -257,7 +257,7 @@ fn size(value: &str) -> Result<u64> {
         _ => return Err(bad()),
     };
     let bytes = (number * multiplier).round();
-    if !(bytes >= 1.0 && bytes < 9.2e18) {
+    if !(1.0..9.2e18).contains(&bytes) {
         return Err(invalid("max_total_size must be greater than zero".into()));
     }
     Ok(bytes as u64)

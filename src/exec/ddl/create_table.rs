@@ -27,7 +27,7 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
         return Err(super::duplicate_relation(&name));
     }
     let kind = if sql::is_blockchain_table(create) {
-        TableKind::Blockchain(blockchain_options(&create.table_options)?)
+        TableKind::Blockchain(Box::new(blockchain_options(&create.table_options)?))
     } else {
         check_options(&create.table_options)?;
         TableKind::Ordinary
