@@ -20,9 +20,9 @@
 //! 0x23 table_id:u32                     chain tip: last block_id u64, its hash, next pending seq
 //! ```
 //!
-//! - A sealed block is **one** sled value: `version:u8 row_count:u32 (len:u32 row_bytes)*`, the
-//!   canonical row bytes concatenated. Sealing encodes and hashes in the same pass (each row's
-//!   leaf is hashed from the buffer it was just appended to, and fed to
+//! - A sealed block is **one** sled value, `body::BlockBuilder`'s output: the canonical row
+//!   bytes concatenated with their lengths. Sealing encodes and hashes in the same pass (each
+//!   row's leaf is hashed from the buffer it was just appended to, and fed to
 //!   `merkle::RootBuilder`), so a 1000-row block costs one sled write and ~2000 SHA-256
 //!   compressions, not 1000 writes. Headers live apart (0x21) so `blockchain_metadata`
 //!   and chain verification scan 130-byte values without reading rows.
@@ -39,6 +39,8 @@
 
 /// Block headers, the block hash and their stored form.
 pub mod block;
+/// Sealed block bodies: rows stored together, encoded and hashed in one pass.
+pub mod body;
 /// The canonical table definition and its hash (the genesis Merkle root).
 pub mod definition;
 /// Hex text of hashes.
@@ -51,6 +53,8 @@ pub mod merkle;
 pub mod options;
 /// Inclusion proofs and their JSON form.
 pub mod proof;
+/// Chain verification over stored blocks and pending rows, with named findings.
+pub mod verify;
 
 pub use block::{BlockHeader, BlockType};
 pub use merkle::Hash;
