@@ -198,3 +198,39 @@ fn split_is_largest_power_of_two_below() {
         assert_eq!(split_point(n), k, "n = {n}");
     }
 }
+
+#[test]
+fn block_sized_trees_agree_with_the_definition() {
+    let leaves: Vec<Hash> = (0u32..2049).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+    let mut builder = RootBuilder::new();
+    for (n, leaf) in leaves.iter().enumerate() {
+        if [1000, 1024, 1025, 2048].contains(&n) {
+            // A builder's root part-way is the root of the prefix (no leaves are kept).
+            assert_eq!(builder.finish(), recursive_root(&leaves[..n]), "size {n}");
+            assert_eq!(root(&leaves[..n]), recursive_root(&leaves[..n]), "size {n}");
+            for i in [0, 1, n / 2, n - 2, n - 1] {
+                let path = audit_path(&leaves[..n], i).unwrap();
+                assert!(verify_inclusion(
+                    i as u64,
+                    n as u64,
+                    &leaves[i],
+                    &path,
+                    &builder.finish()
+                ));
+                // (A path for size n can also fit a size with the same shape along it, such as
+                // n + 1: a tree size is bound by what signs or hashes it, here the block header's
+                // row_count, not by the path.)
+                assert!(!verify_inclusion(
+                    i as u64,
+                    n as u64 * 2,
+                    &leaves[i],
+                    &path,
+                    &builder.finish()
+                ));
+            }
+        }
+        builder.push(*leaf);
+    }
+    assert_eq!(builder.len(), 2049);
+    assert_eq!(builder.finish(), recursive_root(&leaves));
+}
