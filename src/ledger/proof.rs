@@ -26,9 +26,10 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::error::{sqlstate, Error, Result};
 
-use super::block::block_hash;
+use super::block::{block_hash, BlockHeader};
+use super::body::body_rows;
 use super::hex::{from_hex, hash_from_hex, to_hex};
-use super::merkle::{leaf_hash, root_from_path, Hash};
+use super::merkle::{audit_path, leaf_hash, root_from_path, Hash};
 
 /// Highest proof format this code reads and the one it writes.
 pub const PROOF_FORMAT_VERSION: u64 = 1;
@@ -65,6 +66,32 @@ pub enum ProofFailure {
 }
 
 impl InclusionProof {
+    /// The proof of row `row_index` (0-based) of a sealed data block, from its header and stored
+    /// body; `None` when the block has no such row. The proof carries the row's bytes.
+    pub fn for_row(header: &BlockHeader, body: &[u8], row_index: u64) -> Result<Option<InclusionProof>> {
+        let rows = body_rows(body)?;
+        let Some(row) = usize::try_from(row_index).ok().and_then(|i| rows.get(i)) else {
+            return Ok(None);
+        };
+        let leaves: Vec<Hash> = rows.iter().map(|r| leaf_hash(r)).collect();
+        let index = row_index as usize;
+        let path = audit_path(&leaves, index).ok_or_else(|| Error::bug("row index checked above"))?;
+        Ok(Some(InclusionProof {
+            block_id: header.block_id,
+            row_index,
+            tree_size: leaves.len() as u64,
+            leaf_hash: leaves[index],
+            path,
+            merkle_root: header.merkle_root,
+            prev_block_hash: header.prev_block_hash,
+            timestamp: header.timestamp,
+            row_count: header.row_count,
+            nonce: header.nonce,
+            block_hash: header.hash(),
+            row: Some(row.to_vec()),
+        }))
+    }
+
     /// Checks the proof from its own contents alone.
     pub fn verify(&self) -> std::result::Result<(), ProofFailure> {
         if let Some(row) = &self.row {
@@ -216,6 +243,24 @@ mod tests {
             let parsed = InclusionProof::from_json(&proof.to_json()).unwrap();
             assert_eq!(parsed, proof);
         }
+    }
+
+    #[test]
+    fn proof_of_a_sealed_row() {
+        use crate::ledger::body::BlockBuilder;
+        use crate::types::Value;
+        let mut block = BlockBuilder::new();
+        for i in 0..6 {
+            block.push(&[Value::Int4(i)]);
+        }
+        let (header, body) = block.seal(2, [3; 32], 1_700_000_000_000_000, 9);
+        for i in 0..6 {
+            let proof = InclusionProof::for_row(&header, &body, i).unwrap().unwrap();
+            assert_eq!(proof.verify(), Ok(()));
+            assert_eq!(proof.block_hash, header.hash());
+            assert_eq!(InclusionProof::from_json(&proof.to_json()).unwrap(), proof);
+        }
+        assert!(InclusionProof::for_row(&header, &body, 6).unwrap().is_none());
     }
 
     #[test]
