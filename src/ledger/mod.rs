@@ -4,8 +4,8 @@
 //! running hash of pending rows, inclusion proofs, and the blockchain table options.
 //!
 //! It may use `types`, `crypto`, `storage::row` and catalog definitions; it must not use
-//! `sql`, `plan`, `exec`, `server` (the SQL functions over it live in `exec`). Nothing here does
-//! I/O yet: sealing and verification will read and write through `storage` using the layout
+//! `sql`, `plan`, `exec`, `server` (the SQL functions over it live in `exec`). Nothing here touches
+//! storage yet: sealing and verification will read and write through `storage` using the layout
 //! below. The formats are specified for other implementations in `grammar/ledger-format.md`
 //! and pinned by `tests/vectors/ledger-v1.json`.
 //!
