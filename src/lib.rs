@@ -3,7 +3,7 @@
 //! # Layout
 //!
 //! Dependencies point downwards only:
-//! `types → crypto → storage → catalog → sql → plan → exec → session → (server, shell, slt)`.
+//! `types → crypto → storage → catalog / ledger → sql → plan → exec → session → (server, shell, slt)`.
 //! Each external crate enters through one module: sled only in `storage`, sqlparser only in
 //! `sql`, rustyline only in `shell`, pgwire only in `server`.
 //!
@@ -42,6 +42,8 @@ pub mod database;
 pub mod error;
 /// Operators and expression evaluation over bound plans.
 pub mod exec;
+/// Blockchain tables: Merkle trees, block headers, chain hashes, proofs (the hashing contract).
+pub mod ledger;
 /// Binding, plans, optimizer, EXPLAIN.
 pub mod plan;
 /// `vellum serve`: the PostgreSQL wire protocol server.

@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 
 use super::CatalogRecord;
 
-/// Bumped whenever `CatalogRecord`'s serialized shape changes.
+/// Bumped whenever `CatalogRecord`'s serialized shape changes so that existing records would
+/// decode differently. Appending an enum variant (as `TableKind::Blockchain` was) does not:
+/// bincode stores a variant's position, so every record written before still decodes.
 pub const CATALOG_FORMAT_VERSION: u8 = 1;
 
 pub fn encode(record: &CatalogRecord) -> Result<Vec<u8>> {
@@ -71,5 +73,30 @@ mod tests {
             Err(Error::Corrupted { .. })
         ));
         assert!(matches!(decode(b"k", &[]), Err(Error::Corrupted { .. })));
+    }
+
+    #[test]
+    fn blockchain_table_round_trips_and_ordinary_bytes_are_unchanged() {
+        let table = TableDef {
+            id: 9,
+            name: "b".into(),
+            columns: vec![],
+            primary_key: None,
+            primary_key_name: None,
+            checks: vec![],
+            kind: TableKind::Ordinary,
+        };
+        // An ordinary table's kind is variant 0, the last byte, as before blockchain tables existed.
+        let ordinary = encode(&CatalogRecord::Table(table.clone())).unwrap();
+        assert_eq!(ordinary.last(), Some(&0));
+        let record = CatalogRecord::Table(TableDef {
+            kind: TableKind::Blockchain(Box::new(crate::catalog::BlockchainOptions {
+                block_size: 10,
+                authorized_signers: vec![[7; 32]],
+                ..Default::default()
+            })),
+            ..table
+        });
+        assert_eq!(decode(b"k", &encode(&record).unwrap()).unwrap(), record);
     }
 }

@@ -24,10 +24,12 @@ pub struct CheckDef {
     pub expr: String,
 }
 
-/// What kind of table this is.
+/// What kind of table this is. New variants go last: bincode stores the variant's position.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TableKind {
     Ordinary,
+    /// Append-only, its rows sealed into hash-chained blocks (`ledger`).
+    Blockchain(Box<super::BlockchainOptions>),
 }
 
 /// A table definition.

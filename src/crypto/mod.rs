@@ -6,7 +6,10 @@
 
 /// SHA-256 digests.
 mod hash;
+/// Operating-system randomness.
+mod random;
 /// SCRAM-SHA-256 (RFC 5802 / RFC 7677): password verifiers and the server side of the exchange.
 pub mod scram;
 
 pub use hash::{sha256, sha256_parts, Sha256, DIGEST_LEN};
+pub use random::random_u64;

@@ -57,6 +57,11 @@ pub fn scan_rows(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Row)>> {
     Ok(out)
 }
 
+/// Whether the table holds at least one row (in this transaction's view).
+pub fn has_rows(txn: &Txn, table: &TableDef) -> Result<bool> {
+    Ok(txn.scan_prefix(&table_prefix(table.id))?.next().transpose()?.is_some())
+}
+
 /// Fills a new index from the table's existing rows (CREATE INDEX); 23505 if a unique index
 /// finds duplicates.
 pub fn build_index(txn: &mut Txn, table: &TableDef, index: &IndexDef) -> Result<()> {

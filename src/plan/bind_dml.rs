@@ -313,6 +313,7 @@ impl Binder<'_> {
             Some(ast::OnInsert::OnConflict(oc)) => Some(match &oc.action {
                 ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
                 ast::OnConflictAction::DoUpdate(du) => {
+                    table.refuse_on_blockchain("ON CONFLICT DO UPDATE")?;
                     let excluded = Scope::relation(
                         "excluded",
                         table
@@ -435,6 +436,7 @@ impl Binder<'_> {
             Some(ast::UpdateTableFromKind::AfterSet(v)) | Some(ast::UpdateTableFromKind::BeforeSet(v)) => v,
         };
         let (table, alias) = self.dml_target(&upd.table.relation)?;
+        table.refuse_on_blockchain("UPDATE")?;
         let (input, scope) = self.keyed_input(&table, &alias, from, upd.selection.as_ref())?;
         let defaults = self.bind_defaults(&table)?;
         let assignments = self.bind_assignments(&upd.assignments, &scope, &table, &defaults)?;
@@ -463,6 +465,7 @@ impl Binder<'_> {
             _ => return Err(Error::unsupported("DELETE from several tables")),
         };
         let (table, alias) = self.dml_target(relation)?;
+        table.refuse_on_blockchain("DELETE")?;
         let using: &[ast::TableWithJoins] = del.using.as_deref().unwrap_or(&[]);
         let (input, _) = self.keyed_input(&table, &alias, using, del.selection.as_ref())?;
         returning_sees_target_only(del.returning.as_ref(), using)?;

@@ -6,6 +6,8 @@ pub mod ast {
     pub use sqlparser::ast::*;
 }
 
+/// `CREATE BLOCKCHAIN TABLE` recognition and its marker.
+mod blockchain;
 /// COPY with PostgreSQL's option values.
 mod copy;
 /// SQL type names to `DataType`.
@@ -17,6 +19,7 @@ mod parser;
 /// VACUUM and ANALYZE in PostgreSQL's forms.
 mod vacuum;
 
+pub use blockchain::is_blockchain_table;
 pub use datatype::data_type;
 pub use names::{ident, object_name};
 pub use parser::parse;

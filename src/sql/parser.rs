@@ -6,7 +6,8 @@
 //! closed `Statement` enum, so forms are matched here, at the statement boundary).
 //! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types) and
 //! `COPY ... WITH (option value, ...)` with PostgreSQL's Boolean option values (`copy.rs`),
-//! PostgreSQL's `VACUUM` and `ANALYZE` (`vacuum.rs`; one statement per named table).
+//! PostgreSQL's `VACUUM` and `ANALYZE` (`vacuum.rs`; one statement per named table), and
+//! `CREATE BLOCKCHAIN TABLE` (`sql::blockchain`).
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{ColumnDef, DataType};
@@ -48,6 +49,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                     .expected_ref::<()>("end of statement", parser.peek_token_ref())
                     .unwrap_err(),
             ));
+        }
+        if super::blockchain::starts_here(&parser) {
+            statements.push(super::blockchain::parse(&mut parser).map_err(syntax)?);
+            expecting_delimiter = true;
+            continue;
         }
         if parser.peek_keyword(Keyword::VACUUM) || parser.peek_keyword(Keyword::ANALYZE) {
             statements.extend(vacuum_or_analyze(&mut parser).map_err(syntax)?);

@@ -20,6 +20,8 @@ pub(super) struct ClassRow {
     pub checks: usize,
     pub has_index: bool,
     pub am: u32,
+    /// `reloptions`: a blockchain table's options as `key=value`.
+    pub options: Option<Vec<String>>,
 }
 
 /// The columns a user relation shows in `pg_attribute`: (name, type, not null, default).
@@ -45,6 +47,7 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             checks: t.checks.len(),
             has_index,
             am: HEAP_AM_OID,
+            options: t.blockchain_options().map(|o| o.reloptions()),
         });
         if let (Some(pk), Some(name)) = (&t.primary_key, &t.primary_key_name) {
             rows.push(ClassRow {
@@ -56,6 +59,7 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
                 checks: 0,
                 has_index: false,
                 am: BTREE_AM_OID,
+                options: None,
             });
         }
     }
@@ -69,6 +73,7 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             checks: 0,
             has_index: false,
             am: BTREE_AM_OID,
+            options: None,
         });
     }
     for v in catalog.views() {
@@ -81,6 +86,7 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             checks: 0,
             has_index: false,
             am: 0,
+            options: None,
         });
     }
     for (schema, name, rel_oid) in RELATIONS {
@@ -103,6 +109,7 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             checks: 0,
             has_index: false,
             am: if kind == "r" { HEAP_AM_OID } else { 0 },
+            options: None,
         });
     }
     rows
@@ -308,7 +315,10 @@ fn pg_class(catalog: &Catalog, ctx: &SystemContext) -> SystemRelation {
                 Value::Bool(false),
                 oid(0),
                 Value::Null,
-                Value::Null,
+                match r.options {
+                    Some(options) => Value::Array(options.into_iter().map(Value::Text).collect()),
+                    None => Value::Null,
+                },
                 Value::Null,
             ]
         })

@@ -23,7 +23,9 @@ pub(super) fn execute(alter: &ast::AlterTable, ctx: &mut DdlContext<'_>) -> Resu
             .push(format!("relation \"{name}\" does not exist, skipping"));
         return Ok("ALTER TABLE".into());
     }
-    let mut current = ctx.table(&alter.name)?.name.clone();
+    let table = ctx.table(&alter.name)?;
+    table.refuse_on_blockchain("ALTER TABLE")?;
+    let mut current = table.name.clone();
     for operation in &alter.operations {
         current = apply(&current, operation, ctx)?;
     }

@@ -2,9 +2,10 @@
 
 use std::collections::HashSet;
 
-use crate::catalog::{CatalogRecord, CheckDef, ColumnDef, TableDef, TableKind};
+use crate::catalog::{BlockchainOptions, CatalogRecord, CheckDef, ColumnDef, TableDef, TableKind};
 use crate::error::{sqlstate, Error, Result};
 use crate::exec::table;
+use crate::ledger::options;
 use crate::plan::binder::Binder;
 use crate::plan::BoundStatement;
 use crate::sql::{self, ast, ident};
@@ -25,13 +26,19 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
         }
         return Err(super::duplicate_relation(&name));
     }
-    check_options(&create.table_options)?;
+    let kind = if sql::is_blockchain_table(create) {
+        TableKind::Blockchain(Box::new(blockchain_options(&create.table_options)?))
+    } else {
+        check_options(&create.table_options)?;
+        TableKind::Ordinary
+    };
     if let Some(query) = &create.query {
         return create_as(&name, create, query, ctx);
     }
     let spec = TableSpec::from_ast(&name, &create.columns, &create.constraints)?;
     let table_id = ctx.new_object_id()?;
-    let table = spec.table_def(table_id, ctx)?;
+    let mut table = spec.table_def(table_id, ctx)?;
+    table.kind = kind;
     ctx.persist(CatalogRecord::Table(table.clone()), false)?;
     for (columns, constraint_name) in spec.uniques {
         let name = match constraint_name {
@@ -74,6 +81,52 @@ fn check_options(options: &ast::CreateTableOptions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `CREATE BLOCKCHAIN TABLE ... WITH (...)`: the option texts, validated by the ledger.
+fn blockchain_options(options: &ast::CreateTableOptions) -> Result<BlockchainOptions> {
+    let list: &[ast::SqlOption] = match options {
+        ast::CreateTableOptions::None => &[],
+        ast::CreateTableOptions::With(list) => list,
+        _ => return Err(Error::unsupported("blockchain table options other than WITH (...)")),
+    };
+    let mut pairs = Vec::with_capacity(list.len());
+    for option in list {
+        match option {
+            ast::SqlOption::KeyValue { key, value } => {
+                let key = ident(key);
+                pairs.push((key.clone(), Some(option_text(&key, value)?)));
+            }
+            ast::SqlOption::Ident(key) => pairs.push((ident(key), None)),
+            other => return Err(Error::syntax(format!("unrecognized table option {other}"))),
+        }
+    }
+    options::parse_options(&pairs)
+}
+
+/// The text of an option value: a literal, a word, or a negative number.
+fn option_text(key: &str, value: &ast::Expr) -> Result<String> {
+    match value {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => Ok(n.to_string()),
+            ast::Value::SingleQuotedString(s) => Ok(s.clone()),
+            ast::Value::Boolean(b) => Ok(b.to_string()),
+            _ => Err(bad_option_value(key, value)),
+        },
+        ast::Expr::Identifier(word) => Ok(word.value.clone()),
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => Ok(format!("-{}", option_text(key, expr)?)),
+        _ => Err(bad_option_value(key, value)),
+    }
+}
+
+fn bad_option_value(key: &str, value: &ast::Expr) -> Error {
+    Error::sql(
+        sqlstate::INVALID_PARAMETER_VALUE,
+        format!("invalid value for option \"{key}\": {value}"),
+    )
 }
 
 /// A table definition gathered from column and table constraints.

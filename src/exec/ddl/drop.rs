@@ -95,6 +95,15 @@ fn drop_relation(name: &str, kind: &str, cascade: bool, ctx: &mut DdlContext<'_>
     if let Some(view) = ctx.catalog.remove_view(name) {
         return ctx.unpersist(view.id);
     }
+    if let Some(t) = ctx.catalog.table(name) {
+        // An empty blockchain table has nothing to protect yet; one holding rows is kept.
+        if t.is_blockchain() && table::has_rows(ctx.txn, t)? {
+            return Err(Error::sql(
+                crate::catalog::BLOCKCHAIN_REFUSAL,
+                format!("DROP not allowed on blockchain table '{name}' while it holds rows"),
+            ));
+        }
+    }
     if let Some(t) = ctx.catalog.remove_table(name) {
         let indexes = ctx.catalog.table_indexes(t.id);
         table::clear_table(ctx.txn, &t, &indexes)?;

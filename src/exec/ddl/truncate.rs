@@ -7,7 +7,9 @@ use super::DdlContext;
 pub(super) fn execute(truncate: &ast::Truncate, ctx: &mut DdlContext<'_>) -> Result<String> {
     let mut tables = Vec::new();
     for target in &truncate.table_names {
-        tables.push(ctx.table(&target.name)?);
+        let table = ctx.table(&target.name)?;
+        table.refuse_on_blockchain("TRUNCATE")?;
+        tables.push(table);
     }
     for t in tables {
         let indexes = ctx.catalog.table_indexes(t.id);

@@ -1,0 +1,223 @@
+//! Verification of a chain from what is stored, as pure functions: the caller (the SQL
+//! functions, `vellum verify`) reads headers, bodies and pending entries from storage in order
+//! and feeds them here; this module decides what is intact and names what is not, so online
+//! and offline verification report the same findings.
+//!
+//! Rules, for blocks in key order (key id = the block id in the storage key):
+//! - ids are consecutive from 0: a gap is `block_missing` (one finding per missing id), a key
+//!   id at or below one already seen is `block_inserted`;
+//! - the header's own `block_id` equals its key id and the recomputed hash equals the stored
+//!   one, else `header_altered`;
+//! - `prev_block_hash` equals the previous block's recomputed hash (zero for block 0), else
+//!   `link_broken`;
+//! - block 0 is a genesis with no rows whose root is the current definition's hash, else
+//!   `definition_altered`; a genesis anywhere else is `block_inserted`;
+//! - a data block's body hashes to its `merkle_root` with `row_count` rows, else `row_altered`;
+//! - pending rows: each stored leaf equals the leaf of its stored bytes, and the running hash
+//!   recomputes from the last block's hash, else `pending_altered` (from that row on the
+//!   running hash is re-seeded with the stored value, so one change gives one finding).
+
+use super::block::{BlockHeader, BlockType};
+use super::body::body_rows;
+use super::hex::to_hex;
+use super::leaf::running_hash;
+use super::merkle::{leaf_hash, Hash, RootBuilder};
+
+/// What verification found wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingKind {
+    RowAltered,
+    HeaderAltered,
+    LinkBroken,
+    BlockMissing,
+    BlockInserted,
+    PendingAltered,
+    DefinitionAltered,
+}
+
+impl FindingKind {
+    /// The text `blockchain_tamper_report` shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::RowAltered => "row_altered",
+            FindingKind::HeaderAltered => "header_altered",
+            FindingKind::LinkBroken => "link_broken",
+            FindingKind::BlockMissing => "block_missing",
+            FindingKind::BlockInserted => "block_inserted",
+            FindingKind::PendingAltered => "pending_altered",
+            FindingKind::DefinitionAltered => "definition_altered",
+        }
+    }
+}
+
+/// One finding: what, where (`None` for pending rows), and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub block_id: Option<u64>,
+    pub detail: String,
+}
+
+/// One stored block as read: its key id, its decoded header and stored hash, and its body
+/// (`None` for the genesis and for anchors, which have no rows).
+pub struct StoredBlock<'a> {
+    pub key_id: u64,
+    pub header: BlockHeader,
+    pub stored_hash: Hash,
+    pub body: Option<&'a [u8]>,
+}
+
+/// Checks blocks fed in key order; collects findings.
+pub struct ChainVerifier {
+    definition_hash: Hash,
+    next_id: u64,
+    last_hash: Hash,
+    pub findings: Vec<Finding>,
+}
+
+impl ChainVerifier {
+    /// `definition_hash`: the hash of the table's definition as the catalog holds it now.
+    pub fn new(definition_hash: Hash) -> ChainVerifier {
+        ChainVerifier {
+            definition_hash,
+            next_id: 0,
+            last_hash: [0; 32],
+            findings: Vec::new(),
+        }
+    }
+
+    fn report(&mut self, kind: FindingKind, block_id: Option<u64>, detail: String) {
+        self.findings.push(Finding { kind, block_id, detail });
+    }
+
+    pub fn block(&mut self, block: StoredBlock<'_>) {
+        let id = block.key_id;
+        let h = &block.header;
+        if id < self.next_id {
+            self.report(
+                FindingKind::BlockInserted,
+                Some(id),
+                format!("block {id} appears again after block {}", self.next_id - 1),
+            );
+            return;
+        }
+        for missing in self.next_id..id.min(self.next_id.saturating_add(1000)) {
+            self.report(
+                FindingKind::BlockMissing,
+                Some(missing),
+                format!("block {missing} is missing"),
+            );
+        }
+        let computed = h.hash();
+        if h.block_id != id || computed != block.stored_hash {
+            self.report(
+                FindingKind::HeaderAltered,
+                Some(id),
+                format!(
+                    "header of block {id} hashes to {}, stored hash is {}",
+                    to_hex(&computed),
+                    to_hex(&block.stored_hash)
+                ),
+            );
+        }
+        if h.prev_block_hash != self.last_hash {
+            self.report(
+                FindingKind::LinkBroken,
+                Some(id),
+                format!(
+                    "block {id} links to {}, the previous block's hash is {}",
+                    to_hex(&h.prev_block_hash),
+                    to_hex(&self.last_hash)
+                ),
+            );
+        }
+        match (id, h.block_type) {
+            (0, BlockType::Genesis) => {
+                if h.merkle_root != self.definition_hash || h.row_count != 0 {
+                    self.report(
+                        FindingKind::DefinitionAltered,
+                        Some(0),
+                        "the genesis block does not commit to the table's current definition".into(),
+                    );
+                }
+            }
+            (0, _) => self.report(
+                FindingKind::DefinitionAltered,
+                Some(0),
+                "block 0 is not a genesis block".into(),
+            ),
+            (_, BlockType::Genesis) => self.report(
+                FindingKind::BlockInserted,
+                Some(id),
+                format!("block {id} claims to be a genesis"),
+            ),
+            (_, BlockType::Data) => self.check_body(id, h, block.body),
+            (_, BlockType::Anchor) => {}
+        }
+        self.next_id = id + 1;
+        self.last_hash = computed;
+    }
+
+    fn check_body(&mut self, id: u64, h: &BlockHeader, body: Option<&[u8]>) {
+        let Some(body) = body else {
+            self.report(
+                FindingKind::RowAltered,
+                Some(id),
+                format!("the rows of block {id} are missing"),
+            );
+            return;
+        };
+        let rows = match body_rows(body) {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.report(
+                    FindingKind::RowAltered,
+                    Some(id),
+                    format!("the rows of block {id} are unreadable: {e}"),
+                );
+                return;
+            }
+        };
+        let mut tree = RootBuilder::new();
+        for row in &rows {
+            tree.push(leaf_hash(row));
+        }
+        if tree.len() != h.row_count || tree.finish() != h.merkle_root {
+            self.report(
+                FindingKind::RowAltered,
+                Some(id),
+                format!("the {} rows of block {id} do not hash to its Merkle root", rows.len()),
+            );
+        }
+    }
+
+    /// The hash pending rows must be seeded from: the last block's recomputed hash.
+    pub fn tip(&self) -> Hash {
+        self.last_hash
+    }
+
+    /// Checks the pending rows `(seq, stored leaf, stored running hash, row bytes)` in order.
+    pub fn pending<'a>(&mut self, entries: impl IntoIterator<Item = (u64, Hash, Hash, &'a [u8])>) {
+        let mut running = self.last_hash;
+        for (seq, leaf, stored_running, row) in entries {
+            let actual = leaf_hash(row);
+            let expected = running_hash(&running, &leaf);
+            if actual != leaf || expected != stored_running {
+                self.report(
+                    FindingKind::PendingAltered,
+                    None,
+                    format!("pending row {seq} does not match its leaf or running hash"),
+                );
+            }
+            running = stored_running;
+        }
+    }
+
+    pub fn is_intact(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+#[cfg(test)]
+#[path = "verify_tests.rs"]
+mod tests;
