@@ -29,6 +29,7 @@ impl Database {
     /// Opens or creates the database stored in directory `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
         let store = Store::open(path.as_ref())?;
+        crate::ledger::chain::LedgerHook::install(&store);
         let catalog = load_catalog(&store)?;
         Ok(Database {
             inner: Arc::new(DatabaseInner {

@@ -43,6 +43,9 @@ pub struct Executor<'a> {
     pub(super) in_lists: HashMap<usize, Option<Rc<super::eval::ConstantList>>>,
     /// The current iteration's rows of each running recursive CTE.
     pub(super) work_tables: HashMap<usize, Rc<Vec<Row>>>,
+    /// Seals asked for by `seal_blockchain_block` (table id, target block id), handed to the
+    /// transaction when the statement ends (the statement only reads the transaction).
+    pub(super) seals: Vec<(u32, u64)>,
 }
 
 impl<'a> Executor<'a> {
@@ -65,6 +68,14 @@ impl<'a> Executor<'a> {
             splits: HashMap::new(),
             in_lists: HashMap::new(),
             partitions: HashMap::new(),
+            seals: Vec::new(),
+        }
+    }
+
+    /// Hands the seals this statement asked for to the transaction, to run at its commit.
+    pub fn finish_seals(&mut self, txn: &mut Txn) {
+        for (table_id, target) in self.seals.drain(..) {
+            txn.chain_seal(table_id, target);
         }
     }
 

@@ -44,6 +44,10 @@ pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], ro
     for index in indexes {
         add_index_entry(txn, table, index, &row, &key)?;
     }
+    if table.is_blockchain() {
+        // Position and hashes are assigned at commit (ledger::chain).
+        txn.chain_append(table.id, key.clone());
+    }
     Ok(key)
 }
 

@@ -37,10 +37,14 @@
 //! - Sealing takes the oldest `block_size` pending rows, writes the block value, the header
 //!   and the new tip, and deletes those pending entries, in one atomic batch.
 
+/// Verification of a stored chain (blocks, pending rows, tip, table rows).
+pub mod audit;
 /// Block headers, the block hash and their stored form.
 pub mod block;
 /// Sealed block bodies: rows stored together, encoded and hashed in one pass.
 pub mod body;
+/// The chain in storage: genesis, commit-time appends, sealing, the tip.
+pub mod chain;
 /// The canonical table definition and its hash (the genesis Merkle root).
 pub mod definition;
 /// Hex text of hashes.

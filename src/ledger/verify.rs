@@ -33,6 +33,8 @@ pub enum FindingKind {
     BlockInserted,
     PendingAltered,
     DefinitionAltered,
+    /// The chain tip (derived state: last block, next row) disagrees with what is stored.
+    TipAltered,
 }
 
 impl FindingKind {
@@ -46,6 +48,7 @@ impl FindingKind {
             FindingKind::BlockInserted => "block_inserted",
             FindingKind::PendingAltered => "pending_altered",
             FindingKind::DefinitionAltered => "definition_altered",
+            FindingKind::TipAltered => "tip_altered",
         }
     }
 }
@@ -86,7 +89,19 @@ impl ChainVerifier {
         }
     }
 
-    fn report(&mut self, kind: FindingKind, block_id: Option<u64>, detail: String) {
+    /// A verifier that continues a chain at block `next_id`, after a block whose
+    /// recomputed hash is `last_hash` (to check one block against its predecessor).
+    pub fn resume(definition_hash: Hash, next_id: u64, last_hash: Hash) -> ChainVerifier {
+        ChainVerifier {
+            definition_hash,
+            next_id,
+            last_hash,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Records a finding made outside the block and pending checks (e.g. about the tip).
+    pub fn report(&mut self, kind: FindingKind, block_id: Option<u64>, detail: String) {
         self.findings.push(Finding { kind, block_id, detail });
     }
 

@@ -392,6 +392,31 @@ impl Binder<'_> {
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Scope)> {
         let empty = Scope::default();
+        if let Some((func, columns)) = super::bind_ledger::table_function_columns(name) {
+            let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] = args else {
+                return Err(function_missing(name, &[]));
+            };
+            let (e, t) = self.without_aggregates("functions in FROM", |b| b.bind_expr(e, &empty))?;
+            if t != DataType::Text
+                && t != DataType::Unknown
+                && !crate::types::cast::can_coerce_implicitly(&t, &DataType::Text)
+            {
+                return Err(function_missing(name, &[t]));
+            }
+            let arg = self.coerce(e, &t, &DataType::Text);
+            let alias_name = alias.map(|a| fold_ident(&a.name)).unwrap_or_else(|| name.to_string());
+            let output = Binder::ledger_output(&columns);
+            let scope = output_scope(&alias_name, &output, alias)?;
+            let width = output.len();
+            return Ok((
+                Plan::TableFunction {
+                    func,
+                    args: vec![arg],
+                    width,
+                },
+                scope,
+            ));
+        }
         let mut bound = Vec::with_capacity(args.len());
         for a in args {
             match a {

@@ -46,6 +46,8 @@
 //! `Durability::Sync` commits return after sled's flush plus fsync of its files, shared among
 //! concurrent committers (see `commit.rs` for what sled's flush lacks and what we add).
 
+/// The commit-time hook that appends to and seals hash chains.
+mod chain;
 /// Group commit: many committers share one flush + fsync.
 mod commit;
 /// Every key prefix of the keyspace, and the order-preserving key encoding of values.
@@ -63,5 +65,6 @@ mod txn;
 #[cfg(test)]
 mod txn_tests;
 
+pub use chain::{ChainHook, ChainWork};
 pub use store::{ReadGuard, Store};
 pub use txn::{Conflict, Durability, SharedBytes, SharedScan, Txn};

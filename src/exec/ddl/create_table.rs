@@ -50,6 +50,15 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
         };
         ctx.add_index(&table, name, columns, true, true)?;
     }
+    if table.is_blockchain() {
+        let indexes: Vec<_> = ctx
+            .catalog
+            .table_indexes(table.id)
+            .iter()
+            .map(|i| i.as_ref().clone())
+            .collect();
+        crate::ledger::chain::create_genesis(ctx.txn, &table, &indexes)?;
+    }
     Ok("CREATE TABLE".into())
 }
 
