@@ -116,6 +116,16 @@ impl Store {
         self.sync()
     }
 
+    /// Every committed pair whose key starts with `prefix`, read directly (tamper tests and
+    /// offline tools; the engine reads through transactions).
+    pub fn raw_scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.inner
+            .db
+            .scan_prefix(prefix)
+            .map(|pair| pair.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_error))
+            .collect()
+    }
+
     /// The directory this store lives in.
     pub fn path(&self) -> &Path {
         &self.inner.path
