@@ -37,12 +37,10 @@ fn table_id(db: &Database, name: &str) -> u32 {
 fn chained_ids(store: &Store, table: u32) -> (Vec<i64>, u64) {
     let mut ids = Vec::new();
     let headers = store.raw_scan_prefix(&chain_prefix(BLOCK_HEADER_TAG, table)).unwrap();
-    let mut expected_id = 0;
     let mut prev = [0u8; 32];
-    for (key, value) in &headers {
+    for (expected_id, (key, value)) in headers.iter().enumerate() {
         let id = chain_key_item(key).unwrap();
-        assert_eq!(id, expected_id, "block ids are consecutive");
-        expected_id += 1;
+        assert_eq!(id, expected_id as u64, "block ids are consecutive");
         let (header, stored) = BlockHeader::decode(value).unwrap();
         assert_eq!(header.prev_block_hash, prev, "block {id} links to its predecessor");
         assert_eq!(header.hash(), stored);

@@ -76,7 +76,7 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
     v.pending(pending.iter().map(|p| (p.seq, p.leaf, p.running, p.row.as_slice())));
     match read_tip(txn, table.id) {
         Ok(Some(tip)) => {
-            if last_id.map_or(true, |id| id < tip.last_block_id) {
+            if last_id.is_none_or(|id| id < tip.last_block_id) {
                 let from = last_id.map_or(0, |id| id + 1);
                 for missing in from..=tip.last_block_id.min(from.saturating_add(1000)) {
                     v.report(

@@ -13,8 +13,11 @@ use super::binder::Binder;
 use super::scope::Scope;
 use super::{Expr, LedgerFunc, OutputColumn, TableFunc};
 
-/// `(name, parameter names and types, result type)` of each scalar ledger function.
-fn signature(name: &str) -> Option<(LedgerFunc, &'static [(&'static str, DataType)], DataType)> {
+/// Named, typed parameters of a function.
+type Params = &'static [(&'static str, DataType)];
+
+/// `(function, parameter names and types, result type)` of each scalar ledger function.
+fn signature(name: &str) -> Option<(LedgerFunc, Params, DataType)> {
     const TABLE: (&str, DataType) = ("table_name", DataType::Text);
     Some(match name {
         "verify_blockchain" => (LedgerFunc::Verify, &[TABLE], DataType::Bool),
@@ -147,11 +150,12 @@ impl Binder<'_> {
     }
 }
 
+/// PostgreSQL's 42883 for a call no signature matches (`n`: the number of arguments given).
 fn missing(name: &str, n: usize) -> Error {
-    let _ = n;
+    let plural = if n == 1 { "argument" } else { "arguments" };
     Error::sql(
         sqlstate::UNDEFINED_FUNCTION,
-        format!("function {name} with these arguments does not exist"),
+        format!("function {name} with {n} {plural} of these types does not exist"),
     )
     .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
 }
