@@ -8,6 +8,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::catalog::{codec, Catalog, CatalogRecord};
 use crate::crypto::scram::Verifier;
 use crate::error::{sqlstate, Error, Result};
+use crate::ledger::sealer::Sealer;
 use crate::session::Session;
 use crate::storage::{keys, Conflict, Durability, Store};
 
@@ -23,6 +24,9 @@ pub(crate) struct DatabaseInner {
     pub(crate) catalog: RwLock<Arc<Catalog>>,
     /// Serializes catalog publication with the commit of the DDL that produced it.
     pub(crate) ddl_lock: Mutex<()>,
+    /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
+    /// stops and joins its thread, so the store is closed when the drop returns.
+    _sealer: Sealer,
 }
 
 impl Database {
@@ -31,11 +35,13 @@ impl Database {
         let store = Store::open(path.as_ref())?;
         crate::ledger::chain::LedgerHook::install(&store);
         let catalog = load_catalog(&store)?;
+        let sealer = Sealer::start(store.clone())?;
         Ok(Database {
             inner: Arc::new(DatabaseInner {
                 store,
                 catalog: RwLock::new(Arc::new(catalog)),
                 ddl_lock: Mutex::new(()),
+                _sealer: sealer,
             }),
         })
     }

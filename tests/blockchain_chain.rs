@@ -313,3 +313,35 @@ fn chain_survives_restart_and_keeps_sealing() {
         .collect();
     assert_eq!(ids.len(), 9);
 }
+
+#[test]
+fn the_background_sealer_seals_old_pending_rows_and_only_those_of_tables_with_an_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let mut s = db.session();
+    s.execute(
+        "CREATE BLOCKCHAIN TABLE never (id int) WITH (block_size = 100, block_seal_interval = '0');
+         CREATE BLOCKCHAIN TABLE soon (id int) WITH (block_size = 100, block_seal_interval = '200 milliseconds');
+         INSERT INTO never VALUES (1), (2);
+         INSERT INTO soon VALUES (1), (2)",
+    )
+    .unwrap();
+    let sealed = "SELECT count(*) FROM blockchain_metadata('soon') WHERE block_type = 'data' AND row_count = 2";
+    let mut waited = 0;
+    while one(&mut s, sealed) != Value::Int8(1) {
+        assert!(waited < 600, "pending rows of 'soon' were never sealed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    }
+    // 'never' committed before 'soon' and is older, yet stays pending.
+    assert_eq!(
+        one(&mut s, "SELECT count(*) FROM blockchain_metadata('never')"),
+        Value::Int8(1)
+    );
+    assert_eq!(one(&mut s, "SELECT verify_blockchain('soon')"), Value::Bool(true));
+    assert_eq!(one(&mut s, "SELECT verify_blockchain('never')"), Value::Bool(true));
+    drop(s);
+    drop(db);
+    // The sealer thread is gone with the database: the store opens again at once.
+    Database::open(dir.path()).unwrap();
+}

@@ -33,11 +33,15 @@
 //!       57   32 running_hash         after the last pending row (= last_block_hash if none)
 //!       89    8 oldest_pending i64 LE µs since the epoch when the oldest pending row committed
 //!       97    4 block_size u32 LE    copied from the table's options at CREATE
-//!      101      end
+//!      101    8 seal_interval i64 LE block_seal_interval in µs (30-day months, 24-hour
+//!                                    days), 0 = never by age; copied at CREATE
+//!      109      end
 //! ```
 //!
 //! `row_bytes` are the row's canonical bytes (`storage::row`), equal to its 0x10 value; the
-//! leaf and running hash follow `leaf.rs`. The tip is derived state: verification recomputes
+//! leaf and running hash follow `leaf.rs`. Block size and seal interval are copied into the
+//! tip (they cannot change: ALTER is refused) so that commit-time sealing and the background
+//! sealer need no catalog. The tip is derived state: verification recomputes
 //! everything from blocks and pending entries and reports a tip that disagrees.
 
 use std::sync::Arc;
@@ -58,7 +62,7 @@ use super::merkle::{leaf_hash, Hash};
 /// First byte of a stored tip.
 pub const TIP_FORMAT_VERSION: u8 = 1;
 /// Length of a stored tip.
-pub const TIP_LEN: usize = 101;
+pub const TIP_LEN: usize = 109;
 /// Bytes of a pending entry before the row bytes.
 const PENDING_HEAD: usize = 64;
 
@@ -72,6 +76,7 @@ pub struct Tip {
     pub running_hash: Hash,
     pub oldest_pending: i64,
     pub block_size: u32,
+    pub seal_interval: i64,
 }
 
 impl Tip {
@@ -90,6 +95,7 @@ impl Tip {
         out.extend_from_slice(&self.running_hash);
         out.extend_from_slice(&self.oldest_pending.to_le_bytes());
         out.extend_from_slice(&self.block_size.to_le_bytes());
+        out.extend_from_slice(&self.seal_interval.to_le_bytes());
         out
     }
 
@@ -106,6 +112,7 @@ impl Tip {
             running_hash: array(&bytes[57..89]),
             oldest_pending: i64::from_le_bytes(array(&bytes[89..97])),
             block_size: u32::from_le_bytes(array(&bytes[97..101])),
+            seal_interval: i64::from_le_bytes(array(&bytes[101..109])),
         })
     }
 }
@@ -169,7 +176,11 @@ fn write_tip(txn: &mut Txn, table_id: u32, tip: &Tip) -> Result<()> {
 /// Writes block 0 and the tip of a new blockchain table (in CREATE's transaction). `indexes`:
 /// the table's UNIQUE constraint indexes, part of its definition.
 pub fn create_genesis(txn: &mut Txn, table: &TableDef, indexes: &[IndexDef]) -> Result<()> {
-    let block_size = table.blockchain_options().map(|o| o.block_size).unwrap_or(1000);
+    let options = table
+        .blockchain_options()
+        .ok_or_else(|| Error::bug("genesis of a table that is not a blockchain table"))?;
+    let block_size = options.block_size;
+    let seal_interval = i64::try_from(options.block_seal_interval.comparable_micros().max(0)).unwrap_or(i64::MAX);
     let header = BlockHeader::genesis(definition_hash(table, indexes)?, now_micros(), fresh_nonce()?);
     let hash = header.hash();
     txn.put(
@@ -185,6 +196,7 @@ pub fn create_genesis(txn: &mut Txn, table: &TableDef, indexes: &[IndexDef]) -> 
         running_hash: hash,
         oldest_pending: 0,
         block_size,
+        seal_interval,
     };
     write_tip(txn, table.id, &tip)
 }

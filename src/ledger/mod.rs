@@ -57,6 +57,8 @@ pub mod merkle;
 pub mod options;
 /// Inclusion proofs and their JSON form.
 pub mod proof;
+/// The background thread sealing pending rows older than their table's interval.
+pub mod sealer;
 /// Chain verification over stored blocks and pending rows, with named findings.
 pub mod verify;
 
