@@ -122,6 +122,14 @@ fn concurrent_inserters_make_one_chain_with_every_row_once() {
     }
     assert_eq!(one(&mut s, "SELECT count(*) FROM t"), Value::Int8(THREADS * PER_THREAD));
     assert_eq!(one(&mut s, "SELECT verify_blockchain('t')"), Value::Bool(true));
+    // Every row has its own position, shown by the hidden columns.
+    assert_eq!(
+        one(
+            &mut s,
+            "SELECT count(*) FROM (SELECT DISTINCT _block_id, _row_index FROM t WHERE _row_index IS NOT NULL) p"
+        ),
+        Value::Int8(THREADS * PER_THREAD)
+    );
     let blocks = one(
         &mut s,
         "SELECT count(*) FROM blockchain_metadata('t') WHERE block_type = 'data'",
@@ -264,16 +272,40 @@ fn swapped_blocks_break_the_links() {
 }
 
 #[test]
-fn a_changed_table_row_is_row_altered() {
-    // The row SELECT returns (key 0x10), changed behind the engine's back.
+fn a_changed_table_row_is_row_altered_in_its_block() {
+    // The row SELECT returns (key 0x10: canonical bytes, then its chain position u64 LE),
+    // changed behind the engine's back: the row with id 1 is the first row of block 1.
     let report = tampered(|store, a| {
         let rows = store.raw_scan_prefix(&table_prefix(a)).unwrap();
         let (key, mut value) = rows[0].clone();
-        let last = value.len() - 1;
-        value[last] ^= 0x01;
+        let last_row_byte = value.len() - 9;
+        value[last_row_byte] ^= 0x01;
         store.raw_put(&key, Some(&value)).unwrap();
     });
-    assert!(has(&report, None, "row_altered"), "{report:?}");
+    assert!(has(&report, Some(1), "row_altered"), "{report:?}");
+}
+
+#[test]
+fn a_table_row_moved_to_another_position_is_row_altered() {
+    let report = tampered(|store, a| {
+        let rows = store.raw_scan_prefix(&table_prefix(a)).unwrap();
+        let (key, mut value) = rows[0].clone();
+        let seq_low_byte = value.len() - 8;
+        value[seq_low_byte] ^= 0x01;
+        store.raw_put(&key, Some(&value)).unwrap();
+    });
+    assert!(has(&report, Some(1), "row_altered"), "{report:?}");
+}
+
+#[test]
+fn a_removed_pending_table_row_is_pending_altered() {
+    // Row 8 is the last pending row (positions 6 and 7 are pending).
+    let report = tampered(|store, a| {
+        let rows = store.raw_scan_prefix(&table_prefix(a)).unwrap();
+        let (key, _) = rows.last().unwrap().clone();
+        store.raw_put(&key, None).unwrap();
+    });
+    assert!(has(&report, None, "pending_altered"), "{report:?}");
 }
 
 #[test]

@@ -46,6 +46,8 @@ pub struct Executor<'a> {
     /// Seals asked for by `seal_blockchain_block` (table id, target block id), handed to the
     /// transaction when the statement ends (the statement only reads the transaction).
     pub(super) seals: Vec<(u32, u64)>,
+    /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
+    pub(super) chain_maps: HashMap<u32, Rc<super::ledger::ChainMap>>,
 }
 
 impl<'a> Executor<'a> {
@@ -69,6 +71,7 @@ impl<'a> Executor<'a> {
             in_lists: HashMap::new(),
             partitions: HashMap::new(),
             seals: Vec::new(),
+            chain_maps: HashMap::new(),
         }
     }
 
@@ -303,7 +306,7 @@ fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
 pub(super) fn plan_width(plan: &Plan) -> usize {
     match plan {
         Plan::Values { width, .. } | Plan::TableFunction { width, .. } | Plan::WorkTable { width, .. } => *width,
-        Plan::Scan { table, emit_key, .. } => table.columns.len() + usize::from(*emit_key),
+        Plan::Scan { table, emit_key, .. } => table.scan_width() + usize::from(*emit_key),
         Plan::Filter { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }

@@ -15,18 +15,80 @@ use chrono::{DateTime, Utc};
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::audit::{verify_block, verify_chain};
-use crate::ledger::chain::{read_body, read_header, read_headers, read_tip};
+use crate::ledger::chain::{read_body, read_header, read_headers, read_tip, split_position, UNCOMMITTED};
 use crate::ledger::hex::to_hex;
 use crate::ledger::merkle::leaf_hash;
 use crate::ledger::verify::Finding;
 use crate::ledger::InclusionProof;
 use crate::plan::{LedgerFunc, TableFunc};
+use crate::storage::row::decode_row;
 use crate::storage::Txn;
 use crate::types::{Row, Value};
 
 use super::Executor;
 
+/// Where each sealed block of a table starts in the sequence of its rows, as of this
+/// statement: maps a row's stored position to `_block_id` and `_row_index`.
+pub(super) struct ChainMap {
+    sealed_seq: u64,
+    /// `(first seq, block id)` of each data block, ascending.
+    starts: Vec<(u64, u64)>,
+}
+
+impl ChainMap {
+    fn load(txn: &Txn, table_id: u32) -> Result<ChainMap> {
+        let sealed_seq = read_tip(txn, table_id)?.map_or(0, |t| t.sealed_seq);
+        let mut starts = Vec::new();
+        let mut next = 0u64;
+        for (id, decoded) in read_headers(txn, table_id)? {
+            let (header, _) = decoded?;
+            if header.block_type == crate::ledger::BlockType::Data {
+                starts.push((next, id));
+                next = next.saturating_add(header.row_count);
+            }
+        }
+        Ok(ChainMap { sealed_seq, starts })
+    }
+
+    /// `(_block_id, _row_index)` of the row at position `seq`.
+    fn position(&self, seq: u64) -> (Value, Value) {
+        if seq == UNCOMMITTED {
+            return (Value::Null, Value::Null);
+        }
+        if seq >= self.sealed_seq {
+            return (Value::Null, Value::Int8((seq - self.sealed_seq) as i64));
+        }
+        let i = self.starts.partition_point(|(first, _)| *first <= seq);
+        match i.checked_sub(1).and_then(|i| self.starts.get(i)) {
+            Some((first, block)) => (Value::Int8(*block as i64), Value::Int8((seq - first) as i64)),
+            None => (Value::Null, Value::Null),
+        }
+    }
+}
+
 impl Executor<'_> {
+    /// Decodes a stored row of `table` into a scan row: its columns, then for a blockchain
+    /// table the hidden `_block_id` and `_row_index`.
+    pub(super) fn decode_stored(&mut self, txn: &Txn, table: &TableDef, stored: &[u8]) -> Result<Row> {
+        if !table.is_blockchain() {
+            return decode_row(stored);
+        }
+        let (bytes, seq) = split_position(stored)?;
+        let mut row = decode_row(bytes)?;
+        let map = match self.chain_maps.get(&table.id) {
+            Some(map) => map.clone(),
+            None => {
+                let map = std::rc::Rc::new(ChainMap::load(txn, table.id)?);
+                self.chain_maps.insert(table.id, map.clone());
+                map
+            }
+        };
+        let (block, index) = map.position(seq);
+        row.push(block);
+        row.push(index);
+        Ok(row)
+    }
+
     /// The blockchain table named by a function's text argument: 42P01 when no such
     /// relation, 42809 when it is not a blockchain table.
     fn blockchain_table(&self, name: &Value) -> Result<(TableDef, Vec<IndexDef>)> {
@@ -165,12 +227,12 @@ impl Executor<'_> {
 /// Findings about a table's chain as this transaction sees it: rows it appended but has not
 /// committed are not chained yet, so they are left out of the row comparison.
 fn findings(txn: &Txn, table: &TableDef, indexes: &[IndexDef]) -> Result<Vec<Finding>> {
-    let own: Vec<_> = txn
-        .chain_appended(table.id)
-        .iter()
-        .filter_map(|key| txn.get(key).transpose())
-        .map(|bytes| bytes.map(|b| leaf_hash(&b)))
-        .collect::<Result<_>>()?;
+    let mut own = Vec::new();
+    for key in txn.chain_appended(table.id) {
+        if let Some(stored) = txn.get(key)? {
+            own.push(leaf_hash(split_position(&stored)?.0));
+        }
+    }
     verify_chain(txn, table, indexes, &own)
 }
 

@@ -4,10 +4,12 @@
 //!
 //! Beyond the block and pending checks of `verify.rs`, this checks:
 //! - the tip against what is stored (`tip_altered`; a missing last block is `block_missing`);
-//! - the table's rows (0x10, what SELECT returns) against the chain: the multiset of their
-//!   leaf hashes must equal that of the sealed and pending rows, so a row changed, added or
-//!   removed behind the engine's back is `row_altered` (block id NULL: rows do not record
-//!   their position).
+//! - the table's rows (0x10, what SELECT returns) against the chain: each row carries its
+//!   chain position (`chain.rs`), which must hold a chained row with the same leaf, and every
+//!   chained row must have its table row; a row changed, added, moved or removed behind the
+//!   engine's back is `row_altered` with its block (`pending_altered` for a pending one).
+//!   When blocks are missing or unreadable the positions cannot be trusted, and the leaves
+//!   are compared as multisets (block id NULL).
 
 use std::collections::HashMap;
 
@@ -17,7 +19,9 @@ use crate::storage::keys::table_prefix;
 use crate::storage::Txn;
 
 use super::body::body_rows;
-use super::chain::{read_body, read_header, read_headers, read_pending, read_tip};
+use super::chain::{
+    read_body, read_header, read_headers, read_pending, read_tip, split_position, PendingEntry, UNCOMMITTED,
+};
 use super::definition::definition_hash;
 use super::hex::to_hex;
 use super::merkle::{leaf_hash, Hash};
@@ -30,22 +34,26 @@ use super::BlockType;
 /// committed; they are in its view of the table but not in the chain yet.
 pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitted: &[Hash]) -> Result<Vec<Finding>> {
     let mut v = ChainVerifier::new(definition_hash(table, indexes)?);
-    // Leaf multiset of the chain's rows (+1) against the table's rows (-1).
-    let mut leaves: HashMap<Hash, i64> = HashMap::new();
-    for leaf in uncommitted {
-        *leaves.entry(*leaf).or_default() += 1;
-    }
+    // The chain's rows in sequence order: leaf and sealing block (None: pending). `aligned`
+    // stays true while stored blocks and pending rows leave no doubt about each row's seq.
+    let mut chain: Vec<(Hash, Option<u64>)> = Vec::new();
+    let mut aligned = true;
     let mut last_id: Option<u64> = None;
     let mut sealed_rows: u64 = 0;
     for (id, decoded) in read_headers(txn, table.id)? {
+        if id != last_id.map_or(0, |l| l + 1) {
+            aligned = false;
+        }
         let (header, stored_hash) = match decoded {
             Ok(h) => h,
             Err(e) => {
+                aligned = false;
                 v.report(
                     FindingKind::HeaderAltered,
                     Some(id),
                     format!("header of block {id} is unreadable: {e}"),
                 );
+                last_id = Some(id);
                 continue;
             }
         };
@@ -54,9 +62,10 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
         } else {
             None
         };
-        if let Some(rows) = body.as_deref().and_then(|b| body_rows(b).ok()) {
-            for row in rows {
-                *leaves.entry(leaf_hash(row)).or_default() += 1;
+        if header.block_type == BlockType::Data {
+            match body.as_deref().map(body_rows) {
+                Some(Ok(rows)) => chain.extend(rows.into_iter().map(|row| (leaf_hash(row), Some(id)))),
+                _ => aligned = false,
             }
         }
         sealed_rows += header.row_count;
@@ -70,10 +79,28 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
     }
     let pending = read_pending(txn, table.id)?;
     for p in &pending {
-        *leaves.entry(leaf_hash(&p.row)).or_default() += 1;
+        if p.seq != chain.len() as u64 {
+            aligned = false;
+        }
+        chain.push((leaf_hash(&p.row), None));
     }
     let last_running = pending.last().map(|p| p.running).unwrap_or(v.tip());
     v.pending(pending.iter().map(|p| (p.seq, p.leaf, p.running, p.row.as_slice())));
+    check_tip(txn, table, &mut v, last_id, sealed_rows, &pending, last_running);
+    check_rows(txn, table, &mut v, &chain, aligned, uncommitted)?;
+    Ok(v.findings)
+}
+
+/// The tip against what is stored.
+fn check_tip(
+    txn: &Txn,
+    table: &TableDef,
+    v: &mut ChainVerifier,
+    last_id: Option<u64>,
+    sealed_rows: u64,
+    pending: &[PendingEntry],
+    last_running: Hash,
+) {
     match read_tip(txn, table.id) {
         Ok(Some(tip)) => {
             if last_id.is_none_or(|id| id < tip.last_block_id) {
@@ -127,27 +154,128 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
             format!("the chain tip is unreadable: {e}"),
         ),
     }
-    for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
-        let (_, bytes) = item?;
-        *leaves.entry(leaf_hash(&bytes)).or_default() -= 1;
+}
+
+/// At most this many findings about single table rows; a summary follows beyond.
+const MAX_ROW_FINDINGS: usize = 100;
+
+/// The table's rows (what SELECT returns) against the chain: each row's position must hold a
+/// chained row with the same leaf, and every chained row must have its table row. When the
+/// chain's own structure is broken (positions unknowable), the leaves are compared as
+/// multisets instead.
+fn check_rows(
+    txn: &Txn,
+    table: &TableDef,
+    v: &mut ChainVerifier,
+    chain: &[(Hash, Option<u64>)],
+    aligned: bool,
+    uncommitted: &[Hash],
+) -> Result<()> {
+    let mut own: HashMap<Hash, i64> = HashMap::new();
+    for leaf in uncommitted {
+        *own.entry(*leaf).or_default() += 1;
     }
-    let mut extra = 0i64;
-    let mut missing = 0i64;
-    for count in leaves.values() {
-        if *count > 0 {
-            missing += count;
-        } else {
-            extra -= count;
+    let mut claimed = vec![false; chain.len()];
+    // Leaves of rows whose position could not be checked (+1 chain, -1 table).
+    let mut loose: HashMap<Hash, i64> = HashMap::new();
+    let mut reported = 0usize;
+    let mut report = |v: &mut ChainVerifier, kind: FindingKind, block: Option<u64>, detail: String| {
+        reported += 1;
+        if reported <= MAX_ROW_FINDINGS {
+            v.report(kind, block, detail);
+        }
+    };
+    for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
+        let (_, stored) = item?;
+        let Ok((row, seq)) = split_position(&stored) else {
+            report(
+                v,
+                FindingKind::RowAltered,
+                None,
+                "a stored table row is unreadable".into(),
+            );
+            continue;
+        };
+        let leaf = leaf_hash(row);
+        if seq == UNCOMMITTED {
+            match own.get_mut(&leaf) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => report(
+                    v,
+                    FindingKind::RowAltered,
+                    None,
+                    "a stored table row has no position in the chain".into(),
+                ),
+            }
+            continue;
+        }
+        if !aligned {
+            *loose.entry(leaf).or_default() -= 1;
+            continue;
+        }
+        match usize::try_from(seq).ok().and_then(|i| chain.get(i).map(|c| (i, c))) {
+            Some((i, (chained, block))) if !claimed[i] && *chained == leaf => claimed[i] = true,
+            Some((_, (_, block))) => {
+                let kind = if block.is_some() {
+                    FindingKind::RowAltered
+                } else {
+                    FindingKind::PendingAltered
+                };
+                report(
+                    v,
+                    kind,
+                    *block,
+                    format!("the table row at chain position {seq} differs from the chained row"),
+                );
+            }
+            None => report(
+                v,
+                FindingKind::RowAltered,
+                None,
+                format!("a table row claims chain position {seq}, beyond the chain"),
+            ),
         }
     }
-    if extra > 0 || missing > 0 {
+    if aligned {
+        for (i, (_, block)) in chain.iter().enumerate() {
+            if !claimed[i] {
+                report(
+                    v,
+                    if block.is_some() {
+                        FindingKind::RowAltered
+                    } else {
+                        FindingKind::PendingAltered
+                    },
+                    *block,
+                    format!("the chained row at position {i} has no table row"),
+                );
+            }
+        }
+    } else {
+        for (leaf, _) in chain {
+            *loose.entry(*leaf).or_default() += 1;
+        }
+        let (extra, missing) =
+            loose
+                .values()
+                .fold((0i64, 0i64), |(e, m), n| if *n > 0 { (e, m + n) } else { (e - n, m) });
+        if extra > 0 || missing > 0 {
+            report(
+                v,
+                FindingKind::RowAltered,
+                None,
+                format!("{extra} stored table rows match no chained row; {missing} chained rows have no table row"),
+            );
+        }
+    }
+    if reported > MAX_ROW_FINDINGS {
         v.report(
             FindingKind::RowAltered,
             None,
-            format!("{extra} stored table rows match no chained row; {missing} chained rows have no table row"),
+            format!("{} more table rows differ from the chain", reported - MAX_ROW_FINDINGS),
         );
     }
-    Ok(v.findings)
+    Ok(())
 }
 
 /// Findings about block `block_id` alone (its header, its link to the block before, its

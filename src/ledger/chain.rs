@@ -38,8 +38,21 @@
 //!      109      end
 //! ```
 //!
-//! `row_bytes` are the row's canonical bytes (`storage::row`), equal to its 0x10 value; the
-//! leaf and running hash follow `leaf.rs`. Block size and seal interval are copied into the
+//! `row_bytes` are the row's canonical bytes (`storage::row`); the leaf and running hash
+//! follow `leaf.rs`.
+//!
+//! # The table's rows and the hidden columns
+//!
+//! A blockchain table's row under its ordinary key (0x10) is stored as its canonical bytes
+//! followed by its chain position, `seq u64 LE` (`UNCOMMITTED` = u64::MAX while its
+//! transaction is open; the commit hook writes the real one). Rows are sealed in seq order,
+//! so the position alone locates a row: scans turn it into the hidden columns
+//! `_block_id` (the sealed block holding the row, NULL while pending or uncommitted) and
+//! `_row_index` (its 0-based index in that block; while pending, the index it will have in
+//! the next block — exact, because every seal takes all pending rows; NULL while
+//! uncommitted). A scan maps seqs to blocks from the headers' row counts (once per statement
+//! and table). Verification compares these rows with the chain, so changing the row SELECT
+//! returns is detected as well as changing the chain. Block size and seal interval are copied into the
 //! tip (they cannot change: ALTER is refused) so that commit-time sealing and the background
 //! sealer need no catalog. The tip is derived state: verification recomputes
 //! everything from blocks and pending entries and reports a tip that disagrees.
@@ -58,6 +71,29 @@ use super::body::BlockBuilder;
 use super::definition::definition_hash;
 use super::leaf::running_hash;
 use super::merkle::{leaf_hash, Hash};
+
+/// The position a blockchain table's stored row (0x10 value) carries after its canonical
+/// bytes until its transaction commits.
+pub const UNCOMMITTED: u64 = u64::MAX;
+/// Length of the position after a blockchain table row's canonical bytes.
+pub const POSITION_LEN: usize = 8;
+
+/// Splits a blockchain table's stored row into its canonical bytes and its chain position
+/// (`UNCOMMITTED` before commit).
+pub fn split_position(stored: &[u8]) -> Result<(&[u8], u64)> {
+    let Some(at) = stored.len().checked_sub(POSITION_LEN) else {
+        return Err(Error::corrupted("blockchain table row", "shorter than its position"));
+    };
+    Ok((&stored[..at], u64::from_le_bytes(array(&stored[at..]))))
+}
+
+/// The stored form of a blockchain table row: canonical bytes, then its position.
+pub fn with_position(row: &[u8], seq: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(row.len() + POSITION_LEN);
+    out.extend_from_slice(row);
+    out.extend_from_slice(&seq.to_le_bytes());
+    out
+}
 
 /// First byte of a stored tip.
 pub const TIP_FORMAT_VERSION: u8 = 1;
@@ -234,9 +270,12 @@ impl ChainHook for LedgerHook {
         let now = now_micros();
         let block_size = u64::from(tip.block_size.max(1));
         for key in &work.appended {
-            let row = txn
+            let stored = txn
                 .get(key)?
                 .ok_or_else(|| Error::bug("a row appended to a chain is missing at commit"))?;
+            let (row, _) = split_position(&stored)?;
+            let row = row.to_vec();
+            txn.put(key.clone(), with_position(&row, tip.next_seq), Conflict::None)?;
             let leaf = leaf_hash(&row);
             let running = running_hash(&tip.running_hash, &leaf);
             if tip.pending() == 0 {

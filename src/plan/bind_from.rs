@@ -171,6 +171,7 @@ impl Binder<'_> {
                 source: None,
                 merged_away: false,
                 base_table: false,
+                hidden: false,
             });
         }
         let joined_width = width + extra.len();
@@ -602,12 +603,13 @@ pub(super) fn output_scope(
 }
 
 fn rename_columns(scope: &mut Scope, alias: &ast::TableAlias, alias_name: &str) -> Result<()> {
-    if alias.columns.len() > scope.columns.len() {
+    let visible = scope.columns.iter().filter(|c| !c.hidden).count();
+    if alias.columns.len() > visible {
         return Err(Error::sql(
             sqlstate::INVALID_COLUMN_REFERENCE,
             format!(
                 "table \"{alias_name}\" has {} columns available but {} columns specified",
-                scope.columns.len(),
+                visible,
                 alias.columns.len()
             ),
         ));
