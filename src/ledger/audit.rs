@@ -255,10 +255,9 @@ fn check_rows(
         for (leaf, _) in chain {
             *loose.entry(*leaf).or_default() += 1;
         }
-        let (extra, missing) =
-            loose
-                .values()
-                .fold((0i64, 0i64), |(e, m), n| if *n > 0 { (e, m + n) } else { (e - n, m) });
+        let (extra, missing) = loose
+            .values()
+            .fold((0i64, 0i64), |(e, m), n| if *n > 0 { (e, m + n) } else { (e - n, m) });
         if extra > 0 || missing > 0 {
             report(
                 v,
