@@ -41,6 +41,13 @@
 //! only for its validation and apply (one batch), except that a prefix delete of a large
 //! table scans the table under the gate to build that batch.
 //!
+//! # Chains
+//!
+//! A transaction may append the values it wrote to a hash chain (`Txn::chain_append`) and ask
+//! for a chain to be sealed (`Txn::chain_seal`); the `ChainHook` the database installs
+//! completes both at commit, under the gate, in the same batch (`chain.rs`). Storage sees
+//! only chain ids and byte strings.
+//!
 //! # Durability
 //!
 //! `Durability::Sync` commits return after sled's flush plus fsync of its files, shared among
