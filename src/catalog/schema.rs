@@ -113,6 +113,8 @@ pub enum CatalogRecord {
     Index(IndexDef),
     View(ViewDef),
     Role(RoleDef),
+    /// Owner and grants of a relation (appended last: older records keep their tags).
+    Acl(super::ObjectAcl),
 }
 
 /// An immutable snapshot of every schema object.
@@ -122,6 +124,8 @@ pub struct Catalog {
     indexes: BTreeMap<String, Arc<IndexDef>>,
     views: BTreeMap<String, Arc<ViewDef>>,
     roles: BTreeMap<String, Arc<RoleDef>>,
+    /// Owner and grants by relation id (see `privilege`).
+    pub(super) acls: BTreeMap<u32, Arc<super::ObjectAcl>>,
     /// Bumped by every committed DDL; a DDL transaction whose base version is stale fails.
     pub version: u64,
 }
@@ -216,6 +220,10 @@ impl Catalog {
                 self.put(record);
                 return Ok(());
             }
+            CatalogRecord::Acl(_) => {
+                self.put(record);
+                return Ok(());
+            }
         };
         if self.relation_exists(name) {
             return Err(Error::sql(
@@ -242,6 +250,9 @@ impl Catalog {
             CatalogRecord::Role(r) => {
                 self.roles.insert(r.name.clone(), Arc::new(r));
             }
+            CatalogRecord::Acl(a) => {
+                self.acls.insert(a.object_id, Arc::new(a));
+            }
         }
     }
 
@@ -251,6 +262,10 @@ impl Catalog {
 
     pub fn remove_index(&mut self, name: &str) -> Option<Arc<IndexDef>> {
         self.indexes.remove(name)
+    }
+
+    pub fn remove_acl(&mut self, object_id: u32) -> Option<Arc<super::ObjectAcl>> {
+        self.acls.remove(&object_id)
     }
 
     pub fn remove_view(&mut self, name: &str) -> Option<Arc<ViewDef>> {

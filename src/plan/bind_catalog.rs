@@ -52,10 +52,20 @@ impl Binder<'_> {
         if rel == "pg_settings" {
             self.settings_used = true;
         }
+        // Only superusers may read stored password verifiers, as in PostgreSQL.
+        if rel == "pg_authid" && !self.catalog.is_superuser(self.user().0) {
+            return Err(Error::sql(
+                sqlstate::INSUFFICIENT_PRIVILEGE,
+                "permission denied for table pg_authid",
+            ));
+        }
         let mut ctx = SystemContext {
             settings: self.settings.map(|s| s.all()).unwrap_or_default(),
             ..SystemContext::default()
         };
+        if matches!(rel, "table_privileges" | "role_table_grants") {
+            ctx.user = self.user().0;
+        }
         if system::needs_view_columns(rel) {
             ctx.view_columns = self.view_columns();
         }
@@ -99,6 +109,8 @@ impl Binder<'_> {
     /// Output columns of every view whose query still binds.
     fn view_columns(&mut self) -> BTreeMap<u32, Vec<(String, DataType)>> {
         let mut out = BTreeMap::new();
+        // Describing views is catalog reading, which everyone may do.
+        let accesses = self.accesses.len();
         let views: Vec<_> = self.catalog.views().cloned().collect();
         for v in views {
             let Ok(stmts) = crate::sql::parse(&v.sql) else { continue };
@@ -119,6 +131,7 @@ impl Binder<'_> {
                 .collect();
             out.insert(v.id, cols);
         }
+        self.accesses.truncate(accesses);
         out
     }
 
@@ -149,7 +162,7 @@ impl Binder<'_> {
         let first = if args.is_empty() { None } else { Some(args.remove(0)) };
         Ok(Some(match (name, first) {
             ("current_database" | "current_catalog", None) => text(system::DATABASE_NAME),
-            ("current_user" | "session_user" | "user" | "current_role", None) => text(system::OWNER_NAME),
+            ("current_user" | "session_user" | "user" | "current_role", None) => self.bind_user_function(name),
             ("current_schemas", Some((Expr::Constant(Value::Bool(implicit)), _))) if n == 1 => {
                 let mut v = Vec::new();
                 if implicit {
@@ -220,7 +233,11 @@ impl Binder<'_> {
                     self.oid_lookup(arg, map)
                 }
             }
-            ("pg_get_userbyid", Some(_)) if n == 1 => text(system::OWNER_NAME),
+            ("pg_get_userbyid", Some(arg)) if n == 1 => self.bind_get_userbyid(arg),
+            ("has_table_privilege", Some(first)) if n == 2 || n == 3 => {
+                args.insert(0, first);
+                self.bind_has_table_privilege(args)?
+            }
             ("to_regclass", Some(arg)) if n == 1 && constant_text(&arg).is_none() => self.relation_name_lookup(arg),
             ("to_regtype", Some(arg)) if n == 1 && constant_text(&arg).is_none() => self.type_name_lookup(arg),
             ("to_regclass", Some(arg)) if n == 1 => match self.regclass_constant(&arg) {

@@ -3,8 +3,8 @@
 
 use super::pg_type::type_collation;
 use super::{
-    check_constraint_oid, cols, int2_array, oid, oid_array, pkey_constraint_oid, pkey_index_oid, relation_oid, text,
-    text_array, unique_constraint_oid, SystemContext, SystemRelation, BTREE_AM_OID, HEAP_AM_OID,
+    check_constraint_oid, cols, int2_array, oid, oid_array, pkey_constraint_oid, pkey_index_oid, relation_oid,
+    role_oid, text, text_array, unique_constraint_oid, SystemContext, SystemRelation, BTREE_AM_OID, HEAP_AM_OID,
     INFORMATION_SCHEMA_OID, OID, OWNER_OID, PG_CATALOG_OID, PG_TOAST_OID, PUBLIC_OID, RELATIONS,
 };
 use crate::catalog::{Catalog, ColumnDef, TableDef};
@@ -20,6 +20,10 @@ pub(super) struct ClassRow {
     pub checks: usize,
     pub has_index: bool,
     pub am: u32,
+    /// The owning role's oid.
+    pub owner: i64,
+    /// The id whose grants `relacl` shows (tables and views).
+    pub acl_of: Option<u32>,
 }
 
 /// The columns a user relation shows in `pg_attribute`: (name, type, not null, default).
@@ -45,6 +49,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             checks: t.checks.len(),
             has_index,
             am: HEAP_AM_OID,
+            owner: role_oid(catalog.owner_of(t.id)),
+            acl_of: Some(t.id),
         });
         if let (Some(pk), Some(name)) = (&t.primary_key, &t.primary_key_name) {
             rows.push(ClassRow {
@@ -56,6 +62,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
                 checks: 0,
                 has_index: false,
                 am: BTREE_AM_OID,
+                owner: role_oid(catalog.owner_of(t.id)),
+                acl_of: None,
             });
         }
     }
@@ -69,6 +77,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             checks: 0,
             has_index: false,
             am: BTREE_AM_OID,
+            owner: role_oid(catalog.owner_of(i.table_id)),
+            acl_of: None,
         });
     }
     for v in catalog.views() {
@@ -81,6 +91,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             checks: 0,
             has_index: false,
             am: 0,
+            owner: role_oid(catalog.owner_of(v.id)),
+            acl_of: Some(v.id),
         });
     }
     for (schema, name, rel_oid) in RELATIONS {
@@ -103,6 +115,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             checks: 0,
             has_index: false,
             am: if kind == "r" { HEAP_AM_OID } else { 0 },
+            owner: i64::from(OWNER_OID),
+            acl_of: None,
         });
     }
     rows
@@ -283,7 +297,7 @@ fn pg_class(catalog: &Catalog, ctx: &SystemContext) -> SystemRelation {
                 oid(r.namespace),
                 oid(0),
                 oid(0),
-                oid(OWNER_OID),
+                oid(r.owner),
                 oid(r.am),
                 oid(if r.kind == "v" { 0 } else { r.oid }),
                 oid(0),
@@ -307,7 +321,11 @@ fn pg_class(catalog: &Catalog, ctx: &SystemContext) -> SystemRelation {
                 text(replident),
                 Value::Bool(false),
                 oid(0),
-                Value::Null,
+                r.acl_of
+                    .and_then(|id| catalog.acl_text(id))
+                    .map_or(Value::Null, |items| {
+                        Value::Array(items.into_iter().map(Value::Text).collect())
+                    }),
                 Value::Null,
                 Value::Null,
             ]

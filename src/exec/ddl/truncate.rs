@@ -1,3 +1,6 @@
+//! TRUNCATE: empties tables (and their indexes) inside the transaction; needs TRUNCATE on each.
+
+use crate::catalog::{Access, Privileges};
 use crate::error::Result;
 use crate::exec::table;
 use crate::sql::ast;
@@ -8,6 +11,17 @@ pub(super) fn execute(truncate: &ast::Truncate, ctx: &mut DdlContext<'_>) -> Res
     let mut tables = Vec::new();
     for target in &truncate.table_names {
         tables.push(ctx.table(&target.name)?);
+    }
+    // PostgreSQL checks every table before truncating any.
+    for t in &tables {
+        let access = Access {
+            relation: t.id,
+            name: t.name.clone(),
+            is_view: false,
+            privileges: Privileges::TRUNCATE,
+            checked_as: None,
+        };
+        ctx.catalog.check_accesses(ctx.user, &[access])?;
     }
     for t in tables {
         let indexes = ctx.catalog.table_indexes(t.id);
