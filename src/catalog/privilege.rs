@@ -35,6 +35,9 @@ impl Privileges {
     pub const TRIGGER: Privileges = Privileges(1 << 6);
     /// Every privilege a table can have (`GRANT ALL`).
     pub const ALL: Privileges = Privileges(0x7f);
+    /// A privilege asked for `WITH GRANT OPTION`: only owners and superusers hold grant
+    /// options in Vellum, and they pass every check before the list is looked at.
+    const GRANT_OPTION: Privileges = Privileges(1 << 15);
 
     /// Letters and SQL names, in PostgreSQL's text order.
     const NAMES: [(char, &'static str); 7] = [
@@ -79,7 +82,13 @@ impl Privileges {
         let mut out = Privileges::default();
         for part in text.split(',') {
             let word = part.trim();
-            let word = word.strip_suffix(" WITH GRANT OPTION").unwrap_or(word);
+            let upper = word.to_ascii_uppercase();
+            if let Some(name) = upper.strip_suffix(" WITH GRANT OPTION") {
+                if Privileges::by_name(name).is_some() {
+                    out = out.union(Privileges::GRANT_OPTION);
+                    continue;
+                }
+            }
             out = out.union(Privileges::by_name(word).ok_or_else(|| {
                 Error::sql(
                     sqlstate::INVALID_PARAMETER_VALUE,
@@ -196,6 +205,11 @@ impl Catalog {
         }
     }
 
+    /// The stored ownership record of relation `object_id`, if any.
+    pub fn acl_record(&self, object_id: u32) -> Option<&std::sync::Arc<ObjectAcl>> {
+        self.acls.get(&object_id)
+    }
+
     pub fn owner_of(&self, object_id: u32) -> u32 {
         self.acls
             .get(&object_id)
@@ -272,7 +286,7 @@ impl Catalog {
 /// A role name inside aclitem text: quoted when it holds anything but letters, digits and `_`
 /// (PostgreSQL's `putid`).
 fn acl_name(name: &str) -> String {
-    if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
@@ -300,4 +314,123 @@ pub fn require_owner(catalog: &Catalog, user: u32, object_id: u32, kind: &str, n
         sqlstate::INSUFFICIENT_PRIVILEGE,
         format!("must be owner of {kind} {name}"),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::CatalogRecord;
+
+    fn role(id: u32, name: &str, superuser: bool) -> CatalogRecord {
+        CatalogRecord::Role(RoleDef {
+            id,
+            name: name.into(),
+            superuser,
+            login: true,
+            create_role: false,
+            create_db: false,
+            password: None,
+        })
+    }
+
+    fn catalog() -> Catalog {
+        let mut c = Catalog::default();
+        c.put(role(20, "bob", false));
+        c.put(role(21, "Bob X", false));
+        c.put(role(22, "u-1", false));
+        c.put(role(23, "root2", true));
+        c
+    }
+
+    #[test]
+    fn acl_text_is_postgres_aclitem_output() {
+        let mut c = catalog();
+        // Defaults: no list until the first GRANT, the owner holding everything.
+        assert_eq!(c.acl_text(7), None);
+        let mut acl = c.object_acl(7);
+        assert_eq!(acl.owner, 10);
+        // As PostgreSQL 15 printed `GRANT SELECT, INSERT ... TO vr_bob; GRANT ALL ... TO PUBLIC`.
+        acl.grant(20, Privileges::SELECT.union(Privileges::INSERT));
+        acl.grant(PUBLIC, Privileges::ALL);
+        c.put(CatalogRecord::Acl(acl.clone()));
+        assert_eq!(
+            c.acl_text(7).unwrap(),
+            vec!["vellum=arwdDxt/vellum", "bob=ar/vellum", "=arwdDxt/vellum"]
+        );
+        // Names that need quoting, as PostgreSQL's putid quotes them.
+        acl.grant(21, Privileges::SELECT);
+        acl.grant(21, Privileges::UPDATE);
+        acl.grant(22, Privileges::INSERT.union(Privileges::TRUNCATE));
+        acl.revoke(PUBLIC, Privileges::ALL);
+        acl.revoke(20, Privileges::ALL);
+        c.put(CatalogRecord::Acl(acl));
+        assert_eq!(
+            c.acl_text(7).unwrap(),
+            vec!["vellum=arwdDxt/vellum", "\"Bob X\"=rw/vellum", "\"u-1\"=aD/vellum"]
+        );
+    }
+
+    #[test]
+    fn checks_follow_owner_superuser_public_and_grants() {
+        let mut c = catalog();
+        let mut acl = ObjectAcl {
+            object_id: 7,
+            owner: 20,
+            acl: None,
+        };
+        c.put(CatalogRecord::Acl(acl.clone()));
+        assert!(c.has_privilege(20, 7, Privileges::ALL), "owner");
+        assert!(c.has_privilege(23, 7, Privileges::DELETE), "superuser");
+        assert!(!c.has_privilege(22, 7, Privileges::SELECT));
+        acl.grant(PUBLIC, Privileges::SELECT);
+        acl.grant(22, Privileges::INSERT);
+        c.put(CatalogRecord::Acl(acl));
+        assert!(c.has_privilege(22, 7, Privileges::SELECT.union(Privileges::INSERT)));
+        assert!(c.has_privilege(21, 7, Privileges::SELECT), "through PUBLIC");
+        assert!(!c.has_privilege(21, 7, Privileges::INSERT));
+        let denied = c
+            .check_accesses(
+                21,
+                &[Access {
+                    relation: 7,
+                    name: "v".into(),
+                    is_view: true,
+                    privileges: Privileges::UPDATE,
+                    checked_as: None,
+                }],
+            )
+            .unwrap_err();
+        assert_eq!(denied.sqlstate(), "42501");
+        assert_eq!(denied.message(), "permission denied for view v");
+        // A view's base tables are checked as the view's owner, not the caller.
+        let as_owner = Access {
+            relation: 7,
+            name: "t".into(),
+            is_view: false,
+            privileges: Privileges::DELETE,
+            checked_as: Some(20),
+        };
+        assert!(c.check_accesses(21, &[as_owner]).is_ok());
+    }
+
+    #[test]
+    fn privilege_lists_as_has_table_privilege_reads_them() {
+        assert_eq!(
+            Privileges::parse_list("select, Insert").unwrap(),
+            Privileges::SELECT.union(Privileges::INSERT)
+        );
+        let err = Privileges::parse_list("SELECT, frob").unwrap_err();
+        assert_eq!(err.sqlstate(), "22023");
+        assert_eq!(err.message(), "unrecognized privilege type: \"frob\"");
+        // PostgreSQL 15: a role granted SELECT without grant option has no `SELECT WITH GRANT
+        // OPTION`.
+        let mut c = catalog();
+        let mut acl = c.object_acl(7);
+        acl.grant(22, Privileges::SELECT);
+        c.put(CatalogRecord::Acl(acl));
+        let wanted = Privileges::parse_list("SELECT WITH GRANT OPTION").unwrap();
+        assert!(!c.has_privilege(22, 7, wanted));
+        assert!(c.has_privilege(10, 7, wanted));
+        assert_eq!(Privileges::ALL.letters(), "arwdDxt");
+    }
 }

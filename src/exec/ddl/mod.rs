@@ -88,11 +88,13 @@ impl DdlContext<'_> {
             CatalogRecord::Role(r) => keys::role_key(r.id),
             CatalogRecord::Acl(a) => keys::acl_key(a.object_id),
         };
+        // CREATE OR REPLACE VIEW keeps the view's owner and grants.
         let owned = match &record {
             CatalogRecord::Table(t) if !replace => Some(t.id),
             CatalogRecord::View(v) if !replace => Some(v.id),
             _ => None,
-        };
+        }
+        .filter(|id| self.catalog.acl_record(*id).is_none());
         self.txn.put(key, codec::encode(&record)?, Conflict::Unchanged)?;
         if let Some(object_id) = owned {
             let acl = ObjectAcl {
