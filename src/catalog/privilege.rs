@@ -182,7 +182,11 @@ impl ObjectAcl {
 impl Catalog {
     /// A role by id (the bootstrap superuser answers until it is stored).
     pub fn role_by_id(&self, id: u32) -> Option<std::sync::Arc<RoleDef>> {
-        self.roles().into_iter().find(|r| r.id == id)
+        match self.stored_role(id) {
+            Some(r) => Some(r.clone()),
+            None if id == RoleDef::bootstrap().id => Some(std::sync::Arc::new(RoleDef::bootstrap())),
+            None => None,
+        }
     }
 
     /// A role's name for display: PostgreSQL prints an unknown owner as its oid.
@@ -222,8 +226,12 @@ impl Catalog {
         self.acls.values()
     }
 
+    /// Whether `role` is a superuser (checked for every statement: no allocation).
     pub fn is_superuser(&self, role: u32) -> bool {
-        self.role_by_id(role).is_some_and(|r| r.superuser)
+        match self.stored_role(role) {
+            Some(r) => r.superuser,
+            None => role == RoleDef::bootstrap().id,
+        }
     }
 
     /// Whether `role` holds every privilege of `wanted` on relation `object_id`.
@@ -231,12 +239,16 @@ impl Catalog {
         if self.is_superuser(role) {
             return true;
         }
-        let acl = self.object_acl(object_id);
-        if acl.owner == role {
+        let (owner, items) = match self.acls.get(&object_id) {
+            Some(a) => (a.owner, a.acl.as_deref()),
+            None => (RoleDef::bootstrap().id, None),
+        };
+        if owner == role {
             return true;
         }
-        let held = acl
-            .effective()
+        // Without a list only the owner holds anything.
+        let Some(items) = items else { return false };
+        let held = items
             .iter()
             .filter(|i| i.grantee == role || i.grantee == PUBLIC)
             .fold(Privileges::default(), |p, i| p.union(i.privileges));

@@ -161,7 +161,7 @@ impl Catalog {
     pub fn role(&self, name: &str) -> Option<Arc<RoleDef>> {
         match self.roles.get(name) {
             Some(role) => Some(role.clone()),
-            None if name == BOOTSTRAP_SUPERUSER => Some(Arc::new(RoleDef::bootstrap())),
+            None if name == BOOTSTRAP_SUPERUSER && !self.bootstrap_stored() => Some(Arc::new(RoleDef::bootstrap())),
             None => None,
         }
     }
@@ -169,11 +169,22 @@ impl Catalog {
     /// Every role, the bootstrap superuser included, by name.
     pub fn roles(&self) -> Vec<Arc<RoleDef>> {
         let mut roles: Vec<_> = self.roles.values().cloned().collect();
-        if !self.roles.contains_key(BOOTSTRAP_SUPERUSER) {
+        if !self.bootstrap_stored() {
             roles.push(Arc::new(RoleDef::bootstrap()));
             roles.sort_by(|a, b| a.name.cmp(&b.name));
         }
         roles
+    }
+
+    /// Whether the bootstrap superuser has a stored record (under any name: it may be renamed).
+    pub(super) fn bootstrap_stored(&self) -> bool {
+        let id = RoleDef::bootstrap().id;
+        self.roles.values().any(|r| r.id == id)
+    }
+
+    /// A stored role by id, without building the bootstrap default.
+    pub(super) fn stored_role(&self, id: u32) -> Option<&Arc<RoleDef>> {
+        self.roles.values().find(|r| r.id == id)
     }
 
     pub fn remove_role(&mut self, name: &str) -> Option<Arc<RoleDef>> {
