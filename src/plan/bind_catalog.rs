@@ -286,6 +286,9 @@ impl Binder<'_> {
     /// A setting's current value; `None` when unknown (or no session is binding).
     fn setting(&mut self, name: &str) -> Option<String> {
         self.settings_used = true;
+        if let Some(v) = self.role_setting(name) {
+            return Some(v);
+        }
         if let Some(v) = self.settings.and_then(|s| s.value(name).ok()) {
             return Some(v);
         }

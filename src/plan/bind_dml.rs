@@ -311,27 +311,33 @@ impl Binder<'_> {
         let scope = table_scope(&table, &table.name);
         let on_conflict = match &ins.on {
             None => None,
-            Some(ast::OnInsert::OnConflict(oc)) => Some(match &oc.action {
-                ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
-                ast::OnConflictAction::DoUpdate(du) => {
-                    let excluded = Scope::relation(
-                        "excluded",
-                        table
-                            .columns
-                            .iter()
-                            .map(|c| (c.name.clone(), c.data_type.clone(), None))
-                            .collect(),
-                    );
-                    let both = Scope::join(scope.clone(), excluded)?;
-                    self.require(table.id, &table.name, false, Privileges::UPDATE);
-                    let assignments = self.bind_assignments(&du.assignments, &both, &table, &defaults)?;
-                    let filter = match &du.selection {
-                        Some(w) => Some(self.without_aggregates("WHERE", |b| b.bind_bool(w, &both, "WHERE"))?),
-                        None => None,
-                    };
-                    let reads = assignments.iter().map(|(_, e)| e).chain(filter.as_ref());
-                    self.require_reads(&table, reads);
-                    OnConflict::DoUpdate { assignments, filter }
+            Some(ast::OnInsert::OnConflict(oc)) => Some({
+                // The conflict target's columns are read to find the conflicting row.
+                if oc.conflict_target.is_some() {
+                    self.require(table.id, &table.name, false, Privileges::SELECT);
+                }
+                match &oc.action {
+                    ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
+                    ast::OnConflictAction::DoUpdate(du) => {
+                        let excluded = Scope::relation(
+                            "excluded",
+                            table
+                                .columns
+                                .iter()
+                                .map(|c| (c.name.clone(), c.data_type.clone(), None))
+                                .collect(),
+                        );
+                        let both = Scope::join(scope.clone(), excluded)?;
+                        self.require(table.id, &table.name, false, Privileges::UPDATE);
+                        let assignments = self.bind_assignments(&du.assignments, &both, &table, &defaults)?;
+                        let filter = match &du.selection {
+                            Some(w) => Some(self.without_aggregates("WHERE", |b| b.bind_bool(w, &both, "WHERE"))?),
+                            None => None,
+                        };
+                        let reads = assignments.iter().map(|(_, e)| e).chain(filter.as_ref());
+                        self.require_reads(&table, reads);
+                        OnConflict::DoUpdate { assignments, filter }
+                    }
                 }
             }),
             Some(_) => return Err(Error::unsupported("ON DUPLICATE KEY UPDATE")),

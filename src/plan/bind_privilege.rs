@@ -20,6 +20,27 @@ impl Binder<'_> {
         text(self.catalog.role_name(id))
     }
 
+    /// The settings that name the session's roles (`session_authorization`, `role`,
+    /// `is_superuser`), as `current_setting` reads them; `None` for any other name.
+    pub(super) fn role_setting(&mut self, name: &str) -> Option<String> {
+        let name = name.to_lowercase();
+        if !matches!(name.as_str(), "session_authorization" | "role" | "is_superuser") {
+            return None;
+        }
+        let (current, session) = self.user();
+        Some(match name.as_str() {
+            "session_authorization" => self.catalog.role_name(session),
+            "role" if current == session => "none".to_string(),
+            "role" => self.catalog.role_name(current),
+            _ => if self.catalog.is_superuser(current) {
+                "on"
+            } else {
+                "off"
+            }
+            .to_string(),
+        })
+    }
+
     /// `pg_get_userbyid(oid)`: the role's name; PostgreSQL's `unknown (OID=n)` for others.
     pub(super) fn bind_get_userbyid(&mut self, arg: Typed) -> Typed {
         let map: Vec<(i64, String)> = self

@@ -34,6 +34,13 @@ pub(super) fn create(create: &ast::CreateRole, ctx: &mut DdlContext<'_>) -> Resu
     if create.valid_until.is_some() || create.connection_limit.is_some() {
         return Err(Error::unsupported("VALID UNTIL and CONNECTION LIMIT"));
     }
+    // Without role membership, row security or replication these would only be labels.
+    if create.inherit == Some(false) || create.bypassrls == Some(true) || create.replication == Some(true) {
+        return Err(Error::unsupported("NOINHERIT, BYPASSRLS and REPLICATION"));
+    }
+    if create.authorization_owner.is_some() {
+        return Err(Error::unsupported("CREATE ROLE ... AUTHORIZATION"));
+    }
     let options = Options {
         login: create.login,
         superuser: create.superuser,
@@ -243,7 +250,9 @@ fn role_options(options: &[ast::RoleOption]) -> Result<Options> {
             ast::RoleOption::CreateDB(b) => out.create_db = Some(*b),
             ast::RoleOption::Password(p) => out.password = Some(password(p)?),
             // Vellum has no inheritance-free roles, replication or row security to switch.
-            ast::RoleOption::Inherit(true) => {}
+            ast::RoleOption::Inherit(true)
+            | ast::RoleOption::BypassRLS(false)
+            | ast::RoleOption::Replication(false) => {}
             other => return Err(Error::unsupported(format!("role option {other}"))),
         }
     }
