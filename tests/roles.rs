@@ -212,3 +212,46 @@ fn roles_owners_and_grants_survive_reopen() {
     assert_eq!(error(&mut david, "SELECT * FROM filler4").0, "42501");
     assert!(david.execute("INSERT INTO t VALUES (1)").is_ok());
 }
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/psql15/{name}.sql", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// psql 15's `\dt` and `\dp` queries show owners and grants as PostgreSQL 15 shows them for the
+/// same statements (`\dp` lines joined by newlines, as psql prints them with `+`).
+#[test]
+fn psql_dt_and_dp_show_owners_and_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let mut s = db.session();
+    s.execute(
+        "CREATE ROLE bob; CREATE ROLE alice; CREATE TABLE t (a int); CREATE TABLE u (a int);
+         CREATE VIEW w AS SELECT a FROM u;
+         ALTER TABLE t OWNER TO bob; GRANT SELECT ON t TO alice; GRANT INSERT, DELETE ON t TO PUBLIC",
+    )
+    .unwrap();
+    let t = |s: &str| Value::Text(s.into());
+    assert_eq!(
+        query(&mut s, &fixture("dt_1")),
+        vec![
+            vec![t("public"), t("t"), t("table"), t("bob")],
+            vec![t("public"), t("u"), t("table"), t("vellum")],
+        ]
+    );
+    assert_eq!(
+        query(&mut s, &fixture("dp_1")),
+        vec![
+            vec![
+                t("public"),
+                t("t"),
+                t("table"),
+                t("bob=arwdDxt/bob\nalice=r/bob\n=ad/bob"),
+                t(""),
+                t("")
+            ],
+            vec![t("public"), t("u"), t("table"), Value::Null, t(""), t("")],
+            vec![t("public"), t("w"), t("view"), Value::Null, t(""), t("")],
+        ]
+    );
+}

@@ -251,9 +251,32 @@ impl Binder<'_> {
                 (Expr::Constant(oid.map_or(Value::Null, Value::Int8)), OID)
             }
             ("pg_encoding_to_char", Some(arg)) if n == 1 => self.oid_lookup(arg, vec![(6, "UTF8".into())]),
-            ("pg_table_is_visible" | "pg_type_is_visible" | "pg_function_is_visible", Some(_)) if n == 1 => {
-                boolean(true)
+            ("pg_table_is_visible", Some((e, t))) if n == 1 => {
+                // Everything but information_schema is on the search path (public, pg_catalog).
+                let key = self.coerce(e, &t, &OID);
+                let branches = system::information_schema_oids()
+                    .into_iter()
+                    .map(|o| (Expr::Constant(Value::Int8(o)), Expr::Constant(Value::Bool(false))))
+                    .collect();
+                let case = Expr::Case {
+                    operand: Some(Box::new(key.clone())),
+                    branches,
+                    else_expr: Some(Box::new(Expr::Constant(Value::Bool(true)))),
+                };
+                let null = Expr::IsNull {
+                    expr: Box::new(key),
+                    negated: false,
+                };
+                (
+                    Expr::Case {
+                        operand: None,
+                        branches: vec![(null, Expr::Constant(Value::Null))],
+                        else_expr: Some(Box::new(case)),
+                    },
+                    DataType::Bool,
+                )
             }
+            ("pg_type_is_visible" | "pg_function_is_visible", Some(_)) if n == 1 => boolean(true),
             ("pg_relation_is_publishable", Some(_)) if n == 1 => boolean(false),
             (
                 "has_table_privilege"

@@ -161,6 +161,15 @@ pub fn system_relation_oid(name: &str) -> Option<i64> {
         .map(|(_, _, oid)| i64::from(*oid))
 }
 
+/// Oids of the `information_schema` relations: not on the search path, so not "visible".
+pub fn information_schema_oids() -> Vec<i64> {
+    RELATIONS
+        .iter()
+        .filter(|(schema, _, _)| *schema == SystemSchema::InformationSchema)
+        .map(|(_, _, oid)| i64::from(*oid))
+        .collect()
+}
+
 /// What the layers above know that the catalog does not: the session's settings and the
 /// output columns of each view (only binding its query can tell them).
 #[derive(Debug, Clone, Default)]
