@@ -2,6 +2,8 @@
 //! multi-line input, completion, Ctrl-C, meta-commands) and with piped standard input.
 //! Expected output is psql 15's layout for the same statements.
 
+mod server_common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -247,4 +249,65 @@ fn piped_input_runs_without_a_terminal() {
         String::from_utf8_lossy(&out.stderr),
         "ERROR:  division by zero (SQLSTATE 22012)\n"
     );
+}
+
+/// `vellum shell --connect` against a running server prints what the embedded shell prints, and
+/// the server really holds the data (a second connection sees it).
+#[test]
+fn connect_talks_to_a_running_server() {
+    let server = server_common::TestServer::start();
+    let url = format!("postgres://vellum@127.0.0.1:{}/vellum", server.port);
+    let remote = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
+            .args(["shell", "--connect", &url])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    };
+    let out = remote(
+        "create table t (a int primary key, b text);\ninsert into t values (1, 'x'), (2, NULL);\n\
+         select * from t order by a;\nselect 1/0;\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        // NULL is shown distinctly by default (psql's `\pset null NULL` layout).
+        "CREATE TABLE\nINSERT 0 2\n a |  b   \n---+------\n 1 | x\n 2 | NULL\n(2 rows)\n\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "ERROR:  division by zero (SQLSTATE 22012)\n"
+    );
+
+    let out = remote("select count(*) from t where b is null;\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        " count \n-------\n     1\n(1 row)\n\n"
+    );
+
+    // An address where nothing listens: a clear error and a failing exit status, no hang.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let out = Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args([
+            "shell",
+            "--connect",
+            &format!("postgres://vellum@127.0.0.1:{port}/vellum"),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(!out.stderr.is_empty(), "an error message is printed");
 }
