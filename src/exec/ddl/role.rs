@@ -148,10 +148,10 @@ pub(super) fn alter(
                 return Err(denied("permission denied"));
             }
             if role.name == BOOTSTRAP_SUPERUSER && options.superuser == Some(false) {
-                return Err(Error::sql(
-                    sqlstate::FEATURE_NOT_SUPPORTED,
-                    "permission denied: bootstrap user must be superuser",
-                ));
+                // PostgreSQL 15 allows it and so locks everyone out of superuser powers; 16
+                // refuses it, as Vellum does.
+                return Err(denied("permission denied to alter role")
+                    .with_detail("The bootstrap user must have the SUPERUSER attribute."));
             }
             changed.login = options.login.unwrap_or(changed.login);
             changed.superuser = options.superuser.unwrap_or(changed.superuser);
