@@ -186,10 +186,17 @@ impl StatementRunner<'_> {
             ast::Set::SetNames { charset_name, .. } => self.settings.set("client_encoding", &ident(charset_name))?,
             ast::Set::SetNamesDefault {} => self.settings.reset("client_encoding")?,
             ast::Set::SetTransaction { .. } => {}
+            ast::Set::SetRole {
+                context_modifier: Some(ast::ContextModifier::Local),
+                ..
+            } => return Err(Error::unsupported("SET LOCAL ROLE")),
             ast::Set::SetRole { role_name, .. } => {
                 let catalog = self.open.catalog.clone();
                 let name = role_name.as_ref().map(ident);
                 self.settings.identity.set_role(&catalog, name.as_deref())?;
+            }
+            ast::Set::SetSessionAuthorization(param) if param.scope == ast::ContextModifier::Local => {
+                return Err(Error::unsupported("SET LOCAL SESSION AUTHORIZATION"))
             }
             ast::Set::SetSessionAuthorization(param) => {
                 let catalog = self.open.catalog.clone();
