@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::catalog::{codec, Catalog};
+use crate::catalog::{codec, Catalog, CatalogRecord};
+use crate::crypto::scram::Verifier;
 use crate::error::{sqlstate, Error, Result};
 use crate::session::Session;
-use crate::storage::{keys, Store};
+use crate::storage::{keys, Conflict, Durability, Store};
 
 /// An open database. Clone it freely: clones share one store.
 #[derive(Clone)]
@@ -63,6 +64,38 @@ impl Database {
         }
     }
 
+    /// Gives role `name` (the bootstrap superuser included) the password whose SCRAM-SHA-256
+    /// verifier is `verifier` (PostgreSQL's text form), durably, outside any session: what
+    /// `vellum serve --password-file` does before the first client connects.
+    pub fn set_role_password(&self, name: &str, verifier: String) -> Result<()> {
+        if !Verifier::is_verifier(&verifier) {
+            return Err(Error::sql(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                "not a SCRAM-SHA-256 password verifier",
+            ));
+        }
+        let inner = &self.inner;
+        let _ddl = inner.ddl_lock.lock();
+        let current = self.catalog();
+        let Some(role) = current.role(name) else {
+            return Err(Error::sql(
+                sqlstate::UNDEFINED_OBJECT,
+                format!("role \"{name}\" does not exist"),
+            ));
+        };
+        let mut role = (*role).clone();
+        role.password = Some(verifier);
+        let record = CatalogRecord::Role(role);
+        let mut txn = inner.store.begin();
+        txn.put(keys::role_key(name), codec::encode(&record)?, Conflict::Unchanged)?;
+        txn.commit(Durability::Sync)?;
+        let mut catalog = (*current).clone();
+        catalog.put(record);
+        catalog.version += 1;
+        *inner.catalog.write() = Arc::new(catalog);
+        Ok(())
+    }
+
     /// The committed catalog snapshot.
     pub fn catalog(&self) -> Arc<Catalog> {
         self.inner.catalog.read().clone()
@@ -89,4 +122,46 @@ fn load_catalog(store: &Store) -> Result<Catalog> {
     }
     txn.rollback();
     Ok(catalog)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_password_persists_without_touching_other_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let verifier = Verifier::from_password("pw").to_string();
+        {
+            let db = Database::open(dir.path()).unwrap();
+            let mut session = db.session();
+            // Enough objects that object ids pass the bootstrap role's id (10).
+            for i in 0..12 {
+                session.execute(&format!("CREATE TABLE t{i} (a int)")).unwrap();
+            }
+            db.set_role_password("vellum", verifier.clone()).unwrap();
+            assert_eq!(
+                db.catalog().role("vellum").unwrap().password.as_deref(),
+                Some(verifier.as_str())
+            );
+            assert_eq!(
+                db.set_role_password("nobody", verifier.clone()).unwrap_err().sqlstate(),
+                "42704"
+            );
+            assert_eq!(
+                db.set_role_password("vellum", "plain text".into())
+                    .unwrap_err()
+                    .sqlstate(),
+                "22023"
+            );
+            db.sync().unwrap();
+        }
+        let db = Database::open(dir.path()).unwrap();
+        let role = db.catalog().role("vellum").unwrap();
+        assert_eq!(role.password.as_deref(), Some(verifier.as_str()));
+        assert!(role.superuser && role.login);
+        for i in 0..12 {
+            assert!(db.catalog().table(&format!("t{i}")).is_some(), "t{i} lost");
+        }
+    }
 }

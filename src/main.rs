@@ -18,6 +18,23 @@ struct Cli {
     command: Command,
 }
 
+/// `vellum serve --auth`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Auth {
+    LoopbackTrust,
+    Scram,
+}
+
+/// `vellum serve`'s options.
+struct ServeOptions {
+    data: PathBuf,
+    listen: std::net::SocketAddr,
+    auth: Auth,
+    password_file: Option<PathBuf>,
+    tls: Option<(PathBuf, PathBuf)>,
+    tls_required: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Interactive SQL shell on an embedded database directory or a running server.
@@ -40,9 +57,27 @@ enum Command {
         /// Data directory (created if missing).
         #[arg(long, default_value = "./vellum-data")]
         data: PathBuf,
-        /// Address to listen on; anything beyond loopback requires password authentication.
+        /// Address to listen on; anything beyond loopback requires `--auth scram`.
         #[arg(long, default_value = "127.0.0.1:5433")]
         listen: std::net::SocketAddr,
+        /// How clients authenticate: `loopback-trust` trusts loopback connections of roles without
+        /// a password (a role with one must give it); `scram` requires a SCRAM-SHA-256 password
+        /// for every connection.
+        #[arg(long, value_enum, default_value_t = Auth::LoopbackTrust)]
+        auth: Auth,
+        /// Sets the password of the `vellum` superuser from this file's first line (stored as a
+        /// SCRAM-SHA-256 verifier; a line that already is one is stored as given).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// PEM certificate (chain) offered to clients that ask for TLS (sslmode=require).
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Refuse unencrypted connections from other hosts (loopback may still connect without TLS).
+        #[arg(long, requires = "tls_cert")]
+        tls_required: bool,
     },
     /// Runs sqllogictest files against a fresh embedded database each, reporting per-file counts.
     Slt {
@@ -74,7 +109,22 @@ fn main() -> ExitCode {
             };
             run_shell(&data, connect.as_deref(), options)
         }
-        Command::Serve { data, listen } => serve(&data, listen),
+        Command::Serve {
+            data,
+            listen,
+            auth,
+            password_file,
+            tls_cert,
+            tls_key,
+            tls_required,
+        } => serve(ServeOptions {
+            data,
+            listen,
+            auth,
+            password_file,
+            tls: tls_cert.zip(tls_key),
+            tls_required,
+        }),
         Command::Slt {
             files,
             verbose,
@@ -123,7 +173,7 @@ fn run_shell(data: &std::path::Path, connect: Option<&str>, options: vellum::she
 }
 
 /// `vellum serve`: logs to stderr (filtered by RUST_LOG, default `info`), stops on SIGINT/SIGTERM.
-fn serve(data: &std::path::Path, listen: std::net::SocketAddr) -> ExitCode {
+fn serve(options: ServeOptions) -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -131,11 +181,35 @@ fn serve(data: &std::path::Path, listen: std::net::SocketAddr) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let config = vellum::server::ServerConfig::default();
-    if let Err(message) = vellum::server::check_listen_address(&listen, config.auth) {
+    let data = options.data.as_path();
+    let mut config = vellum::server::ServerConfig {
+        auth: match options.auth {
+            Auth::LoopbackTrust => vellum::server::AuthMethod::LoopbackTrust,
+            Auth::Scram => vellum::server::AuthMethod::Scram,
+        },
+        tls_required: options.tls_required,
+        ..Default::default()
+    };
+    if let Err(message) = vellum::server::check_listen_address(&options.listen, config.auth) {
         eprintln!("vellum: {message}");
         return ExitCode::FAILURE;
     }
+    if let Some((cert, key)) = &options.tls {
+        match vellum::server::Tls::from_pem_files(cert, key) {
+            Ok(tls) => config.tls = Some(tls),
+            Err(message) => {
+                eprintln!("vellum: {message}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let password = match options.password_file.as_deref().map(read_password_file).transpose() {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("vellum: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let db = match Database::open(data) {
         Ok(db) => db,
         Err(e) => {
@@ -143,6 +217,16 @@ fn serve(data: &std::path::Path, listen: std::net::SocketAddr) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(verifier) = password {
+        if let Err(e) = db.set_role_password(vellum::catalog::BOOTSTRAP_SUPERUSER, verifier) {
+            eprintln!("vellum: cannot set the password: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Err(message) = vellum::server::check_config(&db, &config) {
+        eprintln!("vellum: {message}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -150,9 +234,16 @@ fn serve(data: &std::path::Path, listen: std::net::SocketAddr) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let listen = options.listen;
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await?;
-        tracing::info!(data = %data.display(), "listening on {}", listener.local_addr()?);
+        tracing::info!(
+            data = %data.display(),
+            auth = ?config.auth,
+            tls = config.tls.is_some(),
+            "listening on {}",
+            listener.local_addr()?
+        );
         vellum::server::run_with(db, listener, stop_signal(), config).await
     });
     match result {
@@ -162,6 +253,24 @@ fn serve(data: &std::path::Path, listen: std::net::SocketAddr) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The SCRAM-SHA-256 verifier for the password on the first line of `path` (as `initdb
+/// --pwfile` reads it); a line that already is a verifier is kept as it is.
+fn read_password_file(path: &std::path::Path) -> Result<String, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read password file {}: {e}", path.display()))?;
+    let line = text.lines().next().unwrap_or_default();
+    if line.is_empty() {
+        return Err(format!(
+            "password file {} is empty: its first line is the password",
+            path.display()
+        ));
+    }
+    if vellum::crypto::scram::Verifier::is_verifier(line) {
+        return Ok(line.to_string());
+    }
+    Ok(vellum::crypto::scram::Verifier::from_password(line).to_string())
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -1,5 +1,8 @@
-//! One client connection: startup, then the message loop of the simple query protocol. The
-//! extended protocol lives in `extended.rs`, COPY in `copy_flow.rs`; both extend `Connection`.
+//! One client connection: after `negotiation.rs` has read the startup packet (over TLS or not),
+//! the startup checks, authentication (`auth.rs`) and the session's start, then the message loop
+//! of the simple query protocol. The extended protocol lives in `extended.rs`, COPY in
+//! `copy_flow.rs`; both extend `Connection`. A connection registers for cancellation only once
+//! its session starts, and the registration goes with the connection however it ends.
 //!
 //! The session is synchronous, so every call into it runs on tokio's blocking pool: the session
 //! moves into the blocking task and comes back with the result. Statement results are encoded
@@ -9,8 +12,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::error::{sqlstate, Error, Result};
@@ -18,8 +20,9 @@ use crate::session::{Session, StatementResult};
 use crate::sql::{self, ast};
 
 use super::extended::{Portal, PreparedStatement};
-use super::frontend::{self, Initial, Message, ReadError};
-use super::listener::{stopping, AuthMethod, Shared};
+use super::frontend::{self, Message, ReadError};
+use super::listener::{stopping, Shared};
+use super::negotiation::{negotiate, Transport};
 use super::wire::{Out, Severity, TEXT};
 
 /// The only database a Vellum server holds.
@@ -42,44 +45,59 @@ const STARTUP_KEYS: [&str; 4] = ["user", "database", "replication", "options"];
 #[derive(Debug)]
 pub(super) struct Closed;
 
+/// The client's side of the socket, plain or TLS, as the connection reads it.
+pub(super) type Reader = BufReader<Box<dyn AsyncRead + Send + Unpin>>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// A session's entry in the cancel registry, removed whenever the connection goes, however it goes.
+struct Registration {
+    shared: Arc<Shared>,
+    pid: i32,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.shared.registry.unregister(self.pid);
+    }
+}
+
 pub(super) struct Connection {
-    pub(super) reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    pub(super) reader: Reader,
+    writer: Writer,
     pub(super) out: Out,
     session: Option<Session>,
     pub(super) shared: Arc<Shared>,
+    pub(super) peer: SocketAddr,
     pub(super) statements: HashMap<String, Arc<PreparedStatement>>,
     pub(super) portals: HashMap<String, Portal>,
     /// After an extended-protocol error, messages are skipped until Sync.
     pub(super) skip_to_sync: bool,
     /// The values of `REPORTED` the client was last told.
     reported: Vec<String>,
+    registration: Option<Registration>,
 }
 
 /// Serves one accepted socket to the end; never panics the server and never outlives shutdown.
 pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    let (read, write) = stream.into_split();
-    let mut conn = Connection {
-        reader: BufReader::with_capacity(64 * 1024, read),
-        writer: write,
-        out: Out::default(),
-        session: None,
-        shared,
-        statements: HashMap::new(),
-        portals: HashMap::new(),
-        skip_to_sync: false,
-        reported: Vec::new(),
+    let timeout = shared.config.startup_timeout;
+    // One deadline from accept to the end of authentication, as PostgreSQL's authentication_timeout.
+    // A connection still starting when the server stops is dropped: it has no session to end.
+    let shutdown = stopping(shared.shutdown.clone());
+    let started = tokio::select! {
+        biased;
+        _ = shutdown => return,
+        started = tokio::time::timeout(timeout, start(stream, peer, shared)) => started,
     };
-    let timeout = conn.shared.config.startup_timeout;
-    let started = match tokio::time::timeout(timeout, conn.startup()).await {
-        Ok(Ok(Some(pid))) => pid,
-        Ok(Ok(None)) | Ok(Err(Closed)) => return,
+    let mut conn = match started {
+        Ok(Some(conn)) => conn,
+        Ok(None) => return,
         Err(_) => {
-            tracing::debug!(%peer, "startup timed out");
+            tracing::info!(%peer, "connection closed: startup and authentication took longer than {timeout:?}");
             return;
         }
     };
-    tracing::debug!(%peer, pid = started, "session started");
+    let pid = conn.registration.as_ref().map(|r| r.pid).unwrap_or_default();
+    tracing::debug!(%peer, pid, "session started");
     loop {
         let message = tokio::select! {
             biased;
@@ -100,33 +118,54 @@ pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
             break;
         }
     }
-    conn.shared.registry.unregister(started);
     // Dropping the session rolls back its open transaction.
     drop(conn.session.take());
-    tracing::debug!(%peer, pid = started, "session ended");
+    drop(conn.registration.take());
+    tracing::debug!(%peer, pid, "session ended");
+}
+
+/// SSL negotiation, the startup packet and authentication; `None` when the connection ends there.
+async fn start(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) -> Option<Connection> {
+    let (transport, (version, params)) = negotiate(stream, &shared).await?;
+    let tls = matches!(transport, Transport::Tls(_));
+    let (read, write): (Box<dyn AsyncRead + Send + Unpin>, Writer) = match transport {
+        Transport::Plain(tcp) => {
+            let (r, w) = tcp.into_split();
+            (Box::new(r), Box::new(w))
+        }
+        Transport::Tls(stream) => {
+            let (r, w) = tokio::io::split(*stream);
+            (Box::new(r), Box::new(w))
+        }
+    };
+    let mut conn = Connection {
+        reader: BufReader::with_capacity(64 * 1024, read),
+        writer: write,
+        out: Out::default(),
+        session: None,
+        shared,
+        peer,
+        statements: HashMap::new(),
+        portals: HashMap::new(),
+        skip_to_sync: false,
+        reported: Vec::new(),
+        registration: None,
+    };
+    match conn.startup(version, params, tls).await {
+        Ok(true) => Some(conn),
+        Ok(false) | Err(Closed) => None,
+    }
 }
 
 impl Connection {
-    /// SSL/GSS negotiation, cancel requests and the startup packet. Returns the backend pid of a
-    /// started session, or `None` when the connection ends here (cancel request, refusal).
-    async fn startup(&mut self) -> std::result::Result<Option<i32>, Closed> {
-        let (version, params) = loop {
-            match frontend::read_initial(&mut self.reader).await {
-                Ok(Initial::Ssl) | Ok(Initial::Gss) => {
-                    // No TLS yet: 'N' tells the client to go on in plain text (or give up).
-                    self.writer.write_all(b"N").await.map_err(|_| Closed)?;
-                }
-                Ok(Initial::Cancel { pid, secret }) => {
-                    self.shared.cancel(pid, secret);
-                    return Ok(None);
-                }
-                Ok(Initial::Startup { version, params }) => break (version, params),
-                Err(e) => {
-                    self.read_failed(e).await;
-                    return Ok(None);
-                }
-            }
-        };
+    /// The startup packet's checks, authentication and the session's start. Returns whether the
+    /// session started; `false` or `Err` when the connection ends here (the client was told why).
+    async fn startup(
+        &mut self,
+        version: u32,
+        params: Vec<(String, String)>,
+        tls: bool,
+    ) -> std::result::Result<bool, Closed> {
         if version >> 16 != 3 {
             self.fatal(&Error::sql(
                 sqlstate::FEATURE_NOT_SUPPORTED,
@@ -137,7 +176,7 @@ impl Connection {
                 ),
             ))
             .await;
-            return Ok(None);
+            return Ok(false);
         }
         let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let Some(user) = param("user").filter(|u| !u.is_empty()) else {
@@ -146,24 +185,47 @@ impl Connection {
                 "no PostgreSQL user name specified in startup packet",
             ))
             .await;
-            return Ok(None);
+            return Ok(false);
         };
         // As in PostgreSQL, the database defaults to the user name.
         let database = param("database")
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| user.clone());
+        if self.shared.config.refuses_unencrypted(self.peer.ip(), tls) {
+            tracing::info!(peer = %self.peer, user, "unencrypted connection refused (--tls-required)");
+            self.fatal(
+                &Error::sql(
+                    sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
+                    format!(
+                        "unencrypted connection refused for host \"{}\", user \"{user}\", database \"{database}\", no encryption",
+                        self.peer.ip()
+                    ),
+                )
+                .with_hint("This server accepts connections from other hosts over TLS only: connect with sslmode=require."),
+            )
+            .await;
+            return Ok(false);
+        }
+        // As in PostgreSQL, the client authenticates before it learns whether the database or
+        // the role exists.
+        self.authenticate(&user).await?;
         if database != DATABASE_NAME {
             self.fatal(&Error::sql(
                 sqlstate::INVALID_CATALOG_NAME,
                 format!("database \"{database}\" does not exist"),
             ))
             .await;
-            return Ok(None);
+            return Ok(false);
         }
-        match self.shared.config.auth {
-            AuthMethod::Trust => {}
-        }
-        let mut session = self.shared.db.session();
+        let mut session = match self.shared.db.session_for(&user) {
+            Ok(session) => session,
+            Err(e) => {
+                tracing::info!(peer = %self.peer, user, "login refused: {}", e.message());
+                self.fatal(&e).await;
+                return Ok(false);
+            }
+        };
+        let superuser = self.shared.db.catalog().role(&user).is_some_and(|r| r.superuser);
         for (key, value) in &params {
             if STARTUP_KEYS.contains(&key.as_str()) || key.starts_with("_pq_.") {
                 continue;
@@ -175,6 +237,10 @@ impl Connection {
             }
         }
         let (pid, secret) = self.shared.registry.register(session.cancel_handle());
+        self.registration = Some(Registration {
+            shared: self.shared.clone(),
+            pid,
+        });
         self.session = Some(session);
         let unsupported: Vec<String> = params
             .iter()
@@ -189,7 +255,7 @@ impl Connection {
             ("default_transaction_read_only", "off"),
             ("in_hot_standby", "off"),
             ("integer_datetimes", "on"),
-            ("is_superuser", "on"),
+            ("is_superuser", if superuser { "on" } else { "off" }),
             ("server_encoding", "UTF8"),
             ("server_version", "15.0"),
             ("session_authorization", user.as_str()),
@@ -201,7 +267,7 @@ impl Connection {
         self.out.backend_key(pid, secret);
         self.ready();
         self.flush().await?;
-        Ok(Some(pid))
+        Ok(true)
     }
 
     /// Dispatches one message. `Err` ends the connection.
@@ -403,13 +469,13 @@ impl Connection {
     }
 
     /// Sends a FATAL error and closes the socket's write side.
-    async fn fatal(&mut self, e: &Error) {
+    pub(super) async fn fatal(&mut self, e: &Error) {
         self.out.error(e, Severity::Fatal);
         let _ = self.flush().await;
         let _ = self.writer.shutdown().await;
     }
 
-    async fn read_failed(&mut self, e: ReadError) {
+    pub(super) async fn read_failed(&mut self, e: ReadError) {
         match e {
             ReadError::Closed => {}
             ReadError::Io(e) => tracing::debug!("connection read failed: {e}"),

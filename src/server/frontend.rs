@@ -13,6 +13,8 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 pub const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 /// Largest startup, SSL or cancel packet (PostgreSQL's MAX_STARTUP_PACKET_LENGTH).
 pub const MAX_STARTUP: usize = 10_000;
+/// Largest SASL message during authentication (PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH).
+pub const MAX_AUTH_MESSAGE: usize = 65_535;
 
 pub const SSL_REQUEST: u32 = 80_877_103;
 pub const GSS_REQUEST: u32 = 80_877_104;
@@ -67,7 +69,7 @@ pub enum Message {
     CopyData(Bytes),
     CopyDone,
     CopyFail(String),
-    /// A password message ('p'); unused until password authentication exists.
+    /// A password message ('p') after authentication, which is always a protocol violation.
     Password,
 }
 
@@ -147,6 +149,51 @@ pub async fn read_message<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Messag
         return Err(ReadError::Closed);
     }
     decode(tag, Bytes::from(body))
+}
+
+/// Reads the body of the client's answer during authentication: a 'p' message, whose meaning
+/// (SASLInitialResponse or SASLResponse) the exchange's state decides. Anything else breaks the
+/// protocol, and the size is capped before it is read.
+pub async fn read_auth_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Bytes, ReadError> {
+    let tag = reader.read_u8().await?;
+    if tag == b'X' {
+        // The client gave up (libpq does when it has no password to send).
+        return Err(ReadError::Closed);
+    }
+    if tag != b'p' {
+        return Err(protocol(format!("expected SASL response, got message type {tag}")));
+    }
+    let len = reader.read_u32().await? as usize;
+    let Some(len) = len.checked_sub(4).filter(|l| *l <= MAX_AUTH_MESSAGE) else {
+        return Err(protocol(format!("invalid message length {len}")));
+    };
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body).await?;
+    Ok(Bytes::from(body))
+}
+
+/// A SASLInitialResponse: the mechanism the client chose and its first message.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SaslInitial {
+    pub mechanism: String,
+    /// Empty when the client sent none (length −1).
+    pub data: Bytes,
+}
+
+/// Decodes a 'p' message body as SASLInitialResponse.
+pub fn sasl_initial(body: Bytes) -> Result<SaslInitial, ReadError> {
+    let mut cur = Cursor::new(body);
+    let mechanism = cur.cstr()?;
+    let len = cur.i32()?;
+    let data = match usize::try_from(len) {
+        Ok(len) => cur.bytes(len)?,
+        Err(_) if len == -1 => Bytes::new(),
+        Err(_) => return Err(protocol(format!("invalid SASL response length {len}"))),
+    };
+    if cur.bytes.has_remaining() {
+        return Err(protocol("invalid message format"));
+    }
+    Ok(SaslInitial { mechanism, data })
 }
 
 fn decode(tag: u8, body: Bytes) -> Result<Message, ReadError> {
@@ -307,6 +354,71 @@ mod tests {
             Err(ReadError::Protocol(_))
         ));
         assert!(matches!(decode(b'Q', Bytes::from_static(b"select 1\0")), Ok(Message::Query(q)) if q == "select 1"));
+    }
+
+    #[test]
+    fn sasl_initial_response_decodes_and_rejects_lies() {
+        let mut body = b"SCRAM-SHA-256\0".to_vec();
+        body.extend(5i32.to_be_bytes());
+        body.extend(b"n,,n=");
+        assert_eq!(
+            sasl_initial(Bytes::from(body.clone())).unwrap(),
+            SaslInitial {
+                mechanism: "SCRAM-SHA-256".into(),
+                data: Bytes::from_static(b"n,,n=")
+            }
+        );
+        // Data shorter than its length, trailing bytes, a negative length other than -1, no mechanism.
+        assert!(matches!(
+            sasl_initial(Bytes::copy_from_slice(&body[..body.len() - 1])),
+            Err(ReadError::Protocol(_))
+        ));
+        let mut trailing = body.clone();
+        trailing.push(0);
+        assert!(matches!(
+            sasl_initial(Bytes::from(trailing)),
+            Err(ReadError::Protocol(_))
+        ));
+        let mut negative = b"SCRAM-SHA-256\0".to_vec();
+        negative.extend((-2i32).to_be_bytes());
+        assert!(matches!(
+            sasl_initial(Bytes::from(negative)),
+            Err(ReadError::Protocol(_))
+        ));
+        assert!(matches!(
+            sasl_initial(Bytes::from_static(b"SCRAM")),
+            Err(ReadError::Protocol(_))
+        ));
+        let mut none = b"SCRAM-SHA-256\0".to_vec();
+        none.extend((-1i32).to_be_bytes());
+        assert!(sasl_initial(Bytes::from(none)).unwrap().data.is_empty());
+    }
+
+    #[tokio::test]
+    async fn auth_responses_are_capped_and_typed() {
+        let mut ok: &[u8] = b"p\0\0\0\x07abc";
+        assert_eq!(&read_auth_response(&mut ok).await.unwrap()[..], b"abc");
+        let mut huge = b"p".to_vec();
+        huge.extend(((MAX_AUTH_MESSAGE + 5) as u32).to_be_bytes());
+        assert!(matches!(
+            read_auth_response(&mut &huge[..]).await,
+            Err(ReadError::Protocol(_))
+        ));
+        let mut short: &[u8] = b"p\0\0\0\x02";
+        assert!(matches!(
+            read_auth_response(&mut short).await,
+            Err(ReadError::Protocol(_))
+        ));
+        let mut query: &[u8] = b"Q\0\0\0\x05\0";
+        assert!(matches!(
+            read_auth_response(&mut query).await,
+            Err(ReadError::Protocol(_))
+        ));
+        let mut truncated: &[u8] = b"p\0\0\0\x09ab";
+        assert!(matches!(
+            read_auth_response(&mut truncated).await,
+            Err(ReadError::Closed)
+        ));
     }
 
     #[test]

@@ -17,15 +17,20 @@ use crate::database::Database;
 use crate::error::Error;
 
 use super::connection;
+use super::tls::Tls;
 use super::wire::{Out, Severity};
 
 /// How clients prove who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AuthMethod {
-    /// Every user name is accepted without a password (loopback only).
+    /// Connections from loopback addresses of roles without a password are trusted; a role that
+    /// has a password must pass SCRAM-SHA-256 even there. Only loopback listen addresses.
     #[default]
-    Trust,
+    LoopbackTrust,
+    /// Every connection must pass SCRAM-SHA-256 (PostgreSQL's `scram-sha-256` in pg_hba.conf);
+    /// roles without a password cannot log in.
+    Scram,
 }
 
 /// Server settings that are not per-session.
@@ -34,31 +39,63 @@ pub struct ServerConfig {
     pub auth: AuthMethod,
     /// Connections beyond this are refused with 53300 (PostgreSQL's default max_connections).
     pub max_connections: usize,
-    /// How long a new connection may take to send its startup packet.
+    /// How long a new connection may take from accept to the end of authentication
+    /// (PostgreSQL's authentication_timeout).
     pub startup_timeout: Duration,
+    /// Certificate and key offered after SSLRequest; `None` answers 'N' (no TLS).
+    pub tls: Option<Tls>,
+    /// Refuse unencrypted connections from beyond loopback (pg_hba.conf's `hostssl`).
+    pub tls_required: bool,
 }
 
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
         ServerConfig {
-            auth: AuthMethod::Trust,
+            auth: AuthMethod::LoopbackTrust,
             max_connections: 100,
             startup_timeout: Duration::from_secs(60),
+            tls: None,
+            tls_required: false,
         }
     }
 }
 
+impl ServerConfig {
+    /// Whether a connection from `peer` must be refused for not using TLS (`tls_required`, as
+    /// pg_hba.conf's `hostssl`: loopback is exempt, so local tools keep working without certificates).
+    pub(super) fn refuses_unencrypted(&self, peer: std::net::IpAddr, tls: bool) -> bool {
+        self.tls_required && !tls && !peer.is_loopback()
+    }
+}
+
 /// Whether a listen address may be used with `auth`: beyond loopback, only with password
-/// authentication (which Vellum does not have yet).
+/// authentication for every connection.
 pub fn check_listen_address(addr: &SocketAddr, auth: AuthMethod) -> Result<(), String> {
-    if addr.ip().is_loopback() || auth != AuthMethod::Trust {
+    if addr.ip().is_loopback() || auth == AuthMethod::Scram {
         return Ok(());
     }
     Err(format!(
-        "refusing to listen on {addr} without password authentication: trust authentication is allowed on \
-         loopback addresses only; listen on 127.0.0.1 or ::1, or configure SCRAM-SHA-256 passwords \
-         (the --password-file option, not available yet)"
+        "refusing to listen on {addr} without password authentication: connections without a password \
+         are trusted on loopback addresses only. Listen on 127.0.0.1 or [::1], or require SCRAM-SHA-256 \
+         passwords with --auth scram (and --password-file FILE to give the \"{}\" role a password)",
+        crate::catalog::BOOTSTRAP_SUPERUSER
     ))
+}
+
+/// Whether the server can be started with `config` over `db`: password authentication needs at
+/// least one role with a password, or nobody could ever log in; `tls_required` needs TLS.
+pub fn check_config(db: &Database, config: &ServerConfig) -> Result<(), String> {
+    if config.tls_required && config.tls.is_none() {
+        return Err("--tls-required needs a certificate and key: pass --tls-cert FILE --tls-key FILE".into());
+    }
+    if config.auth == AuthMethod::Scram && !db.catalog().roles().iter().any(|r| r.login && r.password.is_some()) {
+        return Err(format!(
+            "password authentication is required but no role that can log in has a password: start once with \
+             --password-file FILE (its first line becomes the password of the \"{}\" role)",
+            crate::catalog::BOOTSTRAP_SUPERUSER
+        ));
+    }
+    Ok(())
 }
 
 /// Live sessions by (process id, secret key), for CancelRequest and shutdown.
@@ -123,7 +160,8 @@ impl Shared {
     }
 }
 
-/// Serves `listener` with trust authentication until `shutdown` completes.
+/// Serves `listener` with the default configuration (loopback trust, no TLS) until `shutdown`
+/// completes.
 pub async fn run(db: Database, listener: TcpListener, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
     run_with(db, listener, shutdown, ServerConfig::default()).await
 }
@@ -206,12 +244,56 @@ mod tests {
 
     #[test]
     fn trust_is_confined_to_loopback() {
-        let ok = |a: &str| check_listen_address(&a.parse().unwrap(), AuthMethod::Trust).is_ok();
-        assert!(ok("127.0.0.1:5433"));
-        assert!(ok("[::1]:5433"));
-        assert!(!ok("0.0.0.0:5433"));
-        assert!(!ok("192.168.1.10:5433"));
-        assert!(!ok("[::]:5433"));
+        let ok = |a: &str, auth| check_listen_address(&a.parse().unwrap(), auth).is_ok();
+        for auth in [AuthMethod::LoopbackTrust, AuthMethod::Scram] {
+            assert!(ok("127.0.0.1:5433", auth));
+            assert!(ok("127.0.0.2:5433", auth));
+            assert!(ok("[::1]:5433", auth));
+        }
+        for addr in ["0.0.0.0:5433", "192.168.1.10:5433", "[::]:5433"] {
+            assert!(!ok(addr, AuthMethod::LoopbackTrust), "{addr}");
+            assert!(ok(addr, AuthMethod::Scram), "{addr}");
+        }
+        let message = check_listen_address(&"0.0.0.0:5433".parse().unwrap(), AuthMethod::LoopbackTrust).unwrap_err();
+        assert!(message.contains("--auth scram"), "{message}");
+    }
+
+    #[test]
+    fn tls_required_refuses_only_plain_remote_connections() {
+        let required = ServerConfig {
+            tls_required: true,
+            ..ServerConfig::default()
+        };
+        let remote: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+        let local: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(required.refuses_unencrypted(remote, false));
+        assert!(!required.refuses_unencrypted(remote, true));
+        assert!(!required.refuses_unencrypted(local, false));
+        assert!(!required.refuses_unencrypted("::1".parse().unwrap(), false));
+        assert!(!ServerConfig::default().refuses_unencrypted(remote, false));
+    }
+
+    #[test]
+    fn password_authentication_needs_a_password_to_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(dir.path()).unwrap();
+        let scram = ServerConfig {
+            auth: AuthMethod::Scram,
+            ..ServerConfig::default()
+        };
+        assert!(check_config(&db, &ServerConfig::default()).is_ok());
+        assert!(check_config(&db, &scram).unwrap_err().contains("--password-file"));
+        db.set_role_password(
+            "vellum",
+            crate::crypto::scram::Verifier::from_password("pw").to_string(),
+        )
+        .unwrap();
+        assert!(check_config(&db, &scram).is_ok());
+        let tls_without_cert = ServerConfig {
+            tls_required: true,
+            ..ServerConfig::default()
+        };
+        assert!(check_config(&db, &tls_without_cert).unwrap_err().contains("--tls-cert"));
     }
 
     #[test]

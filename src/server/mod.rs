@@ -7,10 +7,16 @@
 //! `types::Value` and are encoded here (text via `types::text`, binary in `binary.rs`).
 //!
 //! Usage: `server::run(db, listener, shutdown)` serves until `shutdown` completes, then rolls back
-//! open transactions and syncs the database. Authentication is `AuthMethod::Trust` for now, which
-//! `check_listen_address` confines to loopback; password methods extend `AuthMethod` and the
-//! startup exchange in `connection.rs`.
+//! open transactions and syncs the database; `run_with` takes a `ServerConfig` (authentication
+//! method, TLS, limits). Check a configuration first with `check_listen_address` (trust only on
+//! loopback) and `check_config` (password authentication needs a role with a password).
+//!
+//! Startup follows PostgreSQL: SSLRequest/GSSENCRequest ('S' and a TLS handshake when a
+//! certificate is configured, else 'N'), the startup packet, then authentication (`auth.rs`:
+//! trust, or SCRAM-SHA-256 over SASL), then the session starts.
 
+/// Who may connect: trust or the SCRAM-SHA-256 exchange.
+mod auth;
 /// Binary wire format of values.
 mod binary;
 /// One client connection: startup and the simple query protocol.
@@ -25,8 +31,13 @@ mod extended;
 mod frontend;
 /// Accept loop, cancel registry, connection cap, shutdown.
 mod listener;
+/// SSL/GSS negotiation, cancel requests and the startup packet.
+mod negotiation;
+/// The server's certificate and the TLS upgrade.
+mod tls;
 /// Backend message encoding.
 mod wire;
 
 pub use connection::DATABASE_NAME;
-pub use listener::{check_listen_address, run, run_with, AuthMethod, ServerConfig};
+pub use listener::{check_config, check_listen_address, run, run_with, AuthMethod, ServerConfig};
+pub use tls::Tls;

@@ -68,6 +68,23 @@ impl Out {
         self.push(B::Authentication(Authentication::Ok));
     }
 
+    /// AuthenticationSASL: the mechanisms the client may choose from.
+    pub fn auth_sasl(&mut self, mechanisms: &[&str]) {
+        self.push(B::Authentication(Authentication::SASL(
+            mechanisms.iter().map(|m| m.to_string()).collect(),
+        )));
+    }
+
+    /// AuthenticationSASLContinue with the server's challenge.
+    pub fn auth_sasl_continue(&mut self, data: String) {
+        self.push(B::Authentication(Authentication::SASLContinue(Bytes::from(data))));
+    }
+
+    /// AuthenticationSASLFinal with the server's proof.
+    pub fn auth_sasl_final(&mut self, data: String) {
+        self.push(B::Authentication(Authentication::SASLFinal(Bytes::from(data))));
+    }
+
     /// The client asked for a newer minor protocol version or protocol options we lack.
     pub fn negotiate_protocol(&mut self, newest_minor: i32, unsupported: Vec<String>) {
         self.push(B::NegotiateProtocolVersion(NegotiateProtocolVersion::new(

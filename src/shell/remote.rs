@@ -29,6 +29,10 @@ impl Remote {
         let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| Report::error("08001", format!("invalid connection string: {e}")))?;
+        // As libpq: a password in the URL wins, else PGPASSWORD.
+        if let (None, Ok(password)) = (config.get_password(), std::env::var("PGPASSWORD")) {
+            config.password(password);
+        }
         let notices = Arc::new(Mutex::new(Vec::new()));
         let sink = notices.clone();
         config.notice_callback(move |notice| sink.lock().push(db_report(&notice)));

@@ -25,7 +25,24 @@ impl TestServer {
 
     /// A server over an existing data directory that outlives it.
     pub fn start_at(path: &std::path::Path) -> TestServer {
+        TestServer::start_configured(path, vellum::server::ServerConfig::default(), |_| {})
+    }
+
+    /// A server over a fresh directory with `config`, after `setup` ran on its database.
+    pub fn start_with(config: vellum::server::ServerConfig, setup: impl FnOnce(&Database)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = TestServer::start_configured(dir.path(), config, setup);
+        server._dir = Some(dir);
+        server
+    }
+
+    fn start_configured(
+        path: &std::path::Path,
+        config: vellum::server::ServerConfig,
+        setup: impl FnOnce(&Database),
+    ) -> TestServer {
         let db = Database::open(path).expect("open database");
+        setup(&db);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
@@ -38,9 +55,14 @@ impl TestServer {
                 .expect("runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                vellum::server::run(db, listener, async {
-                    let _ = stopped.await;
-                })
+                vellum::server::run_with(
+                    db,
+                    listener,
+                    async {
+                        let _ = stopped.await;
+                    },
+                    config,
+                )
                 .await
                 .expect("server run");
             });

@@ -85,7 +85,7 @@ impl DdlContext<'_> {
             CatalogRecord::Table(t) => keys::catalog_key(t.id),
             CatalogRecord::Index(i) => keys::catalog_key(i.id),
             CatalogRecord::View(v) => keys::catalog_key(v.id),
-            CatalogRecord::Role(r) => keys::role_key(r.id),
+            CatalogRecord::Role(r) => keys::role_key(&r.name),
             CatalogRecord::Acl(a) => keys::acl_key(a.object_id),
         };
         // CREATE OR REPLACE VIEW keeps the view's owner and grants.

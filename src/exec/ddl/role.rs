@@ -131,6 +131,7 @@ pub(super) fn alter(
             check_reserved(&new_name)?;
             changed.name = new_name;
             ctx.catalog.remove_role(&name);
+            ctx.txn.delete(keys::role_key(&name))?;
         }
         ast::AlterRoleOperation::WithOptions { options } => {
             let options = role_options(options)?;
@@ -209,7 +210,7 @@ pub(super) fn drop(if_exists: bool, names: &[ast::ObjectName], ctx: &mut DdlCont
             .with_detail(dependents.join("\n")));
         }
         ctx.catalog.remove_role(&name);
-        ctx.txn.delete(keys::role_key(role.id))?;
+        ctx.txn.delete(keys::role_key(&name))?;
     }
     Ok("DROP ROLE".into())
 }
