@@ -1,4 +1,6 @@
-//! DDL: CREATE/DROP/ALTER of tables, indexes and views, TRUNCATE, CREATE TABLE AS.
+//! DDL: CREATE/DROP/ALTER of tables, indexes, views and roles, TRUNCATE, CREATE TABLE AS,
+//! GRANT/REVOKE. Each runs as `DdlContext::user`, who owns what it creates and whose ownership
+//! or privileges are checked (`catalog::privilege`).
 //!
 //! DDL is transactional, as in PostgreSQL: it edits the transaction's private copy of the
 //! catalog and writes the changed catalog records into the same transaction as any row
