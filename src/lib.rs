@@ -32,7 +32,7 @@
 //! committed meanwhile. Only then does COMMIT return, so it survives kill -9. DDL commits the
 //! same way and then publishes its new catalog snapshot.
 
-/// Catalog snapshots: tables, columns, constraints, indexes, views.
+/// Catalog snapshots: tables, columns, constraints, indexes, views, roles and privileges.
 pub mod catalog;
 /// SHA-256 and SCRAM-SHA-256.
 pub mod crypto;

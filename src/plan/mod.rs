@@ -15,6 +15,8 @@ mod bind_function;
 mod bind_group;
 /// Operators and predicates.
 mod bind_operator;
+/// `current_user`, `pg_get_userbyid`, `has_table_privilege`.
+mod bind_privilege;
 /// WITH, set operations, VALUES around SELECT blocks.
 mod bind_query;
 mod bind_reg_cast;

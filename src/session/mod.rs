@@ -10,6 +10,8 @@
 
 /// Bulk loads (`COPY ... FROM STDIN`) through the INSERT path.
 mod copy;
+/// Who the session acts as.
+pub mod identity;
 /// Prepared statements.
 mod prepared;
 /// Session parameters.

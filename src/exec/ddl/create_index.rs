@@ -6,7 +6,7 @@ use crate::sql::{self, ast, ident};
 use super::{unique_relation_name, DdlContext};
 
 pub(super) fn execute(create: &ast::CreateIndex, ctx: &mut DdlContext<'_>) -> Result<String> {
-    let table = ctx.table(&create.table_name)?;
+    let table = ctx.owned_table(&create.table_name)?;
     if create.predicate.is_some() {
         return Err(Error::unsupported("partial indexes"));
     }

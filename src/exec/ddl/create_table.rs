@@ -386,7 +386,9 @@ pub(super) fn validate_check(ctx: &DdlContext<'_>, table: &TableDef, check: &Che
 
 /// CREATE TABLE name [(columns)] AS query: columns take the query's names and types.
 fn create_as(name: &str, create: &ast::CreateTable, query: &ast::Query, ctx: &mut DdlContext<'_>) -> Result<String> {
-    let plan = Binder::new(ctx.catalog, &[]).bind_query(query)?;
+    let mut binder = Binder::new(ctx.catalog, &[]);
+    let plan = binder.bind_query(query)?;
+    ctx.catalog.check_accesses(ctx.user, binder.accesses())?;
     if !create.columns.is_empty() && create.columns.len() > plan.columns.len() {
         return Err(Error::syntax("too many column names were specified"));
     }
