@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::database::Database;
-use crate::error::{Error, Result};
+use crate::error::{sqlstate, Error, Notice, Notices, Result};
 use crate::exec::{self, ddl, ExecContext, ExecOutput};
 use crate::plan::binder::Binder;
 use crate::plan::{explain, BoundStatement, OutputColumn};
@@ -22,7 +22,7 @@ pub(super) struct StatementRunner<'a> {
     pub(super) open: &'a mut OpenTxn,
     pub(super) settings: &'a mut Settings,
     pub(super) cancel: &'a AtomicBool,
-    pub(super) notices: &'a mut Vec<String>,
+    pub(super) notices: &'a mut Notices,
 }
 
 impl StatementRunner<'_> {
@@ -172,9 +172,12 @@ impl StatementRunner<'_> {
                         format!("relation \"{name}\" does not exist"),
                     ));
                 }
-                self.notices.push(format!(
-                    "skipping \"{name}\" --- cannot {} non-tables or special system tables",
-                    tag.to_lowercase()
+                self.notices.push(Notice::warning(
+                    sqlstate::WARNING,
+                    format!(
+                        "skipping \"{name}\" --- cannot {} non-tables or special system tables",
+                        tag.to_lowercase()
+                    ),
                 ));
             }
         }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::catalog::{CatalogRecord, CheckDef, ColumnDef, IndexDef, TableDef};
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::exec::table;
 use crate::plan::binder::Binder;
 use crate::sql::{self, ast, ident};
@@ -128,9 +128,12 @@ fn add_column(table: &TableDef, if_not_exists: bool, def: &ast::ColumnDef, ctx: 
     let col_name = ident(&def.name);
     if table.column_index(&col_name).is_some() {
         if if_not_exists {
-            ctx.notices.push(format!(
-                "column \"{col_name}\" of relation \"{}\" already exists, skipping",
-                table.name
+            ctx.notices.push(Notice::notice(
+                sqlstate::DUPLICATE_COLUMN,
+                format!(
+                    "column \"{col_name}\" of relation \"{}\" already exists, skipping",
+                    table.name
+                ),
             ));
             return Ok(());
         }

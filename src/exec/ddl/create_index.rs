@@ -1,6 +1,6 @@
 //! CREATE [UNIQUE] INDEX.
 
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::sql::{self, ast, ident};
 
 use super::{unique_relation_name, DdlContext};
@@ -33,8 +33,10 @@ pub(super) fn execute(create: &ast::CreateIndex, ctx: &mut DdlContext<'_>) -> Re
     };
     if ctx.catalog.relation_exists(&name) {
         if create.if_not_exists {
-            ctx.notices
-                .push(format!("relation \"{name}\" already exists, skipping"));
+            ctx.notices.push(Notice::notice(
+                sqlstate::DUPLICATE_TABLE,
+                format!("relation \"{name}\" already exists, skipping"),
+            ));
             return Ok("CREATE INDEX".into());
         }
         return Err(super::duplicate_relation(&name));

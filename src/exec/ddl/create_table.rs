@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::catalog::{BlockchainOptions, CatalogRecord, CheckDef, ColumnDef, TableDef, TableKind};
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::exec::table;
 use crate::ledger::options;
 use crate::plan::binder::Binder;
@@ -20,8 +20,10 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
     }
     if ctx.catalog.relation_exists(&name) {
         if create.if_not_exists {
-            ctx.notices
-                .push(format!("relation \"{name}\" already exists, skipping"));
+            ctx.notices.push(Notice::notice(
+                sqlstate::DUPLICATE_TABLE,
+                format!("relation \"{name}\" already exists, skipping"),
+            ));
             return Ok("CREATE TABLE".into());
         }
         return Err(super::duplicate_relation(&name));

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::catalog::{privilege, CatalogRecord, ViewDef};
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::plan::binder::Binder;
 use crate::sql::{self, ast, ident};
 
@@ -21,8 +21,10 @@ pub(super) fn execute(create: &ast::CreateView, ctx: &mut DdlContext<'_>) -> Res
                 privilege::require_owner(ctx.catalog, ctx.user, v.id, "view", &v.name)?;
             }
             Some(_) if create.if_not_exists => {
-                ctx.notices
-                    .push(format!("relation \"{name}\" already exists, skipping"));
+                ctx.notices.push(Notice::notice(
+                    sqlstate::DUPLICATE_TABLE,
+                    format!("relation \"{name}\" already exists, skipping"),
+                ));
                 return Ok("CREATE VIEW".into());
             }
             _ => return Err(super::duplicate_relation(&name)),

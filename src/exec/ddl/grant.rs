@@ -4,7 +4,7 @@
 //! column privileges are not supported (0A000).
 
 use crate::catalog::{privilege, CatalogRecord, Privileges};
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::sql::{self, ast};
 
 use super::DdlContext;
@@ -23,7 +23,13 @@ pub(super) fn grant(grant: &ast::Grant, ctx: &mut DdlContext<'_>) -> Result<Stri
     let relations = relations(grant.objects.as_ref(), ctx)?;
     let grantees = grantees(&grant.grantees, ctx)?;
     for (id, kind, name) in relations {
-        if !may_grant(ctx, id, kind, &name, "no privileges were granted")? {
+        if !may_grant(
+            ctx,
+            id,
+            kind,
+            &name,
+            (sqlstate::PRIVILEGE_NOT_GRANTED, "no privileges were granted"),
+        )? {
             continue;
         }
         let mut acl = ctx.catalog.object_acl(id);
@@ -73,7 +79,13 @@ pub(super) fn revoke(revoke: &ast::Revoke, ctx: &mut DdlContext<'_>) -> Result<S
     let relations = relations(revoke.objects.as_ref(), ctx)?;
     let grantees = grantees(&revoke.grantees, ctx)?;
     for (id, kind, name) in relations {
-        if !may_grant(ctx, id, kind, &name, "no privileges could be revoked")? {
+        if !may_grant(
+            ctx,
+            id,
+            kind,
+            &name,
+            (sqlstate::PRIVILEGE_NOT_REVOKED, "no privileges could be revoked"),
+        )? {
             continue;
         }
         let mut acl = ctx.catalog.object_acl(id);
@@ -88,7 +100,7 @@ pub(super) fn revoke(revoke: &ast::Revoke, ctx: &mut DdlContext<'_>) -> Result<S
 /// Whether the current user may change grants on the relation: its owner or a superuser.
 /// Anyone else holds no grant options (Vellum has none to give), so as in PostgreSQL a role
 /// with some privilege on it gets a warning and nothing changes, and a role with none 42501.
-fn may_grant(ctx: &mut DdlContext<'_>, id: u32, kind: &str, name: &str, warning: &str) -> Result<bool> {
+fn may_grant(ctx: &mut DdlContext<'_>, id: u32, kind: &str, name: &str, warning: (&'static str, &str)) -> Result<bool> {
     if privilege::require_owner(ctx.catalog, ctx.user, id, kind, name).is_ok() {
         return Ok(true);
     }
@@ -99,7 +111,8 @@ fn may_grant(ctx: &mut DdlContext<'_>, id: u32, kind: &str, name: &str, warning:
             .filter_map(|n| Privileges::by_name(n))
             .any(|p| ctx.catalog.has_privilege(ctx.user, id, p));
     if holds_any {
-        ctx.notices.push(format!("{warning} for \"{name}\""));
+        ctx.notices
+            .push(Notice::warning(warning.0, format!("{} for \"{name}\"", warning.1)));
         return Ok(false);
     }
     Err(Error::sql(

@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::catalog::{codec, privilege, Catalog, CatalogRecord, IndexDef, ObjectAcl, TableDef};
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notices, Result};
 use crate::exec::{ExecContext, ExecOutput};
 use crate::plan::BoundStatement;
 use crate::sql::ast;
@@ -35,7 +35,7 @@ pub struct DdlContext<'a> {
     pub store: &'a Store,
     pub functions: FunctionContext,
     pub cancel: Option<&'a AtomicBool>,
-    pub notices: &'a mut Vec<String>,
+    pub notices: &'a mut Notices,
     /// The role running the statement (`current_user`): it owns what it creates, and its
     /// privileges are checked.
     pub user: u32,

@@ -5,7 +5,7 @@
 
 use crate::catalog::{CatalogRecord, RoleDef, BOOTSTRAP_SUPERUSER};
 use crate::crypto::scram::Verifier;
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::sql::{self, ast, ident};
 use crate::storage::keys;
 
@@ -61,7 +61,10 @@ pub(super) fn create(create: &ast::CreateRole, ctx: &mut DdlContext<'_>) -> Resu
         check_reserved(&name)?;
         if ctx.catalog.role(&name).is_some() {
             if create.if_not_exists {
-                ctx.notices.push(format!("role \"{name}\" already exists, skipping"));
+                ctx.notices.push(Notice::notice(
+                    sqlstate::DUPLICATE_OBJECT,
+                    format!("role \"{name}\" already exists, skipping"),
+                ));
                 continue;
             }
             return Err(Error::sql(
