@@ -251,7 +251,7 @@ pub struct Notice {
 
 impl Notice {
     /// A NOTICE with SQLSTATE `code`.
-    pub fn notice(code: &'static str, message: impl Into<String>) -> Notice {
+    pub fn with_code(code: &'static str, message: impl Into<String>) -> Notice {
         Notice {
             severity: NoticeSeverity::Notice,
             code,
@@ -272,7 +272,7 @@ impl Notice {
 /// Plain text is a NOTICE with SQLSTATE 00000, PostgreSQL's most common kind.
 impl From<String> for Notice {
     fn from(message: String) -> Notice {
-        Notice::notice(sqlstate::SUCCESSFUL_COMPLETION, message)
+        Notice::with_code(sqlstate::SUCCESSFUL_COMPLETION, message)
     }
 }
 

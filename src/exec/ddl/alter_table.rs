@@ -128,7 +128,7 @@ fn add_column(table: &TableDef, if_not_exists: bool, def: &ast::ColumnDef, ctx: 
     let col_name = ident(&def.name);
     if table.column_index(&col_name).is_some() {
         if if_not_exists {
-            ctx.notices.push(Notice::notice(
+            ctx.notices.push(Notice::with_code(
                 sqlstate::DUPLICATE_COLUMN,
                 format!(
                     "column \"{col_name}\" of relation \"{}\" already exists, skipping",

@@ -33,7 +33,7 @@ pub(super) fn execute(create: &ast::CreateIndex, ctx: &mut DdlContext<'_>) -> Re
     };
     if ctx.catalog.relation_exists(&name) {
         if create.if_not_exists {
-            ctx.notices.push(Notice::notice(
+            ctx.notices.push(Notice::with_code(
                 sqlstate::DUPLICATE_TABLE,
                 format!("relation \"{name}\" already exists, skipping"),
             ));

@@ -21,7 +21,7 @@ pub(super) fn execute(create: &ast::CreateView, ctx: &mut DdlContext<'_>) -> Res
                 privilege::require_owner(ctx.catalog, ctx.user, v.id, "view", &v.name)?;
             }
             Some(_) if create.if_not_exists => {
-                ctx.notices.push(Notice::notice(
+                ctx.notices.push(Notice::with_code(
                     sqlstate::DUPLICATE_TABLE,
                     format!("relation \"{name}\" already exists, skipping"),
                 ));

@@ -61,7 +61,7 @@ pub(super) fn create(create: &ast::CreateRole, ctx: &mut DdlContext<'_>) -> Resu
         check_reserved(&name)?;
         if ctx.catalog.role(&name).is_some() {
             if create.if_not_exists {
-                ctx.notices.push(Notice::notice(
+                ctx.notices.push(Notice::with_code(
                     sqlstate::DUPLICATE_OBJECT,
                     format!("role \"{name}\" already exists, skipping"),
                 ));
