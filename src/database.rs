@@ -46,7 +46,7 @@ impl Database {
         })
     }
 
-    /// A new session (one per connection).
+    /// A new session (one per connection) acting as the bootstrap superuser, for embedded use.
     pub fn session(&self) -> Session {
         Session::new(self.clone())
     }
@@ -55,7 +55,11 @@ impl Database {
     /// or it may not log in. Authentication itself (passwords) is the caller's job.
     pub fn session_for(&self, user: &str) -> Result<Session> {
         match self.catalog().role(user) {
-            Some(role) if role.login => Ok(Session::new(self.clone())),
+            Some(role) if role.login => {
+                let mut session = Session::new(self.clone());
+                session.settings_mut().identity = crate::session::identity::Identity::of(role.id);
+                Ok(session)
+            }
             Some(_) => Err(Error::sql(
                 sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
                 format!("role \"{user}\" is not permitted to log in"),
@@ -117,7 +121,7 @@ impl Database {
 fn load_catalog(store: &Store) -> Result<Catalog> {
     let txn = store.begin();
     let mut catalog = Catalog::default();
-    for prefix in [keys::CATALOG_PREFIX, keys::ROLE_PREFIX] {
+    for prefix in [keys::CATALOG_PREFIX, keys::ROLE_PREFIX, keys::ACL_PREFIX] {
         for entry in txn.scan_prefix(prefix)? {
             let (key, value) = entry?;
             catalog.put(codec::decode(&key, &value)?);

@@ -13,6 +13,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// SQLSTATE codes Vellum raises, named as PostgreSQL's `errcodes.txt` names them.
 pub mod sqlstate {
     pub const SUCCESSFUL_COMPLETION: &str = "00000";
+    pub const WARNING: &str = "01000";
+    pub const PRIVILEGE_NOT_REVOKED: &str = "01006";
+    pub const PRIVILEGE_NOT_GRANTED: &str = "01007";
     pub const PROTOCOL_VIOLATION: &str = "08P01";
     pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
     pub const CARDINALITY_VIOLATION: &str = "21000";
@@ -48,6 +51,8 @@ pub mod sqlstate {
     pub const SERIALIZATION_FAILURE: &str = "40001";
     pub const SYNTAX_ERROR: &str = "42601";
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    pub const RESERVED_NAME: &str = "42939";
+    pub const INVALID_GRANT_OPERATION: &str = "0LP01";
     pub const UNDEFINED_COLUMN: &str = "42703";
     pub const UNDEFINED_FUNCTION: &str = "42883";
     pub const UNDEFINED_TABLE: &str = "42P01";
@@ -217,6 +222,84 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// How loudly a [`Notice`] speaks (PostgreSQL's NOTICE and WARNING levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeSeverity {
+    Notice,
+    Warning,
+}
+
+impl NoticeSeverity {
+    /// The level's name as PostgreSQL sends it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeSeverity::Notice => "NOTICE",
+            NoticeSeverity::Warning => "WARNING",
+        }
+    }
+}
+
+/// A message for the client that is not an error ("relation already exists, skipping"), with
+/// the severity and SQLSTATE PostgreSQL gives it, so drivers that act on codes see the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub severity: NoticeSeverity,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Notice {
+    /// A NOTICE with SQLSTATE `code`.
+    pub fn with_code(code: &'static str, message: impl Into<String>) -> Notice {
+        Notice {
+            severity: NoticeSeverity::Notice,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A WARNING with SQLSTATE `code`.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Notice {
+        Notice {
+            severity: NoticeSeverity::Warning,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Plain text is a NOTICE with SQLSTATE 00000, PostgreSQL's most common kind.
+impl From<String> for Notice {
+    fn from(message: String) -> Notice {
+        Notice::with_code(sqlstate::SUCCESSFUL_COMPLETION, message)
+    }
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:  {}", self.severity.as_str(), self.message)
+    }
+}
+
+/// Notices raised while a statement runs, in order.
+#[derive(Debug, Default)]
+pub struct Notices(Vec<Notice>);
+
+impl Notices {
+    pub fn push(&mut self, notice: impl Into<Notice>) {
+        self.0.push(notice.into());
+    }
+
+    /// Hands the notices over, leaving none.
+    pub fn take(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {

@@ -34,7 +34,7 @@
 //! appended row its position, leaf and running hash, and seals a block once enough are
 //! pending. DDL commits the same way and then publishes its new catalog snapshot.
 
-/// Catalog snapshots: tables, columns, constraints, indexes, views.
+/// Catalog snapshots: tables, columns, constraints, indexes, views, roles and privileges.
 pub mod catalog;
 /// SHA-256 and SCRAM-SHA-256.
 pub mod crypto;

@@ -347,3 +347,48 @@ async fn copy_larger_than_a_batch_is_all_or_nothing() {
     assert_eq!(row.get::<_, i32>(1), 24_999);
     assert_eq!(row.get::<_, String>(2), "v0");
 }
+
+/// Notices carry PostgreSQL's severity and SQLSTATE: drivers that act on codes (or log warnings
+/// apart from notices) see what they would see from PostgreSQL 15.
+#[tokio::test]
+async fn notices_carry_severity_and_sqlstate() {
+    let server = TestServer::start();
+    let (client, mut connection) = tokio_postgres::connect(&server.conninfo(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(message)) = futures_util::StreamExt::next(&mut messages).await {
+            if let tokio_postgres::AsyncMessage::Notice(notice) = message {
+                let _ = sender.send((
+                    notice.severity().to_string(),
+                    notice.code().code().to_string(),
+                    notice.message().to_string(),
+                ));
+            }
+        }
+    });
+    client
+        .batch_execute(
+            "CREATE TABLE t (a int); CREATE TABLE IF NOT EXISTS t (a int); DROP TABLE IF EXISTS nope; \
+             BEGIN; BEGIN; COMMIT; COMMIT",
+        )
+        .await
+        .expect("batch");
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(receiver.recv().await.expect("a notice"));
+    }
+    let expected = [
+        ("NOTICE", "42P07", "relation \"t\" already exists, skipping"),
+        ("NOTICE", "00000", "table \"nope\" does not exist, skipping"),
+        ("WARNING", "25001", "there is already a transaction in progress"),
+        ("WARNING", "25P01", "there is no transaction in progress"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(s, c, m)| (s.to_string(), c.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(seen, expected);
+}

@@ -115,6 +115,8 @@ pub enum CatalogRecord {
     Index(IndexDef),
     View(ViewDef),
     Role(RoleDef),
+    /// Owner and grants of a relation (appended last: older records keep their tags).
+    Acl(super::ObjectAcl),
 }
 
 /// An immutable snapshot of every schema object.
@@ -124,6 +126,8 @@ pub struct Catalog {
     indexes: BTreeMap<String, Arc<IndexDef>>,
     views: BTreeMap<String, Arc<ViewDef>>,
     roles: BTreeMap<String, Arc<RoleDef>>,
+    /// Owner and grants by relation id (see `privilege`).
+    pub(super) acls: BTreeMap<u32, Arc<super::ObjectAcl>>,
     /// Bumped by every committed DDL; a DDL transaction whose base version is stale fails.
     pub version: u64,
 }
@@ -159,7 +163,7 @@ impl Catalog {
     pub fn role(&self, name: &str) -> Option<Arc<RoleDef>> {
         match self.roles.get(name) {
             Some(role) => Some(role.clone()),
-            None if name == BOOTSTRAP_SUPERUSER => Some(Arc::new(RoleDef::bootstrap())),
+            None if name == BOOTSTRAP_SUPERUSER && !self.bootstrap_stored() => Some(Arc::new(RoleDef::bootstrap())),
             None => None,
         }
     }
@@ -167,11 +171,22 @@ impl Catalog {
     /// Every role, the bootstrap superuser included, by name.
     pub fn roles(&self) -> Vec<Arc<RoleDef>> {
         let mut roles: Vec<_> = self.roles.values().cloned().collect();
-        if !self.roles.contains_key(BOOTSTRAP_SUPERUSER) {
+        if !self.bootstrap_stored() {
             roles.push(Arc::new(RoleDef::bootstrap()));
             roles.sort_by(|a, b| a.name.cmp(&b.name));
         }
         roles
+    }
+
+    /// Whether the bootstrap superuser has a stored record (under any name: it may be renamed).
+    pub(super) fn bootstrap_stored(&self) -> bool {
+        let id = RoleDef::bootstrap().id;
+        self.roles.values().any(|r| r.id == id)
+    }
+
+    /// A stored role by id, without building the bootstrap default.
+    pub(super) fn stored_role(&self, id: u32) -> Option<&Arc<RoleDef>> {
+        self.roles.values().find(|r| r.id == id)
     }
 
     pub fn remove_role(&mut self, name: &str) -> Option<Arc<RoleDef>> {
@@ -218,6 +233,10 @@ impl Catalog {
                 self.put(record);
                 return Ok(());
             }
+            CatalogRecord::Acl(_) => {
+                self.put(record);
+                return Ok(());
+            }
         };
         if self.relation_exists(name) {
             return Err(Error::sql(
@@ -244,6 +263,9 @@ impl Catalog {
             CatalogRecord::Role(r) => {
                 self.roles.insert(r.name.clone(), Arc::new(r));
             }
+            CatalogRecord::Acl(a) => {
+                self.acls.insert(a.object_id, Arc::new(a));
+            }
         }
     }
 
@@ -253,6 +275,10 @@ impl Catalog {
 
     pub fn remove_index(&mut self, name: &str) -> Option<Arc<IndexDef>> {
         self.indexes.remove(name)
+    }
+
+    pub fn remove_acl(&mut self, object_id: u32) -> Option<Arc<super::ObjectAcl>> {
+        self.acls.remove(&object_id)
     }
 
     pub fn remove_view(&mut self, name: &str) -> Option<Arc<ViewDef>> {

@@ -5,6 +5,9 @@
 //! `ledger::chain` and `ledger::audit`; tampering makes verification return false or list
 //! findings, never fail.
 //!
+//! Privileges: reading functions need SELECT on the table, `seal_blockchain_block` INSERT,
+//! checked when they run (their table is a value, invisible to the binder's check).
+//!
 //! `seal_blockchain_block` is transactional: it returns the id of the block that will hold
 //! every row pending at the call (the chain's pending rows plus the rows this transaction
 //! appends) and asks the transaction to seal up to that block when it commits, which in
@@ -12,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::catalog::{IndexDef, TableDef};
+use crate::catalog::{Access, IndexDef, Privileges, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::audit::{verify_block, verify_chain};
 use crate::ledger::chain::{read_body, read_header, read_headers, read_tip, split_position, UNCOMMITTED};
@@ -91,7 +94,10 @@ impl Executor<'_> {
 
     /// The blockchain table named by a function's text argument: 42P01 when no such
     /// relation, 42809 when it is not a blockchain table.
-    fn blockchain_table(&self, name: &Value) -> Result<(TableDef, Vec<IndexDef>)> {
+    ///
+    /// The statement's role needs `privilege` on the table (42501 otherwise): the table is
+    /// named by a value, so the binder's per-statement check cannot see it.
+    fn blockchain_table(&self, name: &Value, privilege: Privileges) -> Result<(TableDef, Vec<IndexDef>)> {
         let Value::Text(name) = name else {
             return Err(Error::bug("blockchain function called without a table name"));
         };
@@ -100,6 +106,16 @@ impl Executor<'_> {
             .table(name)
             .or_else(|| self.catalog.table(&name.to_lowercase()))
             .ok_or_else(|| Error::undefined_table(name))?;
+        if let Some(user) = self.functions.user {
+            let access = Access {
+                relation: table.id,
+                name: table.name.clone(),
+                is_view: false,
+                privileges: privilege,
+                checked_as: None,
+            };
+            self.catalog.check_accesses(user, &[access])?;
+        }
         if !table.is_blockchain() {
             return Err(Error::sql(
                 sqlstate::WRONG_OBJECT_TYPE,
@@ -121,11 +137,11 @@ impl Executor<'_> {
         }
         match (func, args) {
             (LedgerFunc::Verify, [name]) => {
-                let (table, indexes) = self.blockchain_table(name)?;
+                let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
                 Ok(Value::Bool(findings(txn, &table, &indexes)?.is_empty()))
             }
             (LedgerFunc::VerifyBlock, [name, id]) => {
-                let (table, indexes) = self.blockchain_table(name)?;
+                let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
                 let block_id = block_id_arg(id)?;
                 match verify_block(txn, &table, &indexes, block_id)? {
                     Some(findings) => Ok(Value::Bool(findings.is_empty())),
@@ -133,7 +149,7 @@ impl Executor<'_> {
                 }
             }
             (LedgerFunc::Seal, [name]) => {
-                let (table, _) = self.blockchain_table(name)?;
+                let (table, _) = self.blockchain_table(name, Privileges::INSERT)?;
                 let Some(tip) = read_tip(txn, table.id)? else {
                     return Err(Error::corrupted(
                         format!("table \"{}\"", table.name),
@@ -150,7 +166,7 @@ impl Executor<'_> {
                 Ok(Value::Int8(target as i64))
             }
             (LedgerFunc::Proof, [name, id, index]) => {
-                let (table, _) = self.blockchain_table(name)?;
+                let (table, _) = self.blockchain_table(name, Privileges::SELECT)?;
                 let block_id = block_id_arg(id)?;
                 let Value::Int8(row_index) = index else {
                     return Err(Error::bug("row index argument is not bigint"));
@@ -189,7 +205,7 @@ impl Executor<'_> {
         if name.is_null() {
             return Ok(Vec::new());
         }
-        let (table, indexes) = self.blockchain_table(name)?;
+        let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
         match func {
             TableFunc::BlockchainMetadata => {
                 let mut rows = Vec::new();

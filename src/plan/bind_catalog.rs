@@ -52,10 +52,20 @@ impl Binder<'_> {
         if rel == "pg_settings" {
             self.settings_used = true;
         }
+        // Only superusers may read stored password verifiers, as in PostgreSQL.
+        if rel == "pg_authid" && !self.catalog.is_superuser(self.user().0) {
+            return Err(Error::sql(
+                sqlstate::INSUFFICIENT_PRIVILEGE,
+                "permission denied for table pg_authid",
+            ));
+        }
         let mut ctx = SystemContext {
             settings: self.settings.map(|s| s.all()).unwrap_or_default(),
             ..SystemContext::default()
         };
+        if matches!(rel, "table_privileges" | "role_table_grants") {
+            ctx.user = self.user().0;
+        }
         if system::needs_view_columns(rel) {
             ctx.view_columns = self.view_columns();
         }
@@ -99,6 +109,8 @@ impl Binder<'_> {
     /// Output columns of every view whose query still binds.
     fn view_columns(&mut self) -> BTreeMap<u32, Vec<(String, DataType)>> {
         let mut out = BTreeMap::new();
+        // Describing views is catalog reading, which everyone may do.
+        let accesses = self.accesses.len();
         let views: Vec<_> = self.catalog.views().cloned().collect();
         for v in views {
             let Ok(stmts) = crate::sql::parse(&v.sql) else { continue };
@@ -119,6 +131,7 @@ impl Binder<'_> {
                 .collect();
             out.insert(v.id, cols);
         }
+        self.accesses.truncate(accesses);
         out
     }
 
@@ -149,7 +162,7 @@ impl Binder<'_> {
         let first = if args.is_empty() { None } else { Some(args.remove(0)) };
         Ok(Some(match (name, first) {
             ("current_database" | "current_catalog", None) => text(system::DATABASE_NAME),
-            ("current_user" | "session_user" | "user" | "current_role", None) => text(system::OWNER_NAME),
+            ("current_user" | "session_user" | "user" | "current_role", None) => self.bind_user_function(name),
             ("current_schemas", Some((Expr::Constant(Value::Bool(implicit)), _))) if n == 1 => {
                 let mut v = Vec::new();
                 if implicit {
@@ -220,7 +233,11 @@ impl Binder<'_> {
                     self.oid_lookup(arg, map)
                 }
             }
-            ("pg_get_userbyid", Some(_)) if n == 1 => text(system::OWNER_NAME),
+            ("pg_get_userbyid", Some(arg)) if n == 1 => self.bind_get_userbyid(arg),
+            ("has_table_privilege", Some(first)) if n == 2 || n == 3 => {
+                args.insert(0, first);
+                self.bind_has_table_privilege(args)?
+            }
             ("to_regclass", Some(arg)) if n == 1 && constant_text(&arg).is_none() => self.relation_name_lookup(arg),
             ("to_regtype", Some(arg)) if n == 1 && constant_text(&arg).is_none() => self.type_name_lookup(arg),
             ("to_regclass", Some(arg)) if n == 1 => match self.regclass_constant(&arg) {
@@ -234,9 +251,32 @@ impl Binder<'_> {
                 (Expr::Constant(oid.map_or(Value::Null, Value::Int8)), OID)
             }
             ("pg_encoding_to_char", Some(arg)) if n == 1 => self.oid_lookup(arg, vec![(6, "UTF8".into())]),
-            ("pg_table_is_visible" | "pg_type_is_visible" | "pg_function_is_visible", Some(_)) if n == 1 => {
-                boolean(true)
+            ("pg_table_is_visible", Some((e, t))) if n == 1 => {
+                // Everything but information_schema is on the search path (public, pg_catalog).
+                let key = self.coerce(e, &t, &OID);
+                let branches = system::information_schema_oids()
+                    .into_iter()
+                    .map(|o| (Expr::Constant(Value::Int8(o)), Expr::Constant(Value::Bool(false))))
+                    .collect();
+                let case = Expr::Case {
+                    operand: Some(Box::new(key.clone())),
+                    branches,
+                    else_expr: Some(Box::new(Expr::Constant(Value::Bool(true)))),
+                };
+                let null = Expr::IsNull {
+                    expr: Box::new(key),
+                    negated: false,
+                };
+                (
+                    Expr::Case {
+                        operand: None,
+                        branches: vec![(null, Expr::Constant(Value::Null))],
+                        else_expr: Some(Box::new(case)),
+                    },
+                    DataType::Bool,
+                )
             }
+            ("pg_type_is_visible" | "pg_function_is_visible", Some(_)) if n == 1 => boolean(true),
             ("pg_relation_is_publishable", Some(_)) if n == 1 => boolean(false),
             (
                 "has_table_privilege"
@@ -269,6 +309,9 @@ impl Binder<'_> {
     /// A setting's current value; `None` when unknown (or no session is binding).
     fn setting(&mut self, name: &str) -> Option<String> {
         self.settings_used = true;
+        if let Some(v) = self.role_setting(name) {
+            return Some(v);
+        }
         if let Some(v) = self.settings.and_then(|s| s.value(name).ok()) {
             return Some(v);
         }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::catalog::TableDef;
+use crate::catalog::{Privileges, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast;
 use crate::types::DataType;
@@ -230,6 +230,7 @@ impl Binder<'_> {
             _ => return Err(Error::unsupported("INSERT into a table function")),
         };
         let table = self.dml_table(name)?;
+        self.require(table.id, &table.name, false, Privileges::INSERT);
         let mut columns: Vec<usize> = Vec::new();
         if ins.columns.is_empty() {
             columns.extend(0..table.columns.len());
@@ -310,30 +311,42 @@ impl Binder<'_> {
         let scope = table_scope(&table, &table.name);
         let on_conflict = match &ins.on {
             None => None,
-            Some(ast::OnInsert::OnConflict(oc)) => Some(match &oc.action {
-                ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
-                ast::OnConflictAction::DoUpdate(du) => {
-                    table.refuse_on_blockchain("ON CONFLICT DO UPDATE")?;
-                    let excluded = Scope::relation(
-                        "excluded",
-                        table
-                            .columns
-                            .iter()
-                            .map(|c| (c.name.clone(), c.data_type.clone(), None))
-                            .collect(),
-                    );
-                    let both = Scope::join(scope.clone(), excluded)?;
-                    let assignments = self.bind_assignments(&du.assignments, &both, &table, &defaults)?;
-                    let filter = match &du.selection {
-                        Some(w) => Some(self.without_aggregates("WHERE", |b| b.bind_bool(w, &both, "WHERE"))?),
-                        None => None,
-                    };
-                    OnConflict::DoUpdate { assignments, filter }
+            Some(ast::OnInsert::OnConflict(oc)) => Some({
+                // The conflict target's columns are read to find the conflicting row.
+                if oc.conflict_target.is_some() {
+                    self.require(table.id, &table.name, false, Privileges::SELECT);
+                }
+                match &oc.action {
+                    ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
+                    ast::OnConflictAction::DoUpdate(du) => {
+                        table.refuse_on_blockchain("ON CONFLICT DO UPDATE")?;
+                        let excluded = Scope::relation(
+                            "excluded",
+                            table
+                                .columns
+                                .iter()
+                                .map(|c| (c.name.clone(), c.data_type.clone(), None))
+                                .collect(),
+                        );
+                        let both = Scope::join(scope.clone(), excluded)?;
+                        self.require(table.id, &table.name, false, Privileges::UPDATE);
+                        let assignments = self.bind_assignments(&du.assignments, &both, &table, &defaults)?;
+                        let filter = match &du.selection {
+                            Some(w) => Some(self.without_aggregates("WHERE", |b| b.bind_bool(w, &both, "WHERE"))?),
+                            None => None,
+                        };
+                        let reads = assignments.iter().map(|(_, e)| e).chain(filter.as_ref());
+                        self.require_reads(&table, reads);
+                        OnConflict::DoUpdate { assignments, filter }
+                    }
                 }
             }),
             Some(_) => return Err(Error::unsupported("ON DUPLICATE KEY UPDATE")),
         };
         let returning = self.bind_returning(ins.returning.as_ref(), &scope)?;
+        if returning.is_some() {
+            self.require(table.id, &table.name, false, Privileges::SELECT);
+        }
         Ok(InsertPlan {
             table,
             columns,
@@ -368,6 +381,18 @@ impl Binder<'_> {
             out.push((col, x));
         }
         Ok(out)
+    }
+
+    /// SELECT on the target is needed when an expression over its row reads any of its
+    /// columns (positions `0..n` of the row the DML visits).
+    fn require_reads<'e>(&mut self, table: &TableDef, exprs: impl Iterator<Item = &'e Expr>) {
+        let n = table.columns.len();
+        let reads = exprs
+            .into_iter()
+            .any(|e| super::rewrite::columns_used(e).iter().any(|&c| c < n));
+        if reads {
+            self.require(table.id, &table.name, false, Privileges::SELECT);
+        }
     }
 
     fn dml_target(&self, relation: &ast::TableFactor) -> Result<(Arc<TableDef>, String)> {
@@ -419,6 +444,7 @@ impl Binder<'_> {
         }
         if let Some(w) = selection {
             let pred = self.without_aggregates("WHERE", |b| b.bind_bool(w, &scope, "WHERE"))?;
+            self.require_reads(table, std::iter::once(&pred));
             plan = Plan::Filter {
                 input: Box::new(plan),
                 predicate: pred,
@@ -437,13 +463,18 @@ impl Binder<'_> {
         };
         let (table, alias) = self.dml_target(&upd.table.relation)?;
         table.refuse_on_blockchain("UPDATE")?;
+        self.require(table.id, &table.name, false, Privileges::UPDATE);
         let (input, scope) = self.keyed_input(&table, &alias, from, upd.selection.as_ref())?;
         let defaults = self.bind_defaults(&table)?;
         let assignments = self.bind_assignments(&upd.assignments, &scope, &table, &defaults)?;
+        self.require_reads(&table, assignments.iter().map(|(_, e)| e));
         let checks = self.bind_checks(&table)?;
         // RETURNING reads the new table row.
         returning_sees_target_only(upd.returning.as_ref(), from)?;
         let returning = self.bind_returning(upd.returning.as_ref(), &table_scope(&table, &alias))?;
+        if returning.is_some() {
+            self.require(table.id, &table.name, false, Privileges::SELECT);
+        }
         Ok(UpdatePlan {
             table,
             input,
@@ -466,10 +497,14 @@ impl Binder<'_> {
         };
         let (table, alias) = self.dml_target(relation)?;
         table.refuse_on_blockchain("DELETE")?;
+        self.require(table.id, &table.name, false, Privileges::DELETE);
         let using: &[ast::TableWithJoins] = del.using.as_deref().unwrap_or(&[]);
         let (input, _) = self.keyed_input(&table, &alias, using, del.selection.as_ref())?;
         returning_sees_target_only(del.returning.as_ref(), using)?;
         let returning = self.bind_returning(del.returning.as_ref(), &table_scope(&table, &alias))?;
+        if returning.is_some() {
+            self.require(table.id, &table.name, false, Privileges::SELECT);
+        }
         Ok(DeletePlan {
             table,
             input,

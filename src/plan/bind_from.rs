@@ -2,6 +2,7 @@
 //! functions, and joins (ON / USING / NATURAL, comma joins). Produces a plan and the scope
 //! naming the columns of its rows.
 
+use crate::catalog::Privileges;
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast;
 use crate::types::DataType;
@@ -339,6 +340,7 @@ impl Binder<'_> {
             }
         }
         if let Some(table) = self.table_def(rel) {
+            self.require(table.id, rel, false, Privileges::SELECT);
             let mut scope = table_scope(&table, &alias_name);
             if let Some(a) = alias {
                 rename_columns(&mut scope, a, &alias_name)?;
@@ -368,9 +370,13 @@ impl Binder<'_> {
                     ))
                 }
             };
+            // The view's query reads with its owner's privileges, as in PostgreSQL.
+            self.require(view.id, rel, true, Privileges::SELECT);
+            let saved = self.checked_as.replace(self.catalog.owner_of(view.id));
             self.view_depth += 1;
             let result = self.isolated(|b| b.query(&query));
             self.view_depth -= 1;
+            self.checked_as = saved;
             let mut qp = result?;
             for (c, n) in qp.columns.iter_mut().zip(&view.column_names) {
                 c.name = n.clone();

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use crate::catalog::{Catalog, TableDef};
+use crate::catalog::{Access, Catalog, Privileges, TableDef};
 use crate::error::{Error, Result};
 use crate::sql::ast;
 use crate::types::DataType;
@@ -27,6 +27,11 @@ pub trait SettingsView {
     fn value(&self, name: &str) -> Result<String>;
     /// Every setting as (name, value, description).
     fn all(&self) -> Vec<(String, String, String)>;
+    /// The role ids of `current_user` and `session_user`.
+    fn user(&self) -> (u32, u32) {
+        let id = crate::catalog::RoleDef::bootstrap().id;
+        (id, id)
+    }
 }
 
 /// A CTE visible by name while binding.
@@ -85,6 +90,10 @@ pub struct Binder<'a> {
     /// Set when a setting's value was bound in as a constant (the plan must not be reused
     /// after the session's settings change).
     pub(super) settings_used: bool,
+    /// Privileges the statement needs, found while binding (checked before it runs).
+    pub(super) accesses: Vec<Access>,
+    /// While binding a view's query: the view owner, whose privileges count there.
+    pub(super) checked_as: Option<u32>,
 }
 
 impl<'a> Binder<'a> {
@@ -104,12 +113,43 @@ impl<'a> Binder<'a> {
             insert_source: false,
             settings: None,
             settings_used: false,
+            accesses: Vec::new(),
+            checked_as: None,
         }
     }
 
     /// Whether the bound statement holds values of the session's settings.
     pub fn uses_settings(&self) -> bool {
         self.settings_used
+    }
+
+    /// The privileges the bound statement needs.
+    pub fn accesses(&self) -> &[Access] {
+        &self.accesses
+    }
+
+    /// `current_user` and `session_user` of the binding session (the bootstrap superuser
+    /// when no session binds); binding them makes the plan depend on the session.
+    pub(super) fn user(&mut self) -> (u32, u32) {
+        self.settings_used = true;
+        match self.settings {
+            Some(s) => s.user(),
+            None => {
+                let id = crate::catalog::RoleDef::bootstrap().id;
+                (id, id)
+            }
+        }
+    }
+
+    /// Records that the statement needs `privileges` on a relation.
+    pub(super) fn require(&mut self, relation: u32, name: &str, is_view: bool, privileges: Privileges) {
+        self.accesses.push(Access {
+            relation,
+            name: name.to_string(),
+            is_view,
+            privileges,
+            checked_as: self.checked_as,
+        });
     }
 
     /// Gives the binder the session's settings.

@@ -17,6 +17,8 @@ mod bind_group;
 mod bind_ledger;
 /// Operators and predicates.
 mod bind_operator;
+/// `current_user`, `pg_get_userbyid`, `has_table_privilege`.
+mod bind_privilege;
 /// WITH, set operations, VALUES around SELECT blocks.
 mod bind_query;
 mod bind_reg_cast;

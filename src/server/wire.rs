@@ -11,7 +11,7 @@ use pgwire::messages::response::{
 use pgwire::messages::startup::{Authentication, BackendKeyData, NegotiateProtocolVersion, ParameterStatus, SecretKey};
 use pgwire::messages::PgWireBackendMessage as B;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Notice, Result};
 use crate::plan::OutputColumn;
 use crate::session::TransactionStatus as Status;
 use crate::types::{text, DataType, Row};
@@ -114,12 +114,13 @@ impl Out {
         self.push(B::ErrorResponse(ErrorResponse::new(fields(e, severity))));
     }
 
-    pub fn notice(&mut self, message: &str) {
+    pub fn notice(&mut self, notice: &Notice) {
+        let severity = notice.severity.as_str();
         self.push(B::NoticeResponse(NoticeResponse::new(vec![
-            (b'S', "NOTICE".into()),
-            (b'V', "NOTICE".into()),
-            (b'C', "00000".into()),
-            (b'M', cstr(message)),
+            (b'S', severity.into()),
+            (b'V', severity.into()),
+            (b'C', notice.code.into()),
+            (b'M', cstr(&notice.message)),
         ])));
     }
 

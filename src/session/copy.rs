@@ -6,6 +6,7 @@
 //! exactly as they do for `INSERT`. The statement is bound once per COPY and the values are parsed
 //! with each column's text input function: no SQL is built or parsed per row.
 
+use crate::catalog::{Access, Privileges};
 use crate::error::{Error, Result};
 use crate::plan::{BoundStatement, Expr, Plan};
 use crate::sql::{self, ast};
@@ -52,6 +53,15 @@ impl Session {
             params.join(", ")
         );
         let insert = self.prepare(&insert_sql, &[])?;
+        // PostgreSQL refuses a COPY it may not do before reading any data.
+        let access = Access {
+            relation: def.id,
+            name: def.name.clone(),
+            is_view: false,
+            privileges: Privileges::INSERT,
+            checked_as: None,
+        };
+        catalog.check_accesses(self.settings.identity.current(), &[access])?;
         Ok(CopyTarget { insert, columns })
     }
 
@@ -84,7 +94,9 @@ impl Session {
             let _reading = self.db.store().read_guard();
             let catalog = self.catalog();
             let private = matches!(&self.state, TxnState::Block(open) | TxnState::Failed(open) if open.ddl);
-            target.insert.plan(&catalog, private, &self.settings)?
+            let (bound, accesses) = target.insert.plan(&catalog, private, &self.settings)?;
+            catalog.check_accesses(self.settings.identity.current(), &accesses)?;
+            bound
         };
         let BoundStatement::Insert(plan) = std::sync::Arc::make_mut(&mut bound) else {
             return Err(Error::bug("COPY target is not an INSERT"));

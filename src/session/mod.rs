@@ -10,6 +10,8 @@
 
 /// Bulk loads (`COPY ... FROM STDIN`) through the INSERT path.
 mod copy;
+/// Who the session acts as.
+pub mod identity;
 /// Prepared statements.
 mod prepared;
 /// Session parameters.
@@ -24,7 +26,7 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
 use crate::database::Database;
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Notices, Result};
 use crate::plan::OutputColumn;
 use crate::sql::{self, ast};
 use crate::storage::{Durability, Txn};
@@ -101,7 +103,7 @@ pub struct Session {
     settings: Settings,
     cancel: Arc<AtomicBool>,
     /// Notices for the client (e.g. "there is already a transaction in progress").
-    notices: Vec<String>,
+    notices: Notices,
 }
 
 impl Session {
@@ -111,7 +113,7 @@ impl Session {
             state: TxnState::Idle,
             settings: Settings::default(),
             cancel: Arc::new(AtomicBool::new(false)),
-            notices: Vec::new(),
+            notices: Notices::default(),
         }
     }
 
@@ -208,8 +210,8 @@ impl Session {
     }
 
     /// Notices raised since the last call.
-    pub fn take_notices(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.notices)
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        self.notices.take()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -238,7 +240,10 @@ impl Session {
             TxnState::Idle => {
                 self.state = TxnState::Block(Box::new(self.open_txn()));
             }
-            TxnState::Block(_) => self.notices.push("there is already a transaction in progress".into()),
+            TxnState::Block(_) => self.notices.push(Notice::warning(
+                sqlstate::ACTIVE_SQL_TRANSACTION,
+                "there is already a transaction in progress",
+            )),
             TxnState::Failed(_) => return Err(aborted()),
         }
         Ok(StatementResult::Command { tag: "BEGIN".into() })
@@ -247,7 +252,10 @@ impl Session {
     fn commit(&mut self) -> Result<StatementResult> {
         match std::mem::replace(&mut self.state, TxnState::Idle) {
             TxnState::Idle => {
-                self.notices.push("there is no transaction in progress".into());
+                self.notices.push(Notice::warning(
+                    sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                    "there is no transaction in progress",
+                ));
                 Ok(StatementResult::Command { tag: "COMMIT".into() })
             }
             TxnState::Block(open) => {
@@ -263,7 +271,10 @@ impl Session {
 
     fn rollback(&mut self) -> StatementResult {
         match std::mem::replace(&mut self.state, TxnState::Idle) {
-            TxnState::Idle => self.notices.push("there is no transaction in progress".into()),
+            TxnState::Idle => self.notices.push(Notice::warning(
+                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                "there is no transaction in progress",
+            )),
             TxnState::Block(open) | TxnState::Failed(open) => open.txn.rollback(),
         }
         StatementResult::Command { tag: "ROLLBACK".into() }

@@ -5,12 +5,15 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Access, Catalog};
 use crate::error::{Error, Result};
 use crate::plan::binder::{Binder, SettingsView};
 use crate::plan::{BoundStatement, OutputColumn};
 use crate::sql::ast;
 use crate::types::DataType;
+
+/// A bound plan with the privileges it needs (checked at each execution).
+type CachedPlan = (u64, Arc<BoundStatement>, Arc<Vec<Access>>);
 
 /// A statement prepared by `Session::prepare`.
 pub struct Prepared {
@@ -20,8 +23,8 @@ pub struct Prepared {
     pub param_types: Vec<DataType>,
     /// Result columns; empty for statements that return no rows.
     pub columns: Vec<OutputColumn>,
-    /// The bound plan and the catalog version it was bound against.
-    plan: Mutex<Option<(u64, Arc<BoundStatement>)>>,
+    /// The bound plan, the privileges it needs and the catalog version it was bound against.
+    plan: Mutex<Option<CachedPlan>>,
 }
 
 impl Prepared {
@@ -58,7 +61,7 @@ impl Prepared {
             (
                 binder.param_types(),
                 columns,
-                cacheable.then(|| (catalog.version, Arc::new(bound))),
+                cacheable.then(|| (catalog.version, Arc::new(bound), Arc::new(binder.accesses().to_vec()))),
             )
         } else {
             if !param_types.is_empty() && max_param(stmt).is_some() {
@@ -81,23 +84,24 @@ impl Prepared {
         catalog: &Catalog,
         fresh: bool,
         settings: &dyn SettingsView,
-    ) -> Result<Arc<BoundStatement>> {
+    ) -> Result<(Arc<BoundStatement>, Arc<Vec<Access>>)> {
         let stmt = self
             .statement
             .as_ref()
             .ok_or_else(|| Error::bug("planning an empty statement"))?;
         let mut cached = self.plan.lock();
-        if let Some((version, plan)) = cached.as_ref() {
+        if let Some((version, plan, accesses)) = cached.as_ref() {
             if *version == catalog.version && !fresh {
-                return Ok(plan.clone());
+                return Ok((plan.clone(), accesses.clone()));
             }
         }
         let mut binder = Binder::new(catalog, &self.param_types).with_settings(settings);
         let bound = Arc::new(binder.bind_statement(stmt)?);
+        let accesses = Arc::new(binder.accesses().to_vec());
         if !fresh && !binder.uses_settings() {
-            *cached = Some((catalog.version, bound.clone()));
+            *cached = Some((catalog.version, bound.clone(), accesses.clone()));
         }
-        Ok(bound)
+        Ok((bound, accesses))
     }
 }
 

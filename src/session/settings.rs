@@ -122,6 +122,9 @@ const READ_ONLY: &[&str] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     overrides: BTreeMap<String, String>,
+    /// Who the session acts as: kept here because every plan that reads `current_user`
+    /// already depends on the settings it was bound with.
+    pub(crate) identity: super::identity::Identity,
 }
 
 impl Settings {
@@ -227,6 +230,10 @@ impl SettingsView for Settings {
 
     fn all(&self) -> Vec<(String, String, String)> {
         Settings::all(self)
+    }
+
+    fn user(&self) -> (u32, u32) {
+        (self.identity.current(), self.identity.session_user)
     }
 }
 

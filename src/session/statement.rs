@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::database::Database;
-use crate::error::{Error, Result};
+use crate::error::{sqlstate, Error, Notice, Notices, Result};
 use crate::exec::{self, ddl, ExecContext, ExecOutput};
 use crate::plan::binder::Binder;
 use crate::plan::{explain, BoundStatement, OutputColumn};
@@ -22,7 +22,7 @@ pub(super) struct StatementRunner<'a> {
     pub(super) open: &'a mut OpenTxn,
     pub(super) settings: &'a mut Settings,
     pub(super) cancel: &'a AtomicBool,
-    pub(super) notices: &'a mut Vec<String>,
+    pub(super) notices: &'a mut Notices,
 }
 
 impl StatementRunner<'_> {
@@ -32,9 +32,9 @@ impl StatementRunner<'_> {
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => {
                 let _reading = self.db.store().read_guard();
                 let catalog = self.open.catalog.clone();
-                let bound = Binder::new(&catalog, &[])
-                    .with_settings(&*self.settings)
-                    .bind_statement(statement)?;
+                let mut binder = Binder::new(&catalog, &[]).with_settings(&*self.settings);
+                let bound = binder.bind_statement(statement)?;
+                catalog.check_accesses(self.settings.identity.current(), binder.accesses())?;
                 self.execute_bound(&bound, &[])
             }
             S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),
@@ -56,8 +56,14 @@ impl StatementRunner<'_> {
             S::Reset(reset) => {
                 match &reset.reset {
                     ast::Reset::ALL => self.settings.reset_all(),
+                    ast::Reset::ConfigurationParameter(name) if name.to_string().eq_ignore_ascii_case("role") => {
+                        self.settings.identity.role = None;
+                    }
                     ast::Reset::ConfigurationParameter(name) => self.settings.reset(&name.to_string())?,
-                    ast::Reset::SessionAuthorization => {}
+                    ast::Reset::SessionAuthorization => {
+                        let catalog = self.open.catalog.clone();
+                        self.settings.identity.set_session_authorization(&catalog, None)?;
+                    }
                 }
                 Ok(StatementResult::Command { tag: "RESET".into() })
             }
@@ -66,7 +72,11 @@ impl StatementRunner<'_> {
             | S::CreateView(_)
             | S::Drop { .. }
             | S::AlterTable(_)
-            | S::Truncate(_) => self.ddl(statement),
+            | S::Truncate(_)
+            | S::CreateRole(_)
+            | S::AlterRole { .. }
+            | S::Grant(_)
+            | S::Revoke(_) => self.ddl(statement),
             other => Err(Error::unsupported(format!("statement \"{}\"", statement_name(other)))),
         }
     }
@@ -76,7 +86,9 @@ impl StatementRunner<'_> {
         let _reading = self.db.store().read_guard();
         let catalog = self.open.catalog.clone();
         // A transaction's own uncommitted DDL must not leak into the shared plan cache.
-        let plan = prepared.plan(&catalog, self.open.ddl, &*self.settings)?;
+        let (plan, accesses) = prepared.plan(&catalog, self.open.ddl, &*self.settings)?;
+        // Checked at every execution: a REVOKE or SET ROLE since the last one counts.
+        catalog.check_accesses(self.settings.identity.current(), &accesses)?;
         self.execute_bound(&plan, params)
     }
 
@@ -90,6 +102,7 @@ impl StatementRunner<'_> {
             functions: FunctionContext {
                 transaction_start: self.open.started,
                 statement_start: Utc::now(),
+                user: Some(self.settings.identity.current()),
             },
             cancel: Some(self.cancel),
         };
@@ -127,6 +140,7 @@ impl StatementRunner<'_> {
         let functions = FunctionContext {
             transaction_start: self.open.started,
             statement_start: Utc::now(),
+            user: Some(self.settings.identity.current()),
         };
         let tag = ddl::execute(
             statement,
@@ -137,6 +151,8 @@ impl StatementRunner<'_> {
                 functions,
                 cancel: Some(self.cancel),
                 notices: self.notices,
+                user: self.settings.identity.current(),
+                session_user: self.settings.identity.session_user,
             },
         )?;
         self.open.catalog = Arc::new(catalog);
@@ -158,9 +174,12 @@ impl StatementRunner<'_> {
                         format!("relation \"{name}\" does not exist"),
                     ));
                 }
-                self.notices.push(format!(
-                    "skipping \"{name}\" --- cannot {} non-tables or special system tables",
-                    tag.to_lowercase()
+                self.notices.push(Notice::warning(
+                    sqlstate::WARNING,
+                    format!(
+                        "skipping \"{name}\" --- cannot {} non-tables or special system tables",
+                        tag.to_lowercase()
+                    ),
                 ));
             }
         }
@@ -170,7 +189,9 @@ impl StatementRunner<'_> {
     fn explain(&mut self, statement: &ast::Statement, analyze: bool) -> Result<StatementResult> {
         let _reading = self.db.store().read_guard();
         let catalog = self.open.catalog.clone();
-        let bound = Binder::new(&catalog, &[]).bind_statement(statement)?;
+        let mut binder = Binder::new(&catalog, &[]).with_settings(&*self.settings);
+        let bound = binder.bind_statement(statement)?;
+        catalog.check_accesses(self.settings.identity.current(), binder.accesses())?;
         let mut lines = explain::explain(&bound);
         if analyze {
             drop(_reading);
@@ -206,6 +227,28 @@ impl StatementRunner<'_> {
             ast::Set::SetNames { charset_name, .. } => self.settings.set("client_encoding", &ident(charset_name))?,
             ast::Set::SetNamesDefault {} => self.settings.reset("client_encoding")?,
             ast::Set::SetTransaction { .. } => {}
+            ast::Set::SetRole {
+                context_modifier: Some(ast::ContextModifier::Local),
+                ..
+            } => return Err(Error::unsupported("SET LOCAL ROLE")),
+            ast::Set::SetRole { role_name, .. } => {
+                let catalog = self.open.catalog.clone();
+                let name = role_name.as_ref().map(ident);
+                self.settings.identity.set_role(&catalog, name.as_deref())?;
+            }
+            ast::Set::SetSessionAuthorization(param) if param.scope == ast::ContextModifier::Local => {
+                return Err(Error::unsupported("SET LOCAL SESSION AUTHORIZATION"))
+            }
+            ast::Set::SetSessionAuthorization(param) => {
+                let catalog = self.open.catalog.clone();
+                let name = match &param.kind {
+                    ast::SetSessionAuthorizationParamKind::Default => None,
+                    ast::SetSessionAuthorizationParamKind::User(name) => Some(ident(name)),
+                };
+                self.settings
+                    .identity
+                    .set_session_authorization(&catalog, name.as_deref())?;
+            }
             other => return Err(Error::unsupported(format!("SET form \"{other}\""))),
         }
         Ok(StatementResult::Command { tag: "SET".into() })
@@ -243,7 +286,21 @@ impl StatementRunner<'_> {
                 tag: "SHOW".into(),
             });
         }
-        let value = self.settings.get(&name)?;
+        let catalog = self.open.catalog.clone();
+        let identity = self.settings.identity;
+        let value = match name.as_str() {
+            "session_authorization" => catalog.role_name(identity.session_user),
+            "role" => identity
+                .role
+                .map_or_else(|| "none".to_string(), |r| catalog.role_name(r)),
+            "is_superuser" => if catalog.is_superuser(identity.current()) {
+                "on"
+            } else {
+                "off"
+            }
+            .to_string(),
+            _ => self.settings.get(&name)?,
+        };
         let column = match name.as_str() {
             "datestyle" => "DateStyle",
             "timezone" => "TimeZone",

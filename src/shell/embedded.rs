@@ -63,10 +63,10 @@ impl Backend for Embedded {
             .session
             .take_notices()
             .into_iter()
-            .map(|message| Report {
-                severity: "NOTICE".to_string(),
-                sqlstate: String::new(),
-                message,
+            .map(|notice| Report {
+                severity: notice.severity.as_str().to_string(),
+                sqlstate: notice.code.to_string(),
+                message: notice.message,
                 detail: None,
                 hint: None,
             })

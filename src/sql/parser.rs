@@ -4,10 +4,11 @@
 //! can recognise statement forms sqlparser does not know before handing the rest to
 //! `parse_statement` (the extension point: `Dialect::parse_statement` must return sqlparser's
 //! closed `Statement` enum, so forms are matched here, at the statement boundary).
-//! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types) and
+//! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types),
 //! `COPY ... WITH (option value, ...)` with PostgreSQL's Boolean option values (`copy.rs`),
-//! PostgreSQL's `VACUUM` and `ANALYZE` (`vacuum.rs`; one statement per named table), and
-//! `CREATE BLOCKCHAIN TABLE` (`sql::blockchain`).
+//! PostgreSQL's `VACUUM` and `ANALYZE` (`vacuum.rs`; one statement per named table),
+//! `CREATE BLOCKCHAIN TABLE` (`sql::blockchain`), and PostgreSQL's `CREATE USER` (sqlparser reads
+//! another dialect's form), which is `CREATE ROLE` with LOGIN unless NOLOGIN is given.
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{ColumnDef, DataType};
@@ -67,7 +68,10 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         };
         let statement = match own.map_err(syntax)? {
             Some(statement) => statement,
-            None => parser.parse_statement().map_err(syntax)?,
+            None => match parser.maybe_parse(create_user).map_err(syntax)? {
+                Some(statement) => statement,
+                None => parser.parse_statement().map_err(syntax)?,
+            },
         };
         statements.push(statement);
         expecting_delimiter = true;
@@ -79,6 +83,15 @@ fn syntax(e: ParserError) -> Error {
     let msg = e.to_string();
     let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
     Error::syntax(format!("syntax error: {msg}"))
+}
+
+/// `CREATE USER name [WITH] options`: a `CREATE ROLE` that may log in by default.
+fn create_user(p: &mut Parser) -> std::result::Result<Statement, ParserError> {
+    p.expect_keyword_is(Keyword::CREATE)?;
+    p.expect_keyword_is(Keyword::USER)?;
+    let mut create = p.parse_create_role()?;
+    create.login.get_or_insert(true);
+    Ok(Statement::CreateRole(create))
 }
 
 /// `CREATE [TEMP] TABLE [IF NOT EXISTS] name (col, ...) AS query`: column names only, types

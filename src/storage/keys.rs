@@ -5,6 +5,7 @@
 //! ```text
 //! 0x01 'c' object_id:u32            catalog record of table/index/view `object_id`
 //! 0x01 'm' name bytes               catalog metadata (format version, counters)
+//! 0x01 'p' object_id:u32            owner and grants of table/view `object_id`
 //! 0x01 'r' name bytes               catalog record of role `name` (the bootstrap role has a
 //!                                   fixed id that object ids may reach, so roles key by name)
 //! 0x10 table_id:u32 key_bytes       one row; key_bytes = encoded primary key, or row id (u64)
@@ -61,6 +62,7 @@ use crate::types::Value;
 pub const CATALOG_PREFIX: &[u8] = &[0x01, b'c'];
 pub const META_PREFIX: &[u8] = &[0x01, b'm'];
 pub const ROLE_PREFIX: &[u8] = &[0x01, b'r'];
+pub const ACL_PREFIX: &[u8] = &[0x01, b'p'];
 pub const ROW_TAG: u8 = 0x10;
 pub const INDEX_TAG: u8 = 0x11;
 pub const BLOCK_BODY_TAG: u8 = 0x20;
@@ -130,6 +132,13 @@ pub fn index_prefix(index_id: u32) -> Vec<u8> {
 pub fn catalog_key(id: u32) -> Vec<u8> {
     let mut k = CATALOG_PREFIX.to_vec();
     k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// Key of the owner-and-grants record of relation `object_id`.
+pub fn acl_key(object_id: u32) -> Vec<u8> {
+    let mut k = ACL_PREFIX.to_vec();
+    k.extend_from_slice(&object_id.to_be_bytes());
     k
 }
 

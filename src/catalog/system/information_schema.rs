@@ -3,6 +3,7 @@
 
 use super::pg_class::attribute_rows;
 use super::{cols, relation_oid, text, SystemContext, SystemRelation, DATABASE_NAME, OWNER_NAME};
+use crate::catalog::privilege::PUBLIC;
 use crate::catalog::Catalog;
 use crate::types::{DataType, Value};
 
@@ -82,6 +83,7 @@ pub(super) fn relation(catalog: &Catalog, name: &str, ctx: &SystemContext) -> Op
             }
         }
         "columns" => columns(catalog, ctx),
+        "table_privileges" | "role_table_grants" => table_privileges(catalog, name, ctx),
         "views" => SystemRelation {
             columns: cols(&[
                 ("table_catalog", T),
@@ -325,4 +327,59 @@ fn sql_type_names(t: &DataType) -> (String, String) {
         DataType::Numeric(_) => ("numeric".into(), "numeric".into()),
         other => (other.display_name(), udt.unwrap_or_else(|| other.display_name())),
     }
+}
+
+/// `table_privileges` (and `role_table_grants`): one row per privilege of each access control
+/// item, the owner's default included. As in PostgreSQL, a role sees the rows it granted or
+/// received and those granted to PUBLIC (a superuser sees all); `role_table_grants` shows only
+/// the rows the current role granted or received.
+fn table_privileges(catalog: &Catalog, name: &str, ctx: &SystemContext) -> SystemRelation {
+    let columns = cols(&[
+        ("grantor", T),
+        ("grantee", T),
+        ("table_catalog", T),
+        ("table_schema", T),
+        ("table_name", T),
+        ("privilege_type", T),
+        ("is_grantable", T),
+        ("with_hierarchy", T),
+    ]);
+    let user = ctx.user;
+    let sees_all = name == "table_privileges" && catalog.is_superuser(user);
+    let relations = catalog
+        .tables()
+        .map(|t| (t.id, t.name.clone()))
+        .chain(catalog.views().map(|v| (v.id, v.name.clone())));
+    let mut rows = Vec::new();
+    for (id, relname) in relations {
+        let acl = catalog.object_acl(id);
+        for item in acl.effective() {
+            let visible = sees_all
+                || item.grantor == user
+                || item.grantee == user
+                || (name == "table_privileges" && item.grantee == PUBLIC);
+            if !visible {
+                continue;
+            }
+            let grantee = if item.grantee == PUBLIC {
+                "PUBLIC".to_string()
+            } else {
+                catalog.role_name(item.grantee)
+            };
+            let grantable = item.grantee == acl.owner || catalog.is_superuser(item.grantee);
+            for privilege in item.privileges.names() {
+                rows.push(vec![
+                    Value::Text(catalog.role_name(item.grantor)),
+                    Value::Text(grantee.clone()),
+                    text(DATABASE_NAME),
+                    text("public"),
+                    Value::Text(relname.clone()),
+                    text(privilege),
+                    yes_no(grantable),
+                    yes_no(privilege == "SELECT"),
+                ]);
+            }
+        }
+    }
+    SystemRelation { columns, rows }
 }

@@ -52,6 +52,16 @@ pub fn relation_oid(id: u32) -> i64 {
     i64::from(FIRST_USER_OID) + i64::from(id)
 }
 
+/// The oid of role `id`: the bootstrap superuser keeps PostgreSQL's 10; other roles take
+/// their ids from the object counter, like relations, so the two never share an oid.
+pub fn role_oid(id: u32) -> i64 {
+    if id == OWNER_OID {
+        i64::from(id)
+    } else {
+        relation_oid(id)
+    }
+}
+
 /// The oid of the index that enforces a table's primary key.
 pub fn pkey_index_oid(table: &TableDef) -> i64 {
     i64::from(PKEY_INDEX_BASE) + i64::from(table.id)
@@ -129,8 +139,10 @@ const RELATIONS: &[(SystemSchema, &str, u32)] = {
         (P, "pg_indexes", 12006),
         (I, "columns", 13101),
         (I, "key_column_usage", 13102),
+        (I, "role_table_grants", 13107),
         (I, "schemata", 13103),
         (I, "table_constraints", 13104),
+        (I, "table_privileges", 13108),
         (I, "tables", 13105),
         (I, "views", 13106),
     ]
@@ -149,6 +161,15 @@ pub fn system_relation_oid(name: &str) -> Option<i64> {
         .map(|(_, _, oid)| i64::from(*oid))
 }
 
+/// Oids of the `information_schema` relations: not on the search path, so not "visible".
+pub fn information_schema_oids() -> Vec<i64> {
+    RELATIONS
+        .iter()
+        .filter(|(schema, _, _)| *schema == SystemSchema::InformationSchema)
+        .map(|(_, _, oid)| i64::from(*oid))
+        .collect()
+}
+
 /// What the layers above know that the catalog does not: the session's settings and the
 /// output columns of each view (only binding its query can tell them).
 #[derive(Debug, Clone, Default)]
@@ -160,6 +181,8 @@ pub struct SystemContext {
     /// Set while computing a system relation only for its columns: `pg_attribute` then
     /// leaves out the system relations' own columns (which would ask for its own).
     pub columns_only: bool,
+    /// The current role's id (for the views that show only what it may see).
+    pub user: u32,
 }
 
 /// The columns of a system relation (schema, name).

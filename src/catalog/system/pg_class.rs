@@ -3,8 +3,8 @@
 
 use super::pg_type::type_collation;
 use super::{
-    check_constraint_oid, cols, int2_array, oid, oid_array, pkey_constraint_oid, pkey_index_oid, relation_oid, text,
-    text_array, unique_constraint_oid, SystemContext, SystemRelation, BTREE_AM_OID, HEAP_AM_OID,
+    check_constraint_oid, cols, int2_array, oid, oid_array, pkey_constraint_oid, pkey_index_oid, relation_oid,
+    role_oid, text, text_array, unique_constraint_oid, SystemContext, SystemRelation, BTREE_AM_OID, HEAP_AM_OID,
     INFORMATION_SCHEMA_OID, OID, OWNER_OID, PG_CATALOG_OID, PG_TOAST_OID, PUBLIC_OID, RELATIONS,
 };
 use crate::catalog::{Catalog, ColumnDef, TableDef};
@@ -22,6 +22,10 @@ pub(super) struct ClassRow {
     pub am: u32,
     /// `reloptions`: a blockchain table's options as `key=value`.
     pub options: Option<Vec<String>>,
+    /// The owning role's oid.
+    pub owner: i64,
+    /// The id whose grants `relacl` shows (tables and views).
+    pub acl_of: Option<u32>,
 }
 
 /// The columns a user relation shows in `pg_attribute`: (name, type, not null, default).
@@ -48,6 +52,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             has_index,
             am: HEAP_AM_OID,
             options: t.blockchain_options().map(|o| o.reloptions()),
+            owner: role_oid(catalog.owner_of(t.id)),
+            acl_of: Some(t.id),
         });
         if let (Some(pk), Some(name)) = (&t.primary_key, &t.primary_key_name) {
             rows.push(ClassRow {
@@ -60,6 +66,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
                 has_index: false,
                 am: BTREE_AM_OID,
                 options: None,
+                owner: role_oid(catalog.owner_of(t.id)),
+                acl_of: None,
             });
         }
     }
@@ -74,6 +82,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             has_index: false,
             am: BTREE_AM_OID,
             options: None,
+            owner: role_oid(catalog.owner_of(i.table_id)),
+            acl_of: None,
         });
     }
     for v in catalog.views() {
@@ -87,6 +97,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             has_index: false,
             am: 0,
             options: None,
+            owner: role_oid(catalog.owner_of(v.id)),
+            acl_of: Some(v.id),
         });
     }
     for (schema, name, rel_oid) in RELATIONS {
@@ -110,6 +122,8 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
             has_index: false,
             am: if kind == "r" { HEAP_AM_OID } else { 0 },
             options: None,
+            owner: i64::from(OWNER_OID),
+            acl_of: None,
         });
     }
     rows
@@ -290,7 +304,7 @@ fn pg_class(catalog: &Catalog, ctx: &SystemContext) -> SystemRelation {
                 oid(r.namespace),
                 oid(0),
                 oid(0),
-                oid(OWNER_OID),
+                oid(r.owner),
                 oid(r.am),
                 oid(if r.kind == "v" { 0 } else { r.oid }),
                 oid(0),
@@ -314,7 +328,11 @@ fn pg_class(catalog: &Catalog, ctx: &SystemContext) -> SystemRelation {
                 text(replident),
                 Value::Bool(false),
                 oid(0),
-                Value::Null,
+                r.acl_of
+                    .and_then(|id| catalog.acl_text(id))
+                    .map_or(Value::Null, |items| {
+                        Value::Array(items.into_iter().map(Value::Text).collect())
+                    }),
                 match r.options {
                     Some(options) => Value::Array(options.into_iter().map(Value::Text).collect()),
                     None => Value::Null,

@@ -3,8 +3,8 @@
 //! triggers, ...), which are present and empty so that clients' queries over them work.
 
 use super::{
-    cols, empty, int2_array, oid, oid_array, relation_oid, text, text_array, SystemContext, SystemRelation,
-    BTREE_AM_OID, DATABASE_NAME, DATABASE_OID, HEAP_AM_OID, OID, OWNER_NAME, OWNER_OID, PG_CATALOG_OID,
+    cols, empty, int2_array, oid, oid_array, relation_oid, role_oid, text, text_array, SystemContext, SystemRelation,
+    BTREE_AM_OID, DATABASE_NAME, DATABASE_OID, HEAP_AM_OID, OID, OWNER_OID, PG_CATALOG_OID,
 };
 use crate::catalog::Catalog;
 use crate::types::{DataType, Value};
@@ -85,73 +85,7 @@ pub(super) fn relation(catalog: &Catalog, name: &str, ctx: &SystemContext) -> Op
                 Value::Null,
             ]],
         },
-        "pg_roles" | "pg_authid" => {
-            let mut columns = cols(&[
-                ("rolname", T),
-                ("rolsuper", B),
-                ("rolinherit", B),
-                ("rolcreaterole", B),
-                ("rolcreatedb", B),
-                ("rolcanlogin", B),
-                ("rolreplication", B),
-                ("rolconnlimit", I4),
-                ("rolpassword", T),
-                ("rolvaliduntil", DataType::TimestampTz),
-                ("rolbypassrls", B),
-            ]);
-            let password = if name == "pg_roles" {
-                text("********")
-            } else {
-                Value::Null
-            };
-            let mut row = vec![
-                text(OWNER_NAME),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Int4(-1),
-                password,
-                Value::Null,
-                Value::Bool(true),
-            ];
-            if name == "pg_roles" {
-                columns.push(("rolconfig".into(), text_array()));
-                row.push(Value::Null);
-            }
-            columns.push(("oid".into(), OID));
-            row.push(oid(OWNER_OID));
-            SystemRelation {
-                columns,
-                rows: vec![row],
-            }
-        }
-        "pg_user" => SystemRelation {
-            columns: cols(&[
-                ("usename", T),
-                ("usesysid", OID),
-                ("usecreatedb", B),
-                ("usesuper", B),
-                ("userepl", B),
-                ("usebypassrls", B),
-                ("passwd", T),
-                ("valuntil", DataType::TimestampTz),
-                ("useconfig", text_array()),
-            ]),
-            rows: vec![vec![
-                text(OWNER_NAME),
-                oid(OWNER_OID),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                text("********"),
-                Value::Null,
-                Value::Null,
-            ]],
-        },
+        "pg_roles" | "pg_authid" | "pg_user" => roles(catalog, name),
         "pg_auth_members" => empty(&[("roleid", OID), ("member", OID), ("grantor", OID), ("admin_option", B)]),
         "pg_description" => empty(&[("objoid", OID), ("classoid", OID), ("objsubid", I4), ("description", T)]),
         "pg_settings" => SystemRelation {
@@ -297,7 +231,7 @@ pub(super) fn relation(catalog: &Catalog, name: &str, ctx: &SystemContext) -> Op
                     vec![
                         text("public"),
                         text(&t.name),
-                        text(OWNER_NAME),
+                        Value::Text(catalog.role_name(catalog.owner_of(t.id))),
                         Value::Null,
                         Value::Bool(has_index),
                         Value::Bool(false),
@@ -312,7 +246,10 @@ pub(super) fn relation(catalog: &Catalog, name: &str, ctx: &SystemContext) -> Op
             rows: super::view_definitions(catalog)
                 .into_iter()
                 .zip(catalog.views())
-                .map(|((_, def), v)| vec![text("public"), text(&v.name), text(OWNER_NAME), Value::Text(def)])
+                .map(|((_, def), v)| {
+                    let owner = catalog.role_name(catalog.owner_of(v.id));
+                    vec![text("public"), text(&v.name), Value::Text(owner), Value::Text(def)]
+                })
                 .collect(),
         },
         "pg_indexes" => SystemRelation {
@@ -489,4 +426,113 @@ fn index_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
         }
     }
     rows
+}
+
+/// `pg_roles`, `pg_authid` and `pg_user` (login roles only), one row per role. Only
+/// `pg_authid` shows the stored SCRAM verifier; the binder lets superusers alone read it.
+fn roles(catalog: &Catalog, name: &str) -> SystemRelation {
+    let roles = catalog.roles();
+    if name == "pg_user" {
+        return SystemRelation {
+            columns: cols(&[
+                ("usename", T),
+                ("usesysid", OID),
+                ("usecreatedb", B),
+                ("usesuper", B),
+                ("userepl", B),
+                ("usebypassrls", B),
+                ("passwd", T),
+                ("valuntil", DataType::TimestampTz),
+                ("useconfig", text_array()),
+            ]),
+            rows: roles
+                .iter()
+                .filter(|r| r.login)
+                .map(|r| {
+                    let bootstrap = r.id == OWNER_OID;
+                    vec![
+                        text(&r.name),
+                        oid(role_oid(r.id)),
+                        Value::Bool(r.create_db),
+                        Value::Bool(r.superuser),
+                        Value::Bool(bootstrap),
+                        Value::Bool(bootstrap),
+                        text("********"),
+                        Value::Null,
+                        Value::Null,
+                    ]
+                })
+                .collect(),
+        };
+    }
+    let authid = name == "pg_authid";
+    let mut columns = Vec::new();
+    if authid {
+        columns.push(("oid".to_string(), OID));
+    }
+    columns.extend(cols(&[
+        ("rolname", T),
+        ("rolsuper", B),
+        ("rolinherit", B),
+        ("rolcreaterole", B),
+        ("rolcreatedb", B),
+        ("rolcanlogin", B),
+        ("rolreplication", B),
+    ]));
+    if authid {
+        columns.extend(cols(&[
+            ("rolbypassrls", B),
+            ("rolconnlimit", I4),
+            ("rolpassword", T),
+            ("rolvaliduntil", DataType::TimestampTz),
+        ]));
+    } else {
+        columns.extend(cols(&[
+            ("rolconnlimit", I4),
+            ("rolpassword", T),
+            ("rolvaliduntil", DataType::TimestampTz),
+            ("rolbypassrls", B),
+            ("rolconfig", text_array()),
+            ("oid", OID),
+        ]));
+    }
+    let rows = roles
+        .iter()
+        .map(|r| {
+            // PostgreSQL's bootstrap superuser also has REPLICATION and BYPASSRLS.
+            let bootstrap = r.id == OWNER_OID;
+            let mut row = Vec::new();
+            if authid {
+                row.push(oid(role_oid(r.id)));
+            }
+            row.extend([
+                text(&r.name),
+                Value::Bool(r.superuser),
+                Value::Bool(true),
+                Value::Bool(r.create_role),
+                Value::Bool(r.create_db),
+                Value::Bool(r.login),
+                Value::Bool(bootstrap),
+            ]);
+            if authid {
+                row.extend([
+                    Value::Bool(bootstrap),
+                    Value::Int4(-1),
+                    r.password.clone().map_or(Value::Null, Value::Text),
+                    Value::Null,
+                ]);
+            } else {
+                row.extend([
+                    Value::Int4(-1),
+                    text("********"),
+                    Value::Null,
+                    Value::Bool(bootstrap),
+                    Value::Null,
+                    oid(role_oid(r.id)),
+                ]);
+            }
+            row
+        })
+        .collect();
+    SystemRelation { columns, rows }
 }

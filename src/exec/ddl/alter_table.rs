@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::catalog::{CatalogRecord, CheckDef, ColumnDef, IndexDef, TableDef};
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::exec::table;
 use crate::plan::binder::Binder;
 use crate::sql::{self, ast, ident};
@@ -23,7 +23,7 @@ pub(super) fn execute(alter: &ast::AlterTable, ctx: &mut DdlContext<'_>) -> Resu
             .push(format!("relation \"{name}\" does not exist, skipping"));
         return Ok("ALTER TABLE".into());
     }
-    let table = ctx.table(&alter.name)?;
+    let table = ctx.owned_table(&alter.name)?;
     table.refuse_on_blockchain("ALTER TABLE")?;
     let mut current = table.name.clone();
     for operation in &alter.operations {
@@ -69,9 +69,50 @@ fn apply(name: &str, operation: &ast::AlterTableOperation, ctx: &mut DdlContext<
             if_exists,
             ..
         } => drop_constraint(&table, &ident(constraint), *if_exists, ctx)?,
+        Op::OwnerTo { new_owner } => owner_to(&table, new_owner, ctx)?,
         other => return Err(Error::unsupported(format!("ALTER TABLE ... {other}"))),
     }
     Ok(name.to_string())
+}
+
+/// `OWNER TO role`: the new owner takes over the old owner's grants, as in PostgreSQL. Without
+/// role membership only a superuser may give a table away.
+fn owner_to(table: &TableDef, new_owner: &ast::Owner, ctx: &mut DdlContext<'_>) -> Result<()> {
+    let role = match new_owner {
+        ast::Owner::Ident(name) => {
+            let name = ident(name);
+            ctx.catalog
+                .role(&name)
+                .ok_or_else(|| Error::sql(sqlstate::UNDEFINED_OBJECT, format!("role \"{name}\" does not exist")))?
+                .id
+        }
+        ast::Owner::CurrentUser | ast::Owner::CurrentRole => ctx.user,
+        ast::Owner::SessionUser => ctx.session_user,
+    };
+    let mut acl = ctx.catalog.object_acl(table.id);
+    if acl.owner == role {
+        return Ok(());
+    }
+    if !ctx.catalog.is_superuser(ctx.user) {
+        let name = ctx.catalog.role_name(role);
+        return Err(Error::sql(
+            sqlstate::INSUFFICIENT_PRIVILEGE,
+            format!("must be member of role \"{name}\""),
+        ));
+    }
+    let old = acl.owner;
+    if let Some(items) = &mut acl.acl {
+        for item in items.iter_mut() {
+            if item.grantee == old {
+                item.grantee = role;
+            }
+            if item.grantor == old {
+                item.grantor = role;
+            }
+        }
+    }
+    acl.owner = role;
+    ctx.persist(CatalogRecord::Acl(acl), true)
 }
 
 fn column_position(table: &TableDef, column: &str) -> Result<usize> {
@@ -87,9 +128,12 @@ fn add_column(table: &TableDef, if_not_exists: bool, def: &ast::ColumnDef, ctx: 
     let col_name = ident(&def.name);
     if table.column_index(&col_name).is_some() {
         if if_not_exists {
-            ctx.notices.push(format!(
-                "column \"{col_name}\" of relation \"{}\" already exists, skipping",
-                table.name
+            ctx.notices.push(Notice::with_code(
+                sqlstate::DUPLICATE_COLUMN,
+                format!(
+                    "column \"{col_name}\" of relation \"{}\" already exists, skipping",
+                    table.name
+                ),
             ));
             return Ok(());
         }

@@ -1,12 +1,12 @@
 //! CREATE [UNIQUE] INDEX.
 
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::sql::{self, ast, ident};
 
 use super::{unique_relation_name, DdlContext};
 
 pub(super) fn execute(create: &ast::CreateIndex, ctx: &mut DdlContext<'_>) -> Result<String> {
-    let table = ctx.table(&create.table_name)?;
+    let table = ctx.owned_table(&create.table_name)?;
     if create.predicate.is_some() {
         return Err(Error::unsupported("partial indexes"));
     }
@@ -33,8 +33,10 @@ pub(super) fn execute(create: &ast::CreateIndex, ctx: &mut DdlContext<'_>) -> Re
     };
     if ctx.catalog.relation_exists(&name) {
         if create.if_not_exists {
-            ctx.notices
-                .push(format!("relation \"{name}\" already exists, skipping"));
+            ctx.notices.push(Notice::with_code(
+                sqlstate::DUPLICATE_TABLE,
+                format!("relation \"{name}\" already exists, skipping"),
+            ));
             return Ok("CREATE INDEX".into());
         }
         return Err(super::duplicate_relation(&name));

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::catalog::{BlockchainOptions, CatalogRecord, CheckDef, ColumnDef, TableDef, TableKind};
-use crate::error::{sqlstate, Error, Result};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::exec::table;
 use crate::ledger::options;
 use crate::plan::binder::Binder;
@@ -20,8 +20,10 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
     }
     if ctx.catalog.relation_exists(&name) {
         if create.if_not_exists {
-            ctx.notices
-                .push(format!("relation \"{name}\" already exists, skipping"));
+            ctx.notices.push(Notice::with_code(
+                sqlstate::DUPLICATE_TABLE,
+                format!("relation \"{name}\" already exists, skipping"),
+            ));
             return Ok("CREATE TABLE".into());
         }
         return Err(super::duplicate_relation(&name));
@@ -406,7 +408,9 @@ pub(super) fn validate_check(ctx: &DdlContext<'_>, table: &TableDef, check: &Che
 
 /// CREATE TABLE name [(columns)] AS query: columns take the query's names and types.
 fn create_as(name: &str, create: &ast::CreateTable, query: &ast::Query, ctx: &mut DdlContext<'_>) -> Result<String> {
-    let plan = Binder::new(ctx.catalog, &[]).bind_query(query)?;
+    let mut binder = Binder::new(ctx.catalog, &[]);
+    let plan = binder.bind_query(query)?;
+    ctx.catalog.check_accesses(ctx.user, binder.accesses())?;
     if !create.columns.is_empty() && create.columns.len() > plan.columns.len() {
         return Err(Error::syntax("too many column names were specified"));
     }

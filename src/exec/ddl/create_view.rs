@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use crate::catalog::{CatalogRecord, ViewDef};
-use crate::error::{sqlstate, Error, Result};
+use crate::catalog::{privilege, CatalogRecord, ViewDef};
+use crate::error::{sqlstate, Error, Notice, Result};
 use crate::plan::binder::Binder;
 use crate::sql::{self, ast, ident};
 
@@ -17,10 +17,14 @@ pub(super) fn execute(create: &ast::CreateView, ctx: &mut DdlContext<'_>) -> Res
     let existing = ctx.catalog.view(&name).cloned();
     if ctx.catalog.relation_exists(&name) {
         match &existing {
-            Some(_) if create.or_replace => {}
+            Some(v) if create.or_replace => {
+                privilege::require_owner(ctx.catalog, ctx.user, v.id, "view", &v.name)?;
+            }
             Some(_) if create.if_not_exists => {
-                ctx.notices
-                    .push(format!("relation \"{name}\" already exists, skipping"));
+                ctx.notices.push(Notice::with_code(
+                    sqlstate::DUPLICATE_TABLE,
+                    format!("relation \"{name}\" already exists, skipping"),
+                ));
                 return Ok("CREATE VIEW".into());
             }
             _ => return Err(super::duplicate_relation(&name)),

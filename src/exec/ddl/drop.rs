@@ -1,6 +1,7 @@
 //! DROP TABLE / VIEW / INDEX, with PostgreSQL's dependency rules: a table or view that a view
 //! reads cannot be dropped without CASCADE (which drops those views too).
 
+use crate::catalog::privilege;
 use crate::error::{sqlstate, Error, Result};
 use crate::exec::table;
 use crate::sql::{self, ast};
@@ -31,6 +32,14 @@ pub(super) fn execute(
             _ => ctx.catalog.index(&name).is_some(),
         };
         if exists {
+            let (id, owner_kind) = match kind {
+                "table" => (ctx.catalog.table(&name).map(|t| t.id), "table"),
+                "view" => (ctx.catalog.view(&name).map(|v| v.id), "view"),
+                _ => (ctx.catalog.index(&name).map(|i| i.table_id), "index"),
+            };
+            if let Some(id) = id {
+                privilege::require_owner(ctx.catalog, ctx.user, id, owner_kind, &name)?;
+            }
             targets.push(name);
         } else if ctx.catalog.relation_exists(&name) {
             return Err(

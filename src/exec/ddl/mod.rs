@@ -1,4 +1,6 @@
-//! DDL: CREATE/DROP/ALTER of tables, indexes and views, TRUNCATE, CREATE TABLE AS.
+//! DDL: CREATE/DROP/ALTER of tables, indexes, views and roles, TRUNCATE, CREATE TABLE AS,
+//! GRANT/REVOKE. Each runs as `DdlContext::user`, who owns what it creates and whose ownership
+//! or privileges are checked (`catalog::privilege`).
 //!
 //! DDL is transactional, as in PostgreSQL: it edits the transaction's private copy of the
 //! catalog and writes the changed catalog records into the same transaction as any row
@@ -9,13 +11,15 @@ mod create_index;
 mod create_table;
 mod create_view;
 mod drop;
+mod grant;
+mod role;
 mod truncate;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use crate::catalog::{codec, Catalog, CatalogRecord, IndexDef, TableDef};
-use crate::error::{sqlstate, Error, Result};
+use crate::catalog::{codec, privilege, Catalog, CatalogRecord, IndexDef, ObjectAcl, TableDef};
+use crate::error::{sqlstate, Error, Notices, Result};
 use crate::exec::{ExecContext, ExecOutput};
 use crate::plan::BoundStatement;
 use crate::sql::ast;
@@ -31,7 +35,12 @@ pub struct DdlContext<'a> {
     pub store: &'a Store,
     pub functions: FunctionContext,
     pub cancel: Option<&'a AtomicBool>,
-    pub notices: &'a mut Vec<String>,
+    pub notices: &'a mut Notices,
+    /// The role running the statement (`current_user`): it owns what it creates, and its
+    /// privileges are checked.
+    pub user: u32,
+    /// The role the session is authorized as (`session_user`).
+    pub session_user: u32,
 }
 
 /// Executes a DDL statement; returns its command tag.
@@ -42,6 +51,12 @@ pub fn execute(statement: &ast::Statement, ctx: &mut DdlContext<'_>) -> Result<S
         S::CreateIndex(create) => create_index::execute(create, ctx),
         S::CreateView(create) => create_view::execute(create, ctx),
         S::Drop {
+            object_type: ast::ObjectType::Role | ast::ObjectType::User,
+            if_exists,
+            names,
+            ..
+        } => role::drop(*if_exists, names, ctx),
+        S::Drop {
             object_type,
             if_exists,
             names,
@@ -50,6 +65,10 @@ pub fn execute(statement: &ast::Statement, ctx: &mut DdlContext<'_>) -> Result<S
         } => drop::execute(*object_type, *if_exists, names, *cascade, ctx),
         S::AlterTable(alter) => alter_table::execute(alter, ctx),
         S::Truncate(truncate) => truncate::execute(truncate, ctx),
+        S::CreateRole(create) => role::create(create, ctx),
+        S::AlterRole { name, operation } => role::alter(name, operation, ctx),
+        S::Grant(grant) => grant::grant(grant, ctx),
+        S::Revoke(revoke) => grant::revoke(revoke, ctx),
         _ => Err(Error::bug("non-DDL statement routed to DDL")),
     }
 }
@@ -61,16 +80,32 @@ impl DdlContext<'_> {
         u32::try_from(id + 1).map_err(|_| Error::sql(sqlstate::PROGRAM_LIMIT_EXCEEDED, "object ids exhausted"))
     }
 
-    /// Writes a catalog record into the transaction and the working catalog.
+    /// Writes a catalog record into the transaction and the working catalog. A new table or
+    /// view is owned by the current user.
     fn persist(&mut self, record: CatalogRecord, replace: bool) -> Result<()> {
-        let id = match &record {
-            CatalogRecord::Table(t) => t.id,
-            CatalogRecord::Index(i) => i.id,
-            CatalogRecord::View(v) => v.id,
-            CatalogRecord::Role(r) => r.id,
+        let key = match &record {
+            CatalogRecord::Table(t) => keys::catalog_key(t.id),
+            CatalogRecord::Index(i) => keys::catalog_key(i.id),
+            CatalogRecord::View(v) => keys::catalog_key(v.id),
+            CatalogRecord::Role(r) => keys::role_key(&r.name),
+            CatalogRecord::Acl(a) => keys::acl_key(a.object_id),
         };
-        self.txn
-            .put(keys::catalog_key(id), codec::encode(&record)?, Conflict::Unchanged)?;
+        // CREATE OR REPLACE VIEW keeps the view's owner and grants.
+        let owned = match &record {
+            CatalogRecord::Table(t) if !replace => Some(t.id),
+            CatalogRecord::View(v) if !replace => Some(v.id),
+            _ => None,
+        }
+        .filter(|id| self.catalog.acl_record(*id).is_none());
+        self.txn.put(key, codec::encode(&record)?, Conflict::Unchanged)?;
+        if let Some(object_id) = owned {
+            let acl = ObjectAcl {
+                object_id,
+                owner: self.user,
+                acl: None,
+            };
+            self.persist(CatalogRecord::Acl(acl), true)?;
+        }
         if replace {
             self.catalog.put(record);
             Ok(())
@@ -120,8 +155,19 @@ impl DdlContext<'_> {
         }
     }
 
+    /// Deletes relation `id`'s record, with its owner and grants.
     fn unpersist(&mut self, id: u32) -> Result<()> {
+        if self.catalog.remove_acl(id).is_some() {
+            self.txn.delete(keys::acl_key(id))?;
+        }
         self.txn.delete(keys::catalog_key(id))
+    }
+
+    /// The table `name`, which the current user must own (42501 `must be owner of table t`).
+    fn owned_table(&self, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
+        let table = self.table(name)?;
+        privilege::require_owner(self.catalog, self.user, table.id, "table", &table.name)?;
+        Ok(table)
     }
 
     fn table(&self, name: &ast::ObjectName) -> Result<Arc<TableDef>> {

@@ -1,3 +1,6 @@
+//! TRUNCATE: empties tables (and their indexes) inside the transaction; needs TRUNCATE on each.
+
+use crate::catalog::{Access, Privileges};
 use crate::error::Result;
 use crate::exec::table;
 use crate::sql::ast;
@@ -10,6 +13,17 @@ pub(super) fn execute(truncate: &ast::Truncate, ctx: &mut DdlContext<'_>) -> Res
         let table = ctx.table(&target.name)?;
         table.refuse_on_blockchain("TRUNCATE")?;
         tables.push(table);
+    }
+    // PostgreSQL checks every table before truncating any.
+    for t in &tables {
+        let access = Access {
+            relation: t.id,
+            name: t.name.clone(),
+            is_view: false,
+            privileges: Privileges::TRUNCATE,
+            checked_as: None,
+        };
+        ctx.catalog.check_accesses(ctx.user, &[access])?;
     }
     for t in tables {
         let indexes = ctx.catalog.table_indexes(t.id);
