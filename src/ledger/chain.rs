@@ -269,6 +269,8 @@ impl ChainHook for LedgerHook {
         };
         let now = now_micros();
         let block_size = u64::from(tip.block_size.max(1));
+        // Pending entries from this seq on are written by this commit, not stored yet.
+        let first_new = tip.next_seq;
         for key in &work.appended {
             let stored = txn
                 .get(key)?
@@ -289,12 +291,12 @@ impl ChainHook for LedgerHook {
             tip.next_seq += 1;
             tip.running_hash = running;
             if tip.pending() >= block_size {
-                seal_pending(txn, chain, &mut tip, now)?;
+                seal_pending(txn, chain, &mut tip, now, first_new)?;
             }
         }
         if let Some(target) = work.seal_target {
             while tip.last_block_id < target && tip.pending() > 0 {
-                seal_pending(txn, chain, &mut tip, now)?;
+                seal_pending(txn, chain, &mut tip, now, first_new)?;
             }
         }
         write_tip(txn, chain, &tip)
@@ -304,7 +306,10 @@ impl ChainHook for LedgerHook {
 /// Seals the oldest pending rows (at most `block_size`) into the next block: body and header
 /// written, pending entries removed, tip advanced. Pending rows whose stored bytes no longer
 /// match their leaf or running hash are refused (sealing must never launder a change).
-fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64) -> Result<()> {
+///
+/// `first_new`: entries with this seq or above were written by the committing transaction
+/// itself; they leave its batch instead of being deleted from the store.
+fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64, first_new: u64) -> Result<()> {
     let take = tip.pending().min(u64::from(tip.block_size.max(1)));
     let mut builder = BlockBuilder::new();
     let mut running = tip.last_block_hash;
@@ -322,7 +327,11 @@ fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64) -> Result<()
                 "does not match its leaf or running hash; refusing to seal it",
             ));
         }
-        txn.delete(key)?;
+        if seq >= first_new {
+            txn.forget(&key);
+        } else {
+            txn.remove(key);
+        }
     }
     let block_id = tip.last_block_id + 1;
     let (header, body) = builder.seal(block_id, tip.last_block_hash, now.max(0), fresh_nonce()?);
@@ -397,4 +406,66 @@ pub fn read_pending(txn: &Txn, table_id: u32) -> Result<Vec<PendingEntry>> {
         out.push(PendingEntry::decode(seq, &value)?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tip_layout_is_the_documented_one() {
+        let tip = Tip {
+            last_block_id: 3,
+            last_block_hash: [0xAA; 32],
+            next_seq: 0x0102,
+            sealed_seq: 7,
+            running_hash: [0xBB; 32],
+            oldest_pending: -2,
+            block_size: 1000,
+            seal_interval: 300_000_000,
+        };
+        let bytes = tip.encode();
+        // Written out field by field from the layout table in the module docs.
+        let mut expected = vec![1u8];
+        expected.extend_from_slice(&[3, 0, 0, 0, 0, 0, 0, 0]);
+        expected.extend_from_slice(&[0xAA; 32]);
+        expected.extend_from_slice(&[0x02, 0x01, 0, 0, 0, 0, 0, 0]);
+        expected.extend_from_slice(&[7, 0, 0, 0, 0, 0, 0, 0]);
+        expected.extend_from_slice(&[0xBB; 32]);
+        expected.extend_from_slice(&[0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+        expected.extend_from_slice(&[0xE8, 0x03, 0, 0]);
+        expected.extend_from_slice(&[0x00, 0xA3, 0xE1, 0x11, 0, 0, 0, 0]);
+        assert_eq!(bytes, expected);
+        assert_eq!(bytes.len(), TIP_LEN);
+        assert_eq!(Tip::decode(&bytes).unwrap(), tip);
+        assert_eq!(tip.pending(), 0x0102 - 7);
+        let mut bad = bytes.clone();
+        bad[0] = 2;
+        assert_eq!(Tip::decode(&bad).unwrap_err().sqlstate(), "XX001");
+        assert!(Tip::decode(&bytes[..TIP_LEN - 1]).is_err());
+    }
+
+    #[test]
+    fn stored_rows_carry_their_position_after_the_row() {
+        let stored = with_position(b"row", 0x0A0B);
+        assert_eq!(stored, [b'r', b'o', b'w', 0x0B, 0x0A, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(split_position(&stored).unwrap(), (&b"row"[..], 0x0A0B));
+        let uncommitted = with_position(b"", UNCOMMITTED);
+        assert_eq!(uncommitted, [0xFF; 8]);
+        assert!(split_position(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn pending_entries_hold_leaf_running_and_row() {
+        let bytes = PendingEntry::encode(&[1; 32], &[2; 32], b"abc");
+        assert_eq!(&bytes[..32], &[1; 32]);
+        assert_eq!(&bytes[32..64], &[2; 32]);
+        assert_eq!(&bytes[64..], b"abc");
+        let entry = PendingEntry::decode(9, &bytes).unwrap();
+        assert_eq!(
+            (entry.seq, entry.leaf, entry.running, entry.row),
+            (9, [1; 32], [2; 32], b"abc".to_vec())
+        );
+        assert!(PendingEntry::decode(9, &bytes[..63]).is_err());
+    }
 }
