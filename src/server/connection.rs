@@ -358,27 +358,23 @@ impl Connection {
     /// Runs statements in order until one fails; returns whether one did.
     async fn run_statements(&mut self, statements: Vec<ast::Statement>) -> std::result::Result<bool, Closed> {
         for statement in statements {
-            if let ast::Statement::Deallocate { name, .. } = &statement {
-                match self.deallocate(name, self.transaction_failed()) {
-                    Ok(tag) => self.out.command_complete(&tag),
-                    Err(e) => {
-                        self.out.error(&e, Severity::Error);
-                        self.fail_transaction();
-                        return Ok(true);
-                    }
+            // DEALLOCATE and COPY involve the connection's own state, not only the session's.
+            let handled = match &statement {
+                ast::Statement::Deallocate { name, .. } => Some(self.deallocate(name, self.transaction_failed())),
+                ast::Statement::Copy { .. } => Some(self.copy(statement.clone()).await?),
+                _ => None,
+            };
+            match handled {
+                Some(Ok(tag)) => {
+                    self.out.command_complete(&tag);
+                    continue;
                 }
-                continue;
-            }
-            if matches!(statement, ast::Statement::Copy { .. }) {
-                match self.copy(statement).await? {
-                    Ok(tag) => self.out.command_complete(&tag),
-                    Err(e) => {
-                        self.out.error(&e, Severity::Error);
-                        self.fail_transaction();
-                        return Ok(true);
-                    }
+                Some(Err(e)) => {
+                    self.out.error(&e, Severity::Error);
+                    self.fail_transaction();
+                    return Ok(true);
                 }
-                continue;
+                None => {}
             }
             let (bytes, failed) = self
                 .blocking(move |session| {
