@@ -74,8 +74,11 @@ VELLUM_PID=$!
 mkdir -p "$WORK/pg"
 if [ "$(id -u)" = 0 ]; then chown "$(id -u postgres 2>/dev/null || id -u nobody)" "$WORK/pg"; fi
 as_pg "$PGBIN/initdb" -D "$WORK/pg/data" -A trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -o "-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1" \
-    -l "$WORK/pg/log" -w start >/dev/null
+if ! as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -o "-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1" \
+    -l "$WORK/pg/log" -w start >/dev/null; then
+    cat "$WORK/pg/log" >&2
+    exit 1
+fi
 
 vellum_psql() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$VELLUM_PORT" -U vellum -d vellum "$@"; }
 pg_psql() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }

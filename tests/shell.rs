@@ -206,10 +206,14 @@ fn ctrl_c_clears_partial_input_and_cancels_a_running_statement() {
 }
 
 fn piped(dir: &Path, input: &str) -> std::process::Output {
+    let data = dir.join("data");
+    piped_with(&["shell".as_ref(), "--data".as_ref(), data.as_os_str()], input)
+}
+
+/// Runs `vellum` with `args`, feeding `input` on standard input.
+fn piped_with(args: &[&std::ffi::OsStr], input: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .arg("shell")
-        .arg("--data")
-        .arg(dir.join("data"))
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -257,22 +261,7 @@ fn piped_input_runs_without_a_terminal() {
 fn connect_talks_to_a_running_server() {
     let server = server_common::TestServer::start();
     let url = format!("postgres://vellum@127.0.0.1:{}/vellum", server.port);
-    let remote = |input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-            .args(["shell", "--connect", &url])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("wait")
-    };
+    let remote = |input: &str| piped_with(&["shell".as_ref(), "--connect".as_ref(), url.as_ref()], input);
     let out = remote(
         "create table t (a int primary key, b text);\ninsert into t values (1, 'x'), (2, NULL);\n\
          select * from t order by a;\nselect 1/0;\n",

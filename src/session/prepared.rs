@@ -107,10 +107,12 @@ impl Prepared {
 
 /// Statements the binder plans (the rest are DDL and session commands).
 pub(crate) fn is_bindable(stmt: &ast::Statement) -> bool {
-    matches!(
-        stmt,
-        ast::Statement::Query(_) | ast::Statement::Insert(_) | ast::Statement::Update(_) | ast::Statement::Delete(_)
-    )
+    match stmt {
+        // set_config() changes the session: it runs as the utility statement SET does.
+        ast::Statement::Query(query) => super::statement::set_config_call(query).is_none(),
+        ast::Statement::Insert(_) | ast::Statement::Update(_) | ast::Statement::Delete(_) => true,
+        _ => false,
+    }
 }
 
 fn result_columns(bound: &BoundStatement) -> Vec<OutputColumn> {
@@ -131,6 +133,7 @@ fn utility_columns(stmt: &ast::Statement) -> Vec<OutputColumn> {
     };
     match stmt {
         ast::Statement::Explain { .. } => vec![text("QUERY PLAN")],
+        ast::Statement::Query(_) => vec![text("set_config")],
         ast::Statement::ShowVariable { variable } => {
             let name = variable
                 .iter()

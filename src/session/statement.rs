@@ -29,6 +29,12 @@ impl StatementRunner<'_> {
     pub(super) fn run(&mut self, statement: &ast::Statement) -> Result<StatementResult> {
         use ast::Statement as S;
         match statement {
+            S::Query(query) if set_config_call(query).is_some() => {
+                let (name, value) = set_config_call(query).unwrap_or_default();
+                self.settings.set(&name, &value)?;
+                let value = self.settings.get(&name)?;
+                Ok(text_result("set_config", vec![value], "SELECT 1"))
+            }
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => {
                 let _reading = self.db.store().read_guard();
                 let catalog = self.open.catalog.clone();
@@ -320,6 +326,49 @@ fn setting_value(expr: &ast::Expr) -> String {
         },
         ast::Expr::Identifier(id) => id.value.clone(),
         other => other.to_string(),
+    }
+}
+
+/// `SELECT [pg_catalog.]set_config('name', 'value', is_local)` with constant arguments, the form
+/// drivers and pg_dump scripts send, as (name, value): it runs as SET (`is_local` true as
+/// SET LOCAL, which Vellum keeps for the session like SET). set_config inside other expressions
+/// is refused by the binder (0A000): a function with a side effect on the session would need
+/// the planner to order its evaluation.
+pub(super) fn set_config_call(query: &ast::Query) -> Option<(String, String)> {
+    let ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    if query.with.is_some() || !select.from.is_empty() || select.selection.is_some() || select.projection.len() != 1 {
+        return None;
+    }
+    let expr = match &select.projection[0] {
+        ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => e,
+        _ => return None,
+    };
+    let ast::Expr::Function(function) = expr else {
+        return None;
+    };
+    let name = function.name.0.last()?.as_ident()?.value.to_lowercase();
+    if name != "set_config" {
+        return None;
+    }
+    let ast::FunctionArguments::List(list) = &function.args else {
+        return None;
+    };
+    let mut texts = list.args.iter().map(|arg| match arg {
+        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v))) => Some(&v.value),
+        _ => None,
+    });
+    let (Some(Some(name)), Some(Some(value)), Some(Some(ast::Value::Boolean(_))), None) =
+        (texts.next(), texts.next(), texts.next(), texts.next())
+    else {
+        return None;
+    };
+    match (name, value) {
+        (ast::Value::SingleQuotedString(name), ast::Value::SingleQuotedString(value)) => {
+            Some((name.clone(), value.clone()))
+        }
+        _ => None,
     }
 }
 

@@ -20,24 +20,7 @@ pub(super) fn grant(grant: &ast::Grant, ctx: &mut DdlContext<'_>) -> Result<Stri
         return grant_on_public_schema(grant, schemas, ctx);
     }
     let privileges = privileges(&grant.privileges)?;
-    let relations = relations(grant.objects.as_ref(), ctx)?;
-    let grantees = grantees(&grant.grantees, ctx)?;
-    for (id, kind, name) in relations {
-        if !may_grant(
-            ctx,
-            id,
-            kind,
-            &name,
-            (sqlstate::PRIVILEGE_NOT_GRANTED, "no privileges were granted"),
-        )? {
-            continue;
-        }
-        let mut acl = ctx.catalog.object_acl(id);
-        for &g in &grantees {
-            acl.grant(g, privileges);
-        }
-        ctx.persist(CatalogRecord::Acl(acl), true)?;
-    }
+    change_grants(grant.objects.as_ref(), &grant.grantees, ctx, Change::Grant(privileges))?;
     Ok("GRANT".into())
 }
 
@@ -76,25 +59,47 @@ pub(super) fn revoke(revoke: &ast::Revoke, ctx: &mut DdlContext<'_>) -> Result<S
         return Err(Error::unsupported("GRANTED BY"));
     }
     let privileges = privileges(&revoke.privileges)?;
-    let relations = relations(revoke.objects.as_ref(), ctx)?;
-    let grantees = grantees(&revoke.grantees, ctx)?;
+    change_grants(
+        revoke.objects.as_ref(),
+        &revoke.grantees,
+        ctx,
+        Change::Revoke(privileges),
+    )?;
+    Ok("REVOKE".into())
+}
+
+enum Change {
+    Grant(Privileges),
+    Revoke(Privileges),
+}
+
+/// Applies a GRANT or REVOKE to every named relation the current user may change grants on.
+fn change_grants(
+    objects: Option<&ast::GrantObjects>,
+    grantees: &[ast::Grantee],
+    ctx: &mut DdlContext<'_>,
+    change: Change,
+) -> Result<()> {
+    let relations = relations(objects, ctx)?;
+    let grantees = self::grantees(grantees, ctx)?;
+    let warning = match change {
+        Change::Grant(_) => (sqlstate::PRIVILEGE_NOT_GRANTED, "no privileges were granted"),
+        Change::Revoke(_) => (sqlstate::PRIVILEGE_NOT_REVOKED, "no privileges could be revoked"),
+    };
     for (id, kind, name) in relations {
-        if !may_grant(
-            ctx,
-            id,
-            kind,
-            &name,
-            (sqlstate::PRIVILEGE_NOT_REVOKED, "no privileges could be revoked"),
-        )? {
+        if !may_grant(ctx, id, kind, &name, warning)? {
             continue;
         }
         let mut acl = ctx.catalog.object_acl(id);
         for &g in &grantees {
-            acl.revoke(g, privileges);
+            match change {
+                Change::Grant(p) => acl.grant(g, p),
+                Change::Revoke(p) => acl.revoke(g, p),
+            }
         }
         ctx.persist(CatalogRecord::Acl(acl), true)?;
     }
-    Ok("REVOKE".into())
+    Ok(())
 }
 
 /// Whether the current user may change grants on the relation: its owner or a superuser.
