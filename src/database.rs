@@ -26,16 +26,30 @@ pub(crate) struct DatabaseInner {
     pub(crate) ddl_lock: Mutex<()>,
     /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
     /// stops and joins its thread, so the store is closed when the drop returns.
-    _sealer: Sealer,
+    _sealer: Option<Sealer>,
 }
 
 impl Database {
     /// Opens or creates the database stored in directory `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        let store = Store::open(path.as_ref())?;
+        Database::open_with(path.as_ref(), true)
+    }
+
+    /// Opens the database without its background services (the sealer), so nothing changes
+    /// unless a session writes: what offline verification (`vellum verify`) uses.
+    pub fn open_quiet(path: impl AsRef<Path>) -> Result<Database> {
+        Database::open_with(path.as_ref(), false)
+    }
+
+    fn open_with(path: &Path, services: bool) -> Result<Database> {
+        let store = Store::open(path)?;
         crate::ledger::chain::LedgerHook::install(&store);
         let catalog = load_catalog(&store)?;
-        let sealer = Sealer::start(store.clone())?;
+        let sealer = if services {
+            Some(Sealer::start(store.clone())?)
+        } else {
+            None
+        };
         Ok(Database {
             inner: Arc::new(DatabaseInner {
                 store,
