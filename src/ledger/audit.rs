@@ -18,14 +18,14 @@ use crate::error::Result;
 use crate::storage::keys::table_prefix;
 use crate::storage::Txn;
 
-use super::body::body_rows;
 use super::chain::{
-    read_body, read_header, read_headers, read_pending, read_tip, split_position, PendingEntry, UNCOMMITTED,
+    read_body, read_header, read_headers, read_pending, read_tip, split_position, PendingEntry, StoredHeader,
+    UNCOMMITTED,
 };
 use super::definition::definition_hash;
 use super::hex::to_hex;
 use super::merkle::{leaf_hash, Hash};
-use super::verify::{ChainVerifier, Finding, FindingKind, StoredBlock};
+use super::verify::{summarize_body, BodySummary, ChainVerifier, Finding, FindingKind, StoredBlock};
 use super::BlockType;
 
 /// Every finding about `table`'s chain; empty when intact.
@@ -40,42 +40,51 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
     let mut aligned = true;
     let mut last_id: Option<u64> = None;
     let mut sealed_rows: u64 = 0;
-    for (id, decoded) in read_headers(txn, table.id)? {
-        if id != last_id.map_or(0, |l| l + 1) {
-            aligned = false;
-        }
-        let (header, stored_hash) = match decoded {
-            Ok(h) => h,
-            Err(e) => {
+    let headers = read_headers(txn, table.id)?;
+    for window in headers.chunks(WINDOW) {
+        let bodies: Vec<Option<Vec<u8>>> = window
+            .iter()
+            .map(|(id, decoded)| match decoded {
+                Ok((h, _)) if h.block_type == BlockType::Data => read_body(txn, table.id, *id),
+                _ => Ok(None),
+            })
+            .collect::<Result<_>>()?;
+        let summaries = summarize_all(window, &bodies);
+        for (((id, decoded), body), summary) in window.iter().zip(&bodies).zip(summaries) {
+            let id = *id;
+            if id != last_id.map_or(0, |l| l + 1) {
                 aligned = false;
-                v.report(
-                    FindingKind::HeaderAltered,
-                    Some(id),
-                    format!("header of block {id} is unreadable: {e}"),
-                );
-                last_id = Some(id);
-                continue;
             }
-        };
-        let body = if header.block_type == BlockType::Data {
-            read_body(txn, table.id, id)?
-        } else {
-            None
-        };
-        if header.block_type == BlockType::Data {
-            match body.as_deref().map(body_rows) {
-                Some(Ok(rows)) => chain.extend(rows.into_iter().map(|row| (leaf_hash(row), Some(id)))),
-                _ => aligned = false,
+            let (header, stored_hash) = match decoded {
+                Ok((h, stored)) => (h.clone(), *stored),
+                Err(e) => {
+                    aligned = false;
+                    v.report(
+                        FindingKind::HeaderAltered,
+                        Some(id),
+                        format!("header of block {id} is unreadable: {e}"),
+                    );
+                    last_id = Some(id);
+                    continue;
+                }
+            };
+            match &summary {
+                Some(BodySummary::Hashed { leaves, .. }) => chain.extend(leaves.iter().map(|leaf| (*leaf, Some(id)))),
+                Some(_) => aligned = false,
+                None => {}
             }
+            sealed_rows += header.row_count;
+            v.block_summarized(
+                StoredBlock {
+                    key_id: id,
+                    header,
+                    stored_hash,
+                    body: body.as_deref(),
+                },
+                summary,
+            );
+            last_id = Some(id);
         }
-        sealed_rows += header.row_count;
-        v.block(StoredBlock {
-            key_id: id,
-            header,
-            stored_hash,
-            body: body.as_deref(),
-        });
-        last_id = Some(id);
     }
     let pending = read_pending(txn, table.id)?;
     for p in &pending {
@@ -89,6 +98,38 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
     check_tip(txn, table, &mut v, last_id, sealed_rows, &pending, last_running);
     check_rows(txn, table, &mut v, &chain, aligned, uncommitted)?;
     Ok(v.findings)
+}
+
+/// Blocks read and hashed together: bounds the bodies held in memory at once.
+const WINDOW: usize = 128;
+
+/// The body summaries of a window of blocks (`None` for blocks without rows), hashed on all
+/// cores: hashing is the bulk of verification and blocks are independent.
+fn summarize_all(window: &[StoredHeader], bodies: &[Option<Vec<u8>>]) -> Vec<Option<BodySummary>> {
+    let mut out: Vec<Option<BodySummary>> = vec![None; window.len()];
+    if window.is_empty() {
+        return out;
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, window.len());
+    let chunk = window.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for ((headers, bodies), slots) in window
+            .chunks(chunk)
+            .zip(bodies.chunks(chunk))
+            .zip(out.chunks_mut(chunk))
+        {
+            scope.spawn(move || {
+                for (((_, decoded), body), slot) in headers.iter().zip(bodies).zip(slots.iter_mut()) {
+                    if matches!(decoded, Ok((h, _)) if h.block_type == BlockType::Data) {
+                        *slot = Some(summarize_body(body.as_deref()));
+                    }
+                }
+            });
+        }
+    });
+    out
 }
 
 /// The tip against what is stored.
