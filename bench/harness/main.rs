@@ -120,7 +120,9 @@ async fn run(args: &Args) -> Result<(), String> {
     let mut table: Vec<Metric> = Vec::new();
     for workload in selected {
         let mut metrics = workloads::metrics(workload, args.rows);
-        'rounds: for round in 1..=args.rounds {
+        // An engine that fails a workload sits out its remaining rounds; the other one goes on.
+        let mut failed = vec![false; sides.len()];
+        for round in 1..=args.rounds {
             // Alternate which engine goes first, so neither always runs on a warmer machine.
             let order: Vec<usize> = if round % 2 == 1 {
                 (0..sides.len()).collect()
@@ -129,14 +131,21 @@ async fn run(args: &Args) -> Result<(), String> {
             };
             for i in order {
                 let Some(side) = sides.get_mut(i) else { continue };
+                if failed.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
                 eprintln!("round {round}/{}: {workload} on {:?}", args.rounds, side.engine);
                 if let Err(e) = workloads::run_round(workload, round, side, &ctx, &mut metrics).await {
-                    let reason = format!("{:?}: {e}", side.engine);
-                    eprintln!("  {workload} not available: {reason}");
+                    eprintln!("  {workload} not available on {:?}: {e}", side.engine);
                     for m in &mut metrics {
-                        m.unavailable = Some(reason.clone());
+                        match side.engine {
+                            Engine::Vellum => m.unavailable = Some(e.clone()),
+                            Engine::Postgres => m.baseline_unavailable = Some(e.clone()),
+                        }
                     }
-                    break 'rounds;
+                    if let Some(f) = failed.get_mut(i) {
+                        *f = true;
+                    }
                 }
             }
         }
@@ -210,10 +219,19 @@ fn section(args: &Args, machine: &machine::Machine, command: &str, table: &[Metr
         .filter(|m| m.missed())
         .map(|m| m.workload.as_str())
         .collect();
-    let unavailable: Vec<String> = table
-        .iter()
-        .filter_map(|m| m.unavailable.as_ref().map(|why| format!("{} ({why})", m.workload)))
-        .collect();
+    let mut unavailable: Vec<String> = Vec::new();
+    for m in table {
+        let reasons = [("Vellum", &m.unavailable), ("PostgreSQL", &m.baseline_unavailable)];
+        for (engine, reason) in reasons {
+            if let Some(why) = reason {
+                let workload = m.workload.split(':').next().unwrap_or(&m.workload);
+                let line = format!("{workload} on {engine} ({why})");
+                if !unavailable.contains(&line) {
+                    unavailable.push(line);
+                }
+            }
+        }
+    }
     if !misses.is_empty() {
         out.push_str(&format!("\nTargets missed: {}.\n", misses.join("; ")));
     }

@@ -57,8 +57,10 @@ pub struct Metric {
     /// What the baseline column holds when it is not PostgreSQL (e.g. SHA-256 bandwidth).
     pub baseline_name: Option<String>,
     pub target: Option<Target>,
-    /// Why the row has no figures (a workload Vellum cannot run yet, or that failed).
+    /// Why Vellum has no figures (a workload it cannot run yet, or that failed).
     pub unavailable: Option<String>,
+    /// Why the baseline has no figures.
+    pub baseline_unavailable: Option<String>,
 }
 
 impl Metric {
@@ -72,6 +74,7 @@ impl Metric {
             baseline_name: None,
             target: None,
             unavailable: None,
+            baseline_unavailable: None,
         }
     }
 
@@ -82,6 +85,9 @@ impl Metric {
 
     /// Vellum's median ÷ the baseline's median.
     pub fn ratio(&self) -> Option<f64> {
+        if self.unavailable.is_some() || self.baseline_unavailable.is_some() {
+            return None;
+        }
         let (v, b) = (median(&self.vellum)?, median(&self.baseline)?);
         (b != 0.0).then_some(v / b)
     }
@@ -89,6 +95,9 @@ impl Metric {
     /// "met", "missed", or "—" when the row has no target or not enough figures to check it.
     pub fn verdict(&self) -> &'static str {
         let Some(target) = self.target else { return "—" };
+        if self.unavailable.is_some() {
+            return "—";
+        }
         match median(&self.vellum).and_then(|v| target.met(v, self.ratio())) {
             Some(true) => "met",
             Some(false) => "**missed**",
@@ -114,24 +123,20 @@ pub fn render_table(metrics: &[Metric]) -> String {
             Better::Lower => "lower is better",
         };
         let unit = format!("{} ({direction})", m.unit);
-        if let Some(reason) = &m.unavailable {
-            out.push_str(&format!(
-                "| {} | {unit} | not available: {} | — | — | — | — | {} | — |\n",
-                m.workload,
-                escape(reason),
-                m.target.map(Target::describe).unwrap_or_else(|| "—".into()),
-            ));
-            continue;
-        }
-        let baseline = match (&m.baseline_name, median(&m.baseline)) {
-            (_, None) => "—".to_string(),
-            (None, Some(b)) => format_value(b),
-            (Some(name), Some(b)) => format!("{} ({name})", format_value(b)),
+        let vellum = match (&m.unavailable, median(&m.vellum)) {
+            (Some(reason), _) => format!("not available: {}", escape(reason)),
+            (None, Some(v)) => format_value(v),
+            (None, None) => "—".into(),
+        };
+        let baseline = match (&m.baseline_unavailable, &m.baseline_name, median(&m.baseline)) {
+            (Some(reason), _, _) => format!("not available: {}", escape(reason)),
+            (None, _, None) => "—".to_string(),
+            (None, None, Some(b)) => format_value(b),
+            (None, Some(name), Some(b)) => format!("{} ({name})", format_value(b)),
         };
         out.push_str(&format!(
-            "| {} | {unit} | {} | {baseline} | {} | {} | {} | {} | {} |\n",
+            "| {} | {unit} | {vellum} | {baseline} | {} | {} | {} | {} | {} |\n",
             m.workload,
-            median(&m.vellum).map(format_value).unwrap_or_else(|| "—".into()),
             m.ratio().map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into()),
             format_range(&m.vellum),
             format_range(&m.baseline),
@@ -247,10 +252,15 @@ mod tests {
         rows.push(sha);
         let mut gone = Metric::new("seal", "ms", Better::Lower);
         gone.unavailable = Some("db error: function a|b\ndoes not exist".into());
+        gone.baseline = vec![4.0];
         rows.push(gone);
+        let mut half = Metric::new("scan", "ms", Better::Lower);
+        half.vellum = vec![3.0, 1.0];
+        half.baseline_unavailable = Some("timeout".into());
+        rows.push(half);
         let table = render_table(&rows);
         let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines.len(), 5);
+        assert_eq!(lines.len(), 6);
         assert_eq!(
             lines[2],
             "| copy | rows/s (higher is better) | 300 | 100 | 3.00 | 200–400 | 90.0–110 | ratio ≥ 2.5 | met |"
@@ -262,8 +272,13 @@ mod tests {
         );
         assert_eq!(
             lines[4],
-            "| seal | ms (lower is better) | not available: db error: function a\\|b does not exist | — | — | — | — | — \
-             | — |"
+            "| seal | ms (lower is better) | not available: db error: function a\\|b does not exist | 4.00 | — | — | \
+             4.00–4.00 | — | — |"
+        );
+        // median of 3 and 1 is 2
+        assert_eq!(
+            lines[5],
+            "| scan | ms (lower is better) | 2.00 | not available: timeout | — | 1.00–3.00 | — | — | — |"
         );
     }
 

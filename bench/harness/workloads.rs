@@ -49,18 +49,18 @@ pub fn metrics(workload: &str, rows: i64) -> Vec<Metric> {
         "single" => [1, 8]
             .into_iter()
             .flat_map(|c| {
-                let p95 = lower(&format!("3. single-row INSERT, {c} client(s): p95"), "ms")
+                let p95 = lower(&format!("3. single-row INSERT, {}: p95", clients(c)), "ms")
                     .with_target(Target::RatioAtMost(1.0));
-                let ops = higher(&format!("3. single-row INSERT, {c} client(s)"), "ops/s");
+                let ops = higher(&format!("3. single-row INSERT, {}", clients(c)), "ops/s");
                 vec![
                     if c == 8 {
                         ops.with_target(Target::RatioAtLeast(1.0))
                     } else {
                         ops
                     },
-                    lower(&format!("3. single-row INSERT, {c} client(s): p50"), "ms"),
+                    lower(&format!("3. single-row INSERT, {}: p50", clients(c)), "ms"),
                     p95,
-                    lower(&format!("3. single-row INSERT, {c} client(s): p99"), "ms"),
+                    lower(&format!("3. single-row INSERT, {}: p99", clients(c)), "ms"),
                 ]
             })
             .collect(),
@@ -68,9 +68,9 @@ pub fn metrics(workload: &str, rows: i64) -> Vec<Metric> {
             .into_iter()
             .flat_map(|c| {
                 vec![
-                    higher(&format!("4. point SELECT, {c} client(s)"), "ops/s").with_target(Target::RatioAtLeast(1.0)),
-                    lower(&format!("4. point SELECT, {c} client(s): p50"), "ms"),
-                    lower(&format!("4. point SELECT, {c} client(s): p99"), "ms"),
+                    higher(&format!("4. point SELECT, {}", clients(c)), "ops/s").with_target(Target::RatioAtLeast(1.0)),
+                    lower(&format!("4. point SELECT, {}: p50", clients(c)), "ms"),
+                    lower(&format!("4. point SELECT, {}: p99", clients(c)), "ms"),
                 ]
             })
             .collect(),
@@ -118,14 +118,6 @@ pub async fn run_round(
     metrics: &mut [Metric],
 ) -> Result<(), String> {
     let engine = side.engine;
-    let mut push = |index: usize, value: f64| {
-        if let Some(m) = metrics.get_mut(index) {
-            match engine {
-                Engine::Vellum => m.vellum.push(value),
-                Engine::Postgres => m.baseline.push(value),
-            }
-        }
-    };
     let rows = ctx.rows as f64;
     match workload {
         "copy" => match engine {
@@ -136,8 +128,8 @@ pub async fn run_round(
                 ))
                 .await?;
                 let secs = side.copy_in(&table, &ctx.data).await?.as_secs_f64();
-                push(0, rows / secs);
-                push(1, rows / secs);
+                record(metrics, engine, 0, rows / secs);
+                record(metrics, engine, 1, rows / secs);
                 if let Some(previous) = side.ledger.replace(table) {
                     // Blockchain tables may refuse DROP; then the old round's rows just stay.
                     let _ = side.batch(&format!("DROP TABLE {previous}")).await;
@@ -147,11 +139,21 @@ pub async fn run_round(
                 side.has_big = false;
                 side.batch(&format!("DROP TABLE IF EXISTS big; CREATE TABLE big ({COLUMNS})"))
                     .await?;
-                push(0, rows / side.copy_in("big", &ctx.data).await?.as_secs_f64());
+                record(
+                    metrics,
+                    engine,
+                    0,
+                    rows / side.copy_in("big", &ctx.data).await?.as_secs_f64(),
+                );
                 side.has_big = true;
                 side.ledger = None;
                 side.batch(&data::pg_chain_table_sql()).await?;
-                push(1, rows / side.copy_in("ledger_chain", &ctx.data).await?.as_secs_f64());
+                record(
+                    metrics,
+                    engine,
+                    1,
+                    rows / side.copy_in("ledger_chain", &ctx.data).await?.as_secs_f64(),
+                );
                 side.ledger = Some("ledger_chain".into());
             }
         },
@@ -165,7 +167,7 @@ pub async fn run_round(
                 side.batch(&data::insert_statement(&table, inserted + 1, count)).await?;
                 inserted += count;
             }
-            push(0, inserted as f64 / start.elapsed().as_secs_f64());
+            record(metrics, engine, 0, inserted as f64 / start.elapsed().as_secs_f64());
             side.batch(&format!("DROP TABLE {table}")).await?;
         }
         "single" => {
@@ -175,7 +177,7 @@ pub async fn run_round(
                 let run = run_clients(side, clients, ctx.duration, ClientOp::Insert).await?;
                 let lat = Latencies::of(&run.latencies_ms).ok_or("no INSERT completed")?;
                 for (i, v) in [run.ops_per_sec, lat.p50, lat.p95, lat.p99].into_iter().enumerate() {
-                    push(offset + i, v);
+                    record(metrics, engine, offset + i, v);
                 }
             }
         }
@@ -185,7 +187,7 @@ pub async fn run_round(
                 let run = run_clients(side, clients, ctx.duration, ClientOp::PointSelect { rows: ctx.rows }).await?;
                 let lat = Latencies::of(&run.latencies_ms).ok_or("no SELECT completed")?;
                 for (i, v) in [run.ops_per_sec, lat.p50, lat.p99].into_iter().enumerate() {
-                    push(offset + i, v);
+                    record(metrics, engine, offset + i, v);
                 }
             }
         }
@@ -203,11 +205,17 @@ pub async fn run_round(
                 join_rows(ctx.rows)
             );
             for (i, sql) in [range, join].iter().enumerate() {
-                push(i, repeat_query(side, sql, ctx.duration).await?);
+                record(metrics, engine, i, repeat_query(side, sql, ctx.duration).await?);
             }
         }
         "verify" => {
             ensure_ledger(side, ctx).await?;
+            if engine == Engine::Vellum {
+                // Measured before the verification, so the baseline stands even if that fails.
+                if let Some(sha) = metrics.get_mut(2) {
+                    sha.baseline.push(sha256_bandwidth());
+                }
+            }
             let table = side.ledger.clone().ok_or("no chained table")?;
             let start = Instant::now();
             match engine {
@@ -226,13 +234,10 @@ pub async fn run_round(
             }
             let secs = start.elapsed().as_secs_f64();
             let mb_per_sec = ctx.data.bytes as f64 / 1e6 / secs;
-            push(0, rows / secs);
-            push(1, mb_per_sec);
+            record(metrics, engine, 0, rows / secs);
+            record(metrics, engine, 1, mb_per_sec);
             if engine == Engine::Vellum {
-                push(2, mb_per_sec);
-                if let Some(sha) = metrics.get_mut(2) {
-                    sha.baseline.push(sha256_bandwidth());
-                }
+                record(metrics, engine, 2, mb_per_sec);
             }
         }
         "seal" => {
@@ -253,13 +258,31 @@ pub async fn run_round(
                     side.scalar(&format!("SELECT seal_blockchain_block('{table}')")).await?;
                     seals.push(sealed.elapsed().as_secs_f64() * 1e3);
                 }
-                push(0, percentile(&seals, 50.0).unwrap_or(f64::NAN));
-                push(1, percentile(&seals, 99.0).unwrap_or(f64::NAN));
+                record(metrics, engine, 0, percentile(&seals, 50.0).unwrap_or(f64::NAN));
+                record(metrics, engine, 1, percentile(&seals, 99.0).unwrap_or(f64::NAN));
             }
         }
         other => return Err(format!("unknown workload {other}")),
     }
     Ok(())
+}
+
+/// Appends `value` to Vellum's or the baseline's figures of `metrics[index]`, by `engine`.
+fn record(metrics: &mut [Metric], engine: Engine, index: usize, value: f64) {
+    if let Some(m) = metrics.get_mut(index) {
+        match engine {
+            Engine::Vellum => m.vellum.push(value),
+            Engine::Postgres => m.baseline.push(value),
+        }
+    }
+}
+
+fn clients(n: usize) -> String {
+    if n == 1 {
+        "1 client".into()
+    } else {
+        format!("{n} clients")
+    }
 }
 
 /// Rows the range scan reads: the middle half of the table.
