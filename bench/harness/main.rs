@@ -85,24 +85,21 @@ async fn run(args: &Args) -> Result<(), String> {
 
     let vellum = VellumServer::start(free_port(args.vellum_port)?)?;
     eprintln!("vellum serve listening on 127.0.0.1:{}", vellum.port);
-    let postgres = match (args.compare_postgres, PostgresServer::available()) {
-        (false, _) => {
-            eprintln!("running Vellum alone (pass --compare-postgres to compare with PostgreSQL 15)");
-            None
-        }
-        (true, false) => {
-            eprintln!(
-                "PostgreSQL 15 is not installed under {}: running Vellum alone",
-                servers::PG_BIN
-            );
-            None
-        }
+    let (postgres, alone) = match (args.compare_postgres, PostgresServer::available()) {
+        (false, _) => (None, Some("--compare-postgres not given".to_string())),
+        (true, false) => (
+            None,
+            Some(format!("PostgreSQL 15 is not installed under {}", servers::PG_BIN)),
+        ),
         (true, true) => {
             let server = PostgresServer::start(free_port(args.pg_port)?)?;
             eprintln!("PostgreSQL 15 listening on 127.0.0.1:{}", server.port);
-            Some(server)
+            (Some(server), None)
         }
     };
+    if let Some(why) = &alone {
+        eprintln!("running Vellum alone: {why}");
+    }
 
     let mut sides = vec![Side::connect(Engine::Vellum, vellum.connection_string()).await?];
     if let Some(pg) = &postgres {
@@ -118,6 +115,7 @@ async fn run(args: &Args) -> Result<(), String> {
     };
 
     let mut table: Vec<Metric> = Vec::new();
+    let mut not_measured: Vec<String> = Vec::new();
     for workload in selected {
         let mut metrics = workloads::metrics(workload, args.rows);
         // An engine that fails a workload sits out its remaining rounds; the other one goes on.
@@ -131,12 +129,13 @@ async fn run(args: &Args) -> Result<(), String> {
             };
             for i in order {
                 let Some(side) = sides.get_mut(i) else { continue };
-                if failed.get(i).copied().unwrap_or(true) {
+                if failed.get(i).copied().unwrap_or(true) || !workloads::runs_on(workload, side.engine) {
                     continue;
                 }
                 eprintln!("round {round}/{}: {workload} on {:?}", args.rounds, side.engine);
                 if let Err(e) = workloads::run_round(workload, round, side, &ctx, &mut metrics).await {
                     eprintln!("  {workload} not available on {:?}: {e}", side.engine);
+                    not_measured.push(format!("{workload} on {:?} ({e})", side.engine));
                     for m in &mut metrics {
                         match side.engine {
                             Engine::Vellum => m.unavailable = Some(e.clone()),
@@ -155,7 +154,7 @@ async fn run(args: &Args) -> Result<(), String> {
     drop(postgres);
     drop(vellum);
 
-    let section = section(args, &machine, &command, &table);
+    let section = section(args, &machine, &command, &table, &not_measured, alone.as_deref());
     println!("{section}");
     if !args.no_write {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/RESULTS.md");
@@ -194,15 +193,19 @@ fn selected_workloads(requested: &[String]) -> Result<Vec<&'static str>, String>
 }
 
 /// The RESULTS.md section: how and where the figures were taken, the table, and the misses.
-fn section(args: &Args, machine: &machine::Machine, command: &str, table: &[Metric]) -> String {
-    let compared = if table
-        .iter()
-        .any(|m| !m.baseline.is_empty() && m.baseline_name.is_none())
-    {
-        "alternating Vellum and PostgreSQL 15 (default configuration, `synchronous_commit = on`; Vellum fsyncs \
-         each COMMIT with group commit)"
-    } else {
-        "**Vellum alone: PostgreSQL 15 did not run**"
+fn section(
+    args: &Args,
+    machine: &machine::Machine,
+    command: &str,
+    table: &[Metric],
+    not_measured: &[String],
+    alone: Option<&str>,
+) -> String {
+    let compared = match alone {
+        None => "alternating Vellum and PostgreSQL 15 (default configuration, `synchronous_commit = on`; Vellum \
+                 fsyncs each COMMIT with group commit)"
+            .to_string(),
+        Some(why) => format!("**Vellum alone, PostgreSQL 15 did not run: {why}**"),
     };
     let mut out = format!(
         "## Side by side: vellum-bench\n\n\
@@ -219,24 +222,11 @@ fn section(args: &Args, machine: &machine::Machine, command: &str, table: &[Metr
         .filter(|m| m.missed())
         .map(|m| m.workload.as_str())
         .collect();
-    let mut unavailable: Vec<String> = Vec::new();
-    for m in table {
-        let reasons = [("Vellum", &m.unavailable), ("PostgreSQL", &m.baseline_unavailable)];
-        for (engine, reason) in reasons {
-            if let Some(why) = reason {
-                let workload = m.workload.split(':').next().unwrap_or(&m.workload);
-                let line = format!("{workload} on {engine} ({why})");
-                if !unavailable.contains(&line) {
-                    unavailable.push(line);
-                }
-            }
-        }
-    }
     if !misses.is_empty() {
         out.push_str(&format!("\nTargets missed: {}.\n", misses.join("; ")));
     }
-    if !unavailable.is_empty() {
-        out.push_str(&format!("\nNot measured: {}.\n", unavailable.join("; ")));
+    if !not_measured.is_empty() {
+        out.push_str(&format!("\nNot measured: {}.\n", not_measured.join("; ")));
     }
     out
 }
