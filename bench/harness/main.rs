@@ -8,6 +8,9 @@
 //! between the `vellum-bench` markers (unless `--no-write`). Without PostgreSQL it runs Vellum alone
 //! and says so.
 //!
+//! The defaults (1,000,000 rows, 3 rounds, 5 s per time-boxed round) take about 10 minutes on a
+//! 2-core machine: the bulk loads are sized by `--rows`, everything else by `--duration`.
+//!
 //! Usage: `cargo build --release --bin vellum && cargo run --release --bin vellum-bench --
 //! --compare-postgres [--rows N] [--rounds N] [--duration SECONDS] [--workloads copy,point,...]`
 
