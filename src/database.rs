@@ -8,6 +8,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::catalog::{codec, Catalog, CatalogRecord};
 use crate::crypto::scram::Verifier;
 use crate::error::{sqlstate, Error, Result};
+use crate::ledger::sealer::Sealer;
 use crate::session::Session;
 use crate::storage::{keys, Conflict, Durability, Store};
 
@@ -23,18 +24,38 @@ pub(crate) struct DatabaseInner {
     pub(crate) catalog: RwLock<Arc<Catalog>>,
     /// Serializes catalog publication with the commit of the DDL that produced it.
     pub(crate) ddl_lock: Mutex<()>,
+    /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
+    /// stops and joins its thread, so the store is closed when the drop returns.
+    _sealer: Option<Sealer>,
 }
 
 impl Database {
     /// Opens or creates the database stored in directory `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        let store = Store::open(path.as_ref())?;
+        Database::open_with(path.as_ref(), true)
+    }
+
+    /// Opens the database without its background services (the sealer), so nothing changes
+    /// unless a session writes: what offline verification (`vellum verify`) uses.
+    pub fn open_quiet(path: impl AsRef<Path>) -> Result<Database> {
+        Database::open_with(path.as_ref(), false)
+    }
+
+    fn open_with(path: &Path, services: bool) -> Result<Database> {
+        let store = Store::open(path)?;
+        crate::ledger::chain::LedgerHook::install(&store);
         let catalog = load_catalog(&store)?;
+        let sealer = if services {
+            Some(Sealer::start(store.clone())?)
+        } else {
+            None
+        };
         Ok(Database {
             inner: Arc::new(DatabaseInner {
                 store,
                 catalog: RwLock::new(Arc::new(catalog)),
                 ddl_lock: Mutex::new(()),
+                _sealer: sealer,
             }),
         })
     }

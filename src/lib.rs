@@ -29,8 +29,10 @@
 //! commit. `COMMIT` re-validates those expectations under the commit gate, applies every write
 //! as one atomic sled batch (tables, indexes and catalog records share one keyspace), then
 //! waits for group commit: one leader flushes sled and fsyncs its files for everyone who
-//! committed meanwhile. Only then does COMMIT return, so it survives kill -9. DDL commits the
-//! same way and then publishes its new catalog snapshot.
+//! committed meanwhile. Only then does COMMIT return, so it survives kill -9. Rows of blockchain
+//! tables are chained in that same batch: under the gate, `ledger::chain::LedgerHook` gives each
+//! appended row its position, leaf and running hash, and seals a block once enough are
+//! pending. DDL commits the same way and then publishes its new catalog snapshot.
 
 /// Catalog snapshots: tables, columns, constraints, indexes, views, roles and privileges.
 pub mod catalog;

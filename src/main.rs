@@ -79,6 +79,15 @@ enum Command {
         #[arg(long, requires = "tls_cert")]
         tls_required: bool,
     },
+    /// Verifies the blockchain tables of a stopped database straight from its directory: prints
+    /// every finding and exits with 1 when anything fails (2 on an error).
+    Verify {
+        /// Data directory of the database (not served by a running `vellum serve`).
+        #[arg(long, default_value = "./vellum-data")]
+        data: PathBuf,
+        /// Tables to verify (default: every blockchain table).
+        tables: Vec<String>,
+    },
     /// Runs sqllogictest files against a fresh embedded database each, reporting per-file counts.
     Slt {
         /// .slt / .test files or directories.
@@ -130,6 +139,53 @@ fn main() -> ExitCode {
             verbose,
             max_failures,
         } => run_slt(&files, verbose, max_failures),
+        Command::Verify { data, tables } => verify(&data, &tables),
+    }
+}
+
+/// `vellum verify`: like pg_amcheck, findings on stdout, progress on stderr, exit status 1
+/// when anything fails.
+fn verify(data: &std::path::Path, tables: &[String]) -> ExitCode {
+    if !data.join("db").exists() {
+        eprintln!("vellum verify: no database in {}", data.display());
+        return ExitCode::from(2);
+    }
+    let db = match vellum::Database::open_quiet(data) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("vellum verify: cannot open {}: {e}", data.display());
+            return ExitCode::from(2);
+        }
+    };
+    let progress = |table: &str, done: usize, total: usize| {
+        let width = 30;
+        let filled = (done * width).checked_div(total).unwrap_or(width);
+        eprint!(
+            "\r[{}{}] {done}/{total} {table:<40}",
+            "#".repeat(filled),
+            "-".repeat(width - filled)
+        );
+        if done == total {
+            eprintln!();
+        }
+    };
+    match vellum::session::verify::verify_tables(&db, tables, progress) {
+        Ok(findings) if findings.is_empty() => {
+            println!("all blockchain tables verified: no findings");
+            ExitCode::SUCCESS
+        }
+        Ok(findings) => {
+            for (table, block, finding, detail) in &findings {
+                let block = block.map_or_else(|| "no block".to_string(), |b| format!("block {b}"));
+                println!("{table}: {finding} ({block}): {detail}");
+            }
+            println!("{} findings", findings.len());
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("vellum verify: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

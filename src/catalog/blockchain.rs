@@ -114,7 +114,25 @@ impl BlockchainOptions {
 /// rows or shape: 55000 object_not_in_prerequisite_state (the table's kind forbids it).
 pub const BLOCKCHAIN_REFUSAL: &str = sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE;
 
+/// The hidden columns of a blockchain table, after its own columns in every scan's rows:
+/// selectable by name, never part of `*` (both bigint; `ledger::chain` documents their values).
+pub const HIDDEN_COLUMNS: [&str; 2] = ["_block_id", "_row_index"];
+
 impl TableDef {
+    /// The hidden columns this table's scans add after its own columns.
+    pub fn hidden_columns(&self) -> &'static [&'static str] {
+        if self.is_blockchain() {
+            &HIDDEN_COLUMNS
+        } else {
+            &[]
+        }
+    }
+
+    /// Width of a scan's rows: own columns, then hidden ones.
+    pub fn scan_width(&self) -> usize {
+        self.columns.len() + self.hidden_columns().len()
+    }
+
     pub fn blockchain_options(&self) -> Option<&BlockchainOptions> {
         match &self.kind {
             TableKind::Blockchain(options) => Some(options.as_ref()),

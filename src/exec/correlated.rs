@@ -82,7 +82,8 @@ fn refs(expr: &Expr, acc: &mut Refs) {
         | Expr::Greatest(list)
         | Expr::Least(list)
         | Expr::Array(list)
-        | Expr::Function { args: list, .. } => list.iter().for_each(|e| refs(e, acc)),
+        | Expr::Function { args: list, .. }
+        | Expr::Ledger { args: list, .. } => list.iter().for_each(|e| refs(e, acc)),
         Expr::Like {
             expr, pattern, escape, ..
         } => {

@@ -24,6 +24,9 @@ type Returning = Option<(Vec<Expr>, Vec<OutputColumn>)>;
 struct Output<'p> {
     count: u64,
     returning: Option<(&'p [Expr], Vec<Row>)>,
+    /// Hidden columns RETURNING may name after the table's own (a blockchain table's
+    /// `_block_id`, `_row_index`): NULL, the row having no chain position before commit.
+    hidden: usize,
 }
 
 impl<'p> Output<'p> {
@@ -31,12 +34,22 @@ impl<'p> Output<'p> {
         Output {
             count: 0,
             returning: returning.as_ref().map(|(exprs, _)| (exprs.as_slice(), Vec::new())),
+            hidden: 0,
         }
     }
 
     fn push(&mut self, exec: &mut Executor<'_>, txn: &Txn, row: &[Value]) -> Result<()> {
         self.count += 1;
         if let Some((exprs, rows)) = &mut self.returning {
+            let padded;
+            let row = if self.hidden > 0 {
+                let mut r = row.to_vec();
+                r.extend(std::iter::repeat_n(Value::Null, self.hidden));
+                padded = r;
+                &padded[..]
+            } else {
+                row
+            };
             let mut out = Vec::with_capacity(exprs.len());
             for e in exprs.iter() {
                 out.push(exec.eval(txn, e, row)?);
@@ -110,6 +123,7 @@ pub fn insert(exec: &mut Executor<'_>, txn: &mut Txn, plan: &InsertPlan) -> Resu
     let indexes = exec.catalog.table_indexes(table.id);
     let source = exec.query(txn, &plan.source)?;
     let mut output = Output::new(&plan.returning);
+    output.hidden = table.hidden_columns().len();
     // Rows this statement inserted or updated: ON CONFLICT may not touch one twice.
     let mut touched: FastSet<Vec<u8>> = FastSet::default();
     for src in source {

@@ -266,6 +266,13 @@ impl Executor<'_> {
                 }
                 functions::call(*func, &values, self.functions)
             }
+            Expr::Ledger { func, args } => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(txn, a, row)?);
+                }
+                self.ledger_function(txn, *func, &values)
+            }
             Expr::Coalesce(args) => {
                 for a in args {
                     let v = self.eval(txn, a, row)?;

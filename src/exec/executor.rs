@@ -43,6 +43,11 @@ pub struct Executor<'a> {
     pub(super) in_lists: HashMap<usize, Option<Rc<super::eval::ConstantList>>>,
     /// The current iteration's rows of each running recursive CTE.
     pub(super) work_tables: HashMap<usize, Rc<Vec<Row>>>,
+    /// Seals asked for by `seal_blockchain_block` (table id, target block id), handed to the
+    /// transaction when the statement ends (the statement only reads the transaction).
+    pub(super) seals: Vec<(u32, u64)>,
+    /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
+    pub(super) chain_maps: HashMap<u32, Rc<super::ledger::ChainMap>>,
 }
 
 impl<'a> Executor<'a> {
@@ -65,6 +70,15 @@ impl<'a> Executor<'a> {
             splits: HashMap::new(),
             in_lists: HashMap::new(),
             partitions: HashMap::new(),
+            seals: Vec::new(),
+            chain_maps: HashMap::new(),
+        }
+    }
+
+    /// Hands the seals this statement asked for to the transaction, to run at its commit.
+    pub fn finish_seals(&mut self, txn: &mut Txn) {
+        for (table_id, target) in self.seals.drain(..) {
+            txn.chain_seal(table_id, target);
         }
     }
 
@@ -292,7 +306,7 @@ fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
 pub(super) fn plan_width(plan: &Plan) -> usize {
     match plan {
         Plan::Values { width, .. } | Plan::TableFunction { width, .. } | Plan::WorkTable { width, .. } => *width,
-        Plan::Scan { table, emit_key, .. } => table.columns.len() + usize::from(*emit_key),
+        Plan::Scan { table, emit_key, .. } => table.scan_width() + usize::from(*emit_key),
         Plan::Filter { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }

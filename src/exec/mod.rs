@@ -25,6 +25,8 @@ mod executor;
 mod hash_join;
 /// The fast hasher of the executor's hash tables.
 mod hashing;
+/// Blockchain-table functions: verify, seal, metadata, tamper report, proofs.
+mod ledger;
 /// Nested-loop joins.
 mod nested_loop;
 /// NUMERIC division scale rules shared by avg and variance.
@@ -79,12 +81,14 @@ pub enum ExecOutput {
 /// Executes a bound statement.
 pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecOutput> {
     let mut exec = Executor::new(ctx.catalog, ctx.params, &ctx.functions, ctx.cancel);
-    match stmt {
-        BoundStatement::Query(q) => Ok(ExecOutput::Rows(exec.query(ctx.txn, &q.plan)?)),
-        BoundStatement::Insert(p) => dml::insert(&mut exec, ctx.txn, p),
-        BoundStatement::Update(p) => dml::update(&mut exec, ctx.txn, p),
-        BoundStatement::Delete(p) => dml::delete(&mut exec, ctx.txn, p),
-    }
+    let output = match stmt {
+        BoundStatement::Query(q) => ExecOutput::Rows(exec.query(ctx.txn, &q.plan)?),
+        BoundStatement::Insert(p) => dml::insert(&mut exec, ctx.txn, p)?,
+        BoundStatement::Update(p) => dml::update(&mut exec, ctx.txn, p)?,
+        BoundStatement::Delete(p) => dml::delete(&mut exec, ctx.txn, p)?,
+    };
+    exec.finish_seals(ctx.txn);
+    Ok(output)
 }
 
 #[cfg(test)]

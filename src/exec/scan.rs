@@ -12,12 +12,12 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::error::{Error, Result};
 use crate::plan::{columns_used, Expr, IndexLookup, ScanSource};
 use crate::storage::keys::{encode_key, index_prefix, prefix_end, table_prefix};
-use crate::storage::row::{decode_columns, decode_row};
+use crate::storage::row::decode_columns;
 use crate::storage::Txn;
 use crate::types::ops::sql_compare;
 use crate::types::{Row, Value};
 
-use super::Executor;
+use super::{table, Executor};
 
 /// One evaluated probe: equality on a key prefix, then optional bounds on the next column.
 struct Probe {
@@ -153,11 +153,16 @@ impl Executor<'_> {
                     match (&prefilter, filter) {
                         // Rows the filter rejects are decoded only as far as the filter reads.
                         (Some(wanted), Some(f)) => {
-                            if self.eval_predicate(txn, f, &decode_columns(&bytes, wanted)?)? {
-                                self.keep(txn, decode_row(&bytes)?, &key, None, emit_key, &mut out)?;
+                            let own = table::own_bytes(table, &bytes)?;
+                            if self.eval_predicate(txn, f, &decode_columns(own, wanted)?)? {
+                                let row = self.decode_stored(txn, table, &bytes)?;
+                                self.keep(txn, row, &key, None, emit_key, &mut out)?;
                             }
                         }
-                        _ => self.keep(txn, decode_row(&bytes)?, &key, filter, emit_key, &mut out)?,
+                        _ => {
+                            let row = self.decode_stored(txn, table, &bytes)?;
+                            self.keep(txn, row, &key, filter, emit_key, &mut out)?
+                        }
                     }
                     if out.len() >= cap {
                         break;
@@ -180,7 +185,7 @@ impl Executor<'_> {
                         None => {}
                         Some(KeyRange::Point(key)) => {
                             if let Some(bytes) = txn.get(&key)? {
-                                let row = decode_row(&bytes)?;
+                                let row = self.decode_stored(txn, table, &bytes)?;
                                 if probe.matches(&row, pk)? {
                                     self.keep(txn, row, &key, filter, emit_key, &mut out)?;
                                     if out.len() >= cap {
@@ -193,7 +198,7 @@ impl Executor<'_> {
                             for item in txn.scan(as_ref_bound(&start), as_ref_bound(&end))? {
                                 let (key, bytes) = item?;
                                 self.tick()?;
-                                let row = decode_row(&bytes)?;
+                                let row = self.decode_stored(txn, table, &bytes)?;
                                 if probe.matches(&row, pk)? {
                                     self.keep(txn, row, &key, filter, emit_key, &mut out)?;
                                     if out.len() >= cap {
@@ -210,7 +215,7 @@ impl Executor<'_> {
                     if out.len() >= cap {
                         break;
                     }
-                    self.index_probe(txn, index, &probe, filter, emit_key, cap, &mut out)?;
+                    self.index_probe(txn, table, index, &probe, filter, emit_key, cap, &mut out)?;
                 }
             }
         }
@@ -221,6 +226,7 @@ impl Executor<'_> {
     fn index_probe(
         &mut self,
         txn: &Txn,
+        table: &TableDef,
         index: &IndexDef,
         probe: &Probe,
         filter: Option<&Expr>,
@@ -245,7 +251,7 @@ impl Executor<'_> {
                     "entry points to a missing row",
                 ));
             };
-            let row = decode_row(&bytes)?;
+            let row = self.decode_stored(txn, table, &bytes)?;
             if probe.matches(&row, &index.columns)? {
                 self.keep(txn, row, &key, filter, emit_key, out)?;
                 if out.len() >= cap {

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
+use crate::ledger::chain;
 use crate::storage::keys::{encode_key, index_prefix, table_prefix};
 use crate::storage::row::{decode_row, encode_row};
 use crate::storage::{Conflict, Txn};
@@ -25,24 +26,29 @@ const ROW_ID_COUNTER: &[u8] = b"rowid";
 /// primary key and unique indexes (23505, immediately and again at commit), writes the row and
 /// its index entries. Returns the row's storage key.
 pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], row: Row) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    encode_row(&row, &mut bytes);
+    if table.is_blockchain() {
+        bytes.extend_from_slice(&chain::UNCOMMITTED.to_le_bytes());
+    }
     let key = match primary_key(table, &row)? {
         Some(key) => {
-            let mut bytes = Vec::new();
-            encode_row(&row, &mut bytes);
             txn.put_absent(key.clone(), bytes, || pk_violation(table, &row))?;
             key
         }
         None => {
             let mut key = table_prefix(table.id);
             key.extend_from_slice(&txn.next_id(ROW_ID_COUNTER)?.to_be_bytes());
-            let mut bytes = Vec::new();
-            encode_row(&row, &mut bytes);
             txn.put(key.clone(), bytes, Conflict::None)?;
             key
         }
     };
     for index in indexes {
         add_index_entry(txn, table, index, &row, &key)?;
+    }
+    if table.is_blockchain() {
+        // Position and hashes are assigned at commit (ledger::chain).
+        txn.chain_append(table.id, key.clone());
     }
     Ok(key)
 }
@@ -52,9 +58,18 @@ pub fn scan_rows(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Row)>> {
     let mut out = Vec::new();
     for item in txn.scan_prefix(&table_prefix(table.id))? {
         let (key, bytes) = item?;
-        out.push((key, decode_row(&bytes)?));
+        out.push((key, decode_row(own_bytes(table, &bytes)?)?));
     }
     Ok(out)
+}
+
+/// The canonical bytes of a stored row (a blockchain table's row carries its position after them).
+pub fn own_bytes<'b>(table: &TableDef, stored: &'b [u8]) -> Result<&'b [u8]> {
+    if table.is_blockchain() {
+        Ok(chain::split_position(stored)?.0)
+    } else {
+        Ok(stored)
+    }
 }
 
 /// Whether the table holds at least one row (in this transaction's view).

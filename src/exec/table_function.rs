@@ -48,6 +48,9 @@ impl Executor<'_> {
             values.push(self.eval(txn, a, &[])?);
         }
         let column = match func {
+            TableFunc::BlockchainMetadata | TableFunc::BlockchainTamperReport => {
+                return self.ledger_table_function(txn, func, &values);
+            }
             TableFunc::GenerateSeries => self.generate_series(&values)?,
             TableFunc::Unnest => match values.as_slice() {
                 [Value::Null] => Vec::new(),

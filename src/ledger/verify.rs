@@ -33,6 +33,8 @@ pub enum FindingKind {
     BlockInserted,
     PendingAltered,
     DefinitionAltered,
+    /// The chain tip (derived state: last block, next row) disagrees with what is stored.
+    TipAltered,
 }
 
 impl FindingKind {
@@ -46,6 +48,7 @@ impl FindingKind {
             FindingKind::BlockInserted => "block_inserted",
             FindingKind::PendingAltered => "pending_altered",
             FindingKind::DefinitionAltered => "definition_altered",
+            FindingKind::TipAltered => "tip_altered",
         }
     }
 }
@@ -67,6 +70,39 @@ pub struct StoredBlock<'a> {
     pub body: Option<&'a [u8]>,
 }
 
+/// A data block's body as verification needs it: its rows' leaves and their Merkle root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodySummary {
+    Missing,
+    Unreadable(String),
+    Hashed { leaves: Vec<Hash>, root: Hash },
+}
+
+/// Hashes a stored body's rows (pure: may run on any thread).
+pub fn summarize_body(body: Option<&[u8]>) -> BodySummary {
+    let Some(body) = body else {
+        return BodySummary::Missing;
+    };
+    match body_rows(body) {
+        Err(e) => BodySummary::Unreadable(e.to_string()),
+        Ok(rows) => {
+            let mut tree = RootBuilder::new();
+            let leaves: Vec<Hash> = rows
+                .into_iter()
+                .map(|row| {
+                    let leaf = leaf_hash(row);
+                    tree.push(leaf);
+                    leaf
+                })
+                .collect();
+            BodySummary::Hashed {
+                root: tree.finish(),
+                leaves,
+            }
+        }
+    }
+}
+
 /// Checks blocks fed in key order; collects findings.
 pub struct ChainVerifier {
     definition_hash: Hash,
@@ -86,11 +122,30 @@ impl ChainVerifier {
         }
     }
 
-    fn report(&mut self, kind: FindingKind, block_id: Option<u64>, detail: String) {
+    /// A verifier that continues a chain at block `next_id`, after a block whose
+    /// recomputed hash is `last_hash` (to check one block against its predecessor).
+    pub fn resume(definition_hash: Hash, next_id: u64, last_hash: Hash) -> ChainVerifier {
+        ChainVerifier {
+            definition_hash,
+            next_id,
+            last_hash,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Records a finding made outside the block and pending checks (e.g. about the tip).
+    pub fn report(&mut self, kind: FindingKind, block_id: Option<u64>, detail: String) {
         self.findings.push(Finding { kind, block_id, detail });
     }
 
     pub fn block(&mut self, block: StoredBlock<'_>) {
+        let summary = (block.header.block_type == BlockType::Data).then(|| summarize_body(block.body));
+        self.block_summarized(block, summary);
+    }
+
+    /// As `block`, with the body already summarized by [`summarize_body`] (`None` for blocks
+    /// without rows), so bodies can be hashed in parallel and their leaves reused.
+    pub fn block_summarized(&mut self, block: StoredBlock<'_>, summary: Option<BodySummary>) {
         let id = block.key_id;
         let h = &block.header;
         if id < self.next_id {
@@ -151,43 +206,34 @@ impl ChainVerifier {
                 Some(id),
                 format!("block {id} claims to be a genesis"),
             ),
-            (_, BlockType::Data) => self.check_body(id, h, block.body),
+            (_, BlockType::Data) => self.check_body(id, h, summary.unwrap_or_else(|| summarize_body(block.body))),
             (_, BlockType::Anchor) => {}
         }
         self.next_id = id + 1;
         self.last_hash = computed;
     }
 
-    fn check_body(&mut self, id: u64, h: &BlockHeader, body: Option<&[u8]>) {
-        let Some(body) = body else {
-            self.report(
+    fn check_body(&mut self, id: u64, h: &BlockHeader, summary: BodySummary) {
+        match summary {
+            BodySummary::Missing => self.report(
                 FindingKind::RowAltered,
                 Some(id),
                 format!("the rows of block {id} are missing"),
-            );
-            return;
-        };
-        let rows = match body_rows(body) {
-            Ok(rows) => rows,
-            Err(e) => {
-                self.report(
-                    FindingKind::RowAltered,
-                    Some(id),
-                    format!("the rows of block {id} are unreadable: {e}"),
-                );
-                return;
-            }
-        };
-        let mut tree = RootBuilder::new();
-        for row in &rows {
-            tree.push(leaf_hash(row));
-        }
-        if tree.len() != h.row_count || tree.finish() != h.merkle_root {
-            self.report(
+            ),
+            BodySummary::Unreadable(e) => self.report(
                 FindingKind::RowAltered,
                 Some(id),
-                format!("the {} rows of block {id} do not hash to its Merkle root", rows.len()),
-            );
+                format!("the rows of block {id} are unreadable: {e}"),
+            ),
+            BodySummary::Hashed { leaves, root } => {
+                if leaves.len() as u64 != h.row_count || root != h.merkle_root {
+                    self.report(
+                        FindingKind::RowAltered,
+                        Some(id),
+                        format!("the {} rows of block {id} do not hash to its Merkle root", leaves.len()),
+                    );
+                }
+            }
         }
     }
 

@@ -172,6 +172,7 @@ impl Binder<'_> {
                 source: None,
                 merged_away: false,
                 base_table: false,
+                hidden: false,
             });
         }
         let joined_width = width + extra.len();
@@ -398,6 +399,31 @@ impl Binder<'_> {
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Scope)> {
         let empty = Scope::default();
+        if let Some((func, columns)) = super::bind_ledger::table_function_columns(name) {
+            let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] = args else {
+                return Err(function_missing(name, &[]));
+            };
+            let (e, t) = self.without_aggregates("functions in FROM", |b| b.bind_expr(e, &empty))?;
+            if t != DataType::Text
+                && t != DataType::Unknown
+                && !crate::types::cast::can_coerce_implicitly(&t, &DataType::Text)
+            {
+                return Err(function_missing(name, &[t]));
+            }
+            let arg = self.coerce(e, &t, &DataType::Text);
+            let alias_name = alias.map(|a| fold_ident(&a.name)).unwrap_or_else(|| name.to_string());
+            let output = Binder::ledger_output(&columns);
+            let scope = output_scope(&alias_name, &output, alias)?;
+            let width = output.len();
+            return Ok((
+                Plan::TableFunction {
+                    func,
+                    args: vec![arg],
+                    width,
+                },
+                scope,
+            ));
+        }
         let mut bound = Vec::with_capacity(args.len());
         for a in args {
             match a {
@@ -583,12 +609,13 @@ pub(super) fn output_scope(
 }
 
 fn rename_columns(scope: &mut Scope, alias: &ast::TableAlias, alias_name: &str) -> Result<()> {
-    if alias.columns.len() > scope.columns.len() {
+    let visible = scope.columns.iter().filter(|c| !c.hidden).count();
+    if alias.columns.len() > visible {
         return Err(Error::sql(
             sqlstate::INVALID_COLUMN_REFERENCE,
             format!(
                 "table \"{alias_name}\" has {} columns available but {} columns specified",
-                scope.columns.len(),
+                visible,
                 alias.columns.len()
             ),
         ));

@@ -67,6 +67,9 @@ impl Binder<'_> {
                 return Err(Error::unsupported(format!("function {name}(subquery)")))
             }
         };
+        if let Some(bound) = self.bind_ledger_function(&name, &arg_list, scope)? {
+            return Ok(bound);
+        }
         if let Some(func) = agg_func(&name) {
             return self.bind_aggregate(func, &name, &arg_list, distinct, &clauses, f.filter.as_deref(), scope);
         }

@@ -130,6 +130,10 @@ impl<'s> Grouping<'s> {
                 func,
                 args: self.all(args)?,
             },
+            Expr::Ledger { func, args } => Expr::Ledger {
+                func,
+                args: self.all(args)?,
+            },
             Expr::Coalesce(v) => Expr::Coalesce(self.all(v)?),
             Expr::NullIf { left, right } => Expr::NullIf {
                 left: self.boxed(*left)?,

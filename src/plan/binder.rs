@@ -287,5 +287,18 @@ pub(super) fn table_scope(t: &TableDef, alias: &str) -> Scope {
     for c in &mut scope.columns {
         c.base_table = true;
     }
+    for (i, name) in t.hidden_columns().iter().enumerate() {
+        scope.columns.push(super::scope::ScopeColumn {
+            table: Some(alias.to_string()),
+            name: (*name).to_string(),
+            data_type: crate::types::DataType::Int8,
+            index: t.columns.len() + i,
+            source: None,
+            merged_away: false,
+            base_table: false,
+            hidden: true,
+        });
+    }
+    scope.width = t.scan_width();
     scope
 }

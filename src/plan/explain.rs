@@ -96,6 +96,8 @@ fn node(p: &Plan, depth: usize, out: &mut Vec<String>) {
                     match func {
                         TableFunc::GenerateSeries => "generate_series",
                         TableFunc::Unnest => "unnest",
+                        TableFunc::BlockchainMetadata => "blockchain_metadata",
+                        TableFunc::BlockchainTamperReport => "blockchain_tamper_report",
                     },
                     list(args)
                 ),
@@ -388,6 +390,7 @@ fn expr_inner(e: &Expr) -> String {
         }
         Expr::Cast { expr: x, to } => format!("{}::{}", expr(x), to),
         Expr::Function { func, args } => format!("{}({})", format!("{func:?}").to_lowercase(), list(args)),
+        Expr::Ledger { func, args } => format!("{}({})", format!("{func:?}").to_lowercase(), list(args)),
         Expr::Coalesce(v) => format!("COALESCE({})", list(v)),
         Expr::NullIf { left, right } => format!("NULLIF({}, {})", expr(left), expr(right)),
         Expr::Greatest(v) => format!("GREATEST({})", list(v)),

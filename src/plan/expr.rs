@@ -78,6 +78,12 @@ pub enum Expr {
         func: ScalarFunc,
         args: Vec<Expr>,
     },
+    /// A blockchain-table function: reads (or, for seal, asks to change) stored chains, so it
+    /// is evaluated with the transaction and never folded.
+    Ledger {
+        func: LedgerFunc,
+        args: Vec<Expr>,
+    },
     /// Lazy: stops at the first non-NULL.
     Coalesce(Vec<Expr>),
     NullIf {
@@ -99,6 +105,21 @@ pub enum Expr {
         kind: SubqueryKind,
         correlated: bool,
     },
+}
+
+/// Scalar functions over blockchain tables (evaluated in `exec::ledger`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerFunc {
+    /// `verify_blockchain(table text) → boolean`
+    Verify,
+    /// `verify_blockchain_block(table text, block_id bigint) → boolean`
+    VerifyBlock,
+    /// `seal_blockchain_block(table text) → bigint`
+    Seal,
+    /// `blockchain_proof(table text, block_id bigint, row_index bigint) → text (JSON)`
+    Proof,
+    /// `verify_blockchain_proof(proof text) → boolean`
+    VerifyProof,
 }
 
 /// How a subquery's rows become a value.

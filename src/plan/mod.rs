@@ -13,6 +13,8 @@ mod bind_from;
 mod bind_function;
 /// GROUP BY rewriting over aggregate output.
 mod bind_group;
+/// Blockchain-table functions (verify, seal, proofs, metadata).
+mod bind_ledger;
 /// Operators and predicates.
 mod bind_operator;
 /// `current_user`, `pg_get_userbyid`, `has_table_privilege`.
@@ -51,7 +53,7 @@ pub mod sql_type;
 mod tests;
 
 pub use binder::Binder;
-pub use expr::{AggCall, AggFunc, Expr, SortKey, SubqueryKind, WindowCall, WindowFunc};
+pub use expr::{AggCall, AggFunc, Expr, LedgerFunc, SortKey, SubqueryKind, WindowCall, WindowFunc};
 pub use plan::{
     BoundStatement, DeletePlan, IndexLookup, InsertPlan, JoinKind, OnConflict, OutputColumn, Plan, QueryPlan,
     ScanSource, SetOpKind, TableFunc, UpdatePlan,

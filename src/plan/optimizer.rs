@@ -67,7 +67,7 @@ pub fn optimize_statement(stmt: BoundStatement, catalog: &Catalog) -> BoundState
 pub(super) fn width(p: &Plan) -> usize {
     match p {
         Plan::Values { width, .. } | Plan::TableFunction { width, .. } | Plan::WorkTable { width, .. } => *width,
-        Plan::Scan { table, emit_key, .. } => table.columns.len() + usize::from(*emit_key),
+        Plan::Scan { table, emit_key, .. } => table.scan_width() + usize::from(*emit_key),
         Plan::Project { exprs, .. } => exprs.len(),
         Plan::Window { input, calls } => width(input) + calls.len(),
         Plan::NestedLoopJoin { left, right, kind, .. } | Plan::HashJoin { left, right, kind, .. } => match kind {

@@ -71,6 +71,10 @@ pub enum TableFunc {
     GenerateSeries,
     /// unnest(array)
     Unnest,
+    /// blockchain_metadata(table): one row per stored block header.
+    BlockchainMetadata,
+    /// blockchain_tamper_report(table): one row per verification finding.
+    BlockchainTamperReport,
 }
 
 /// A plan node.

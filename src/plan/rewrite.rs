@@ -42,7 +42,7 @@ fn visit_expr_inner(e: &mut Expr, depth: usize, f: &mut dyn FnMut(&mut Expr, usi
                 visit_expr(x, depth, f)?;
             }
         }
-        Expr::Function { args, .. } => {
+        Expr::Function { args, .. } | Expr::Ledger { args, .. } => {
             for x in args {
                 visit_expr(x, depth, f)?;
             }

@@ -23,6 +23,8 @@ pub(super) struct ScopeColumn {
     pub merged_away: bool,
     /// Read straight from a base table scan (so its primary key identifies the row).
     pub base_table: bool,
+    /// Selectable by name but not part of `*` (a blockchain table's `_block_id`, `_row_index`).
+    pub hidden: bool,
 }
 
 /// The columns a FROM clause exposes, plus the relation names it binds.
@@ -59,6 +61,7 @@ impl Scope {
                 source,
                 merged_away: false,
                 base_table: false,
+                hidden: false,
             })
             .collect();
         Scope {
@@ -140,7 +143,7 @@ impl Scope {
 
     /// Entries `*` expands to, in order.
     pub fn star(&self) -> Vec<&ScopeColumn> {
-        self.columns.iter().filter(|c| !c.merged_away).collect()
+        self.columns.iter().filter(|c| !c.merged_away && !c.hidden).collect()
     }
 
     /// Entries `t.*` expands to; `None` when no relation is called `t`.
@@ -151,7 +154,7 @@ impl Scope {
         Some(
             self.columns
                 .iter()
-                .filter(|c| c.table.as_deref() == Some(table))
+                .filter(|c| c.table.as_deref() == Some(table) && !c.hidden)
                 .collect(),
         )
     }

@@ -18,6 +18,8 @@ mod prepared;
 pub mod settings;
 /// Running one statement inside a transaction.
 mod statement;
+/// Verification of every blockchain table (`vellum verify`).
+pub mod verify;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

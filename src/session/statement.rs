@@ -108,6 +108,7 @@ impl StatementRunner<'_> {
             functions: FunctionContext {
                 transaction_start: self.open.started,
                 statement_start: Utc::now(),
+                user: Some(self.settings.identity.current()),
             },
             cancel: Some(self.cancel),
         };
@@ -145,6 +146,7 @@ impl StatementRunner<'_> {
         let functions = FunctionContext {
             transaction_start: self.open.started,
             statement_start: Utc::now(),
+            user: Some(self.settings.identity.current()),
         };
         let tag = ddl::execute(
             statement,

@@ -10,6 +10,10 @@
 //!                                   fixed id that object ids may reach, so roles key by name)
 //! 0x10 table_id:u32 key_bytes       one row; key_bytes = encoded primary key, or row id (u64)
 //! 0x11 index_id:u32 key_bytes [pk]  one secondary-index entry; value = the row's key_bytes
+//! 0x20 table_id:u32 block_id:u64    sealed block body of a blockchain table (ledger::body)
+//! 0x21 table_id:u32 block_id:u64    block header (ledger::block's stored form)
+//! 0x22 table_id:u32 seq:u64         pending (not yet sealed) row (ledger::chain)
+//! 0x23 table_id:u32                 chain tip (ledger::chain)
 //! ```
 //!
 //! # Value encoding in keys
@@ -61,6 +65,31 @@ pub const ROLE_PREFIX: &[u8] = &[0x01, b'r'];
 pub const ACL_PREFIX: &[u8] = &[0x01, b'p'];
 pub const ROW_TAG: u8 = 0x10;
 pub const INDEX_TAG: u8 = 0x11;
+pub const BLOCK_BODY_TAG: u8 = 0x20;
+pub const BLOCK_HEADER_TAG: u8 = 0x21;
+pub const PENDING_TAG: u8 = 0x22;
+pub const CHAIN_TIP_TAG: u8 = 0x23;
+
+/// Prefix of chain keys with `tag` (one of the 0x2_ tags) of table `table_id`.
+pub fn chain_prefix(tag: u8, table_id: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(13);
+    k.push(tag);
+    k.extend_from_slice(&table_id.to_be_bytes());
+    k
+}
+
+/// Key of item `n` (block id or pending seq) under `chain_prefix(tag, table_id)`.
+pub fn chain_key(tag: u8, table_id: u32, n: u64) -> Vec<u8> {
+    let mut k = chain_prefix(tag, table_id);
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+/// The item number at the end of a chain key (`None` when the key is not 13 bytes long).
+pub fn chain_key_item(key: &[u8]) -> Option<u64> {
+    let tail: [u8; 8] = key.get(5..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(tail))
+}
 
 /// Family tags of encoded key values.
 #[repr(u8)]

@@ -41,11 +41,20 @@
 //! only for its validation and apply (one batch), except that a prefix delete of a large
 //! table scans the table under the gate to build that batch.
 //!
+//! # Chains
+//!
+//! A transaction may append the values it wrote to a hash chain (`Txn::chain_append`) and ask
+//! for a chain to be sealed (`Txn::chain_seal`); the `ChainHook` the database installs
+//! completes both at commit, under the gate, in the same batch (`chain.rs`). Storage sees
+//! only chain ids and byte strings.
+//!
 //! # Durability
 //!
 //! `Durability::Sync` commits return after sled's flush plus fsync of its files, shared among
 //! concurrent committers (see `commit.rs` for what sled's flush lacks and what we add).
 
+/// The commit-time hook that appends to and seals hash chains.
+mod chain;
 /// Group commit: many committers share one flush + fsync.
 mod commit;
 /// Every key prefix of the keyspace, and the order-preserving key encoding of values.
@@ -63,5 +72,6 @@ mod txn;
 #[cfg(test)]
 mod txn_tests;
 
+pub use chain::{ChainHook, ChainWork};
 pub use store::{ReadGuard, Store};
 pub use txn::{Conflict, Durability, SharedBytes, SharedScan, Txn};

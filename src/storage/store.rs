@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 use super::commit::{DiskSync, GroupCommit};
 use super::keys;
-use super::Txn;
+use super::{ChainHook, Txn};
 
 /// How often sled's background flusher persists `Durability::Async` commits, in milliseconds
 /// (PostgreSQL's default `wal_writer_delay` is 200 ms).
@@ -36,6 +36,8 @@ pub(super) struct StoreInner {
     /// Per counter: the next value to hand out and the durable reservation limit (exclusive).
     counters: Mutex<HashMap<Vec<u8>, (u64, u64)>>,
     path: PathBuf,
+    /// Completes chain appends at commit (installed once by the database).
+    pub(super) chain_hook: std::sync::OnceLock<Arc<dyn ChainHook>>,
 }
 
 /// Held by a statement while it reads: commits wait for it, so a statement never sees half of
@@ -87,11 +89,41 @@ impl Store {
                 disk,
                 counters: Mutex::new(HashMap::new()),
                 path: path.to_path_buf(),
+                chain_hook: std::sync::OnceLock::new(),
             }),
         };
         // sled created `db`, `conf` and `blobs/` on first open: make their entries durable.
         store.sync()?;
         Ok(store)
+    }
+
+    /// Installs the hook that completes chain appends at commit (first call wins).
+    pub fn set_chain_hook(&self, hook: Arc<dyn ChainHook>) {
+        let _ = self.inner.chain_hook.set(hook);
+    }
+
+    /// Writes (`Some`) or removes (`None`) one key directly, outside any transaction and
+    /// with no hook, under the commit gate, durably. Only for tamper tests and repair tools:
+    /// it bypasses every check the engine makes.
+    pub fn raw_put(&self, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+        let _gate = self.write_gate();
+        match value {
+            Some(v) => self.inner.db.insert(key, v).map(|_| ()),
+            None => self.inner.db.remove(key).map(|_| ()),
+        }
+        .map_err(sled_error)?;
+        drop(_gate);
+        self.sync()
+    }
+
+    /// Every committed pair whose key starts with `prefix`, read directly (tamper tests and
+    /// offline tools; the engine reads through transactions).
+    pub fn raw_scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.inner
+            .db
+            .scan_prefix(prefix)
+            .map(|pair| pair.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_error))
+            .collect()
     }
 
     /// The directory this store lives in.

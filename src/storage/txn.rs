@@ -14,7 +14,7 @@ use crate::error::{sqlstate, Error, Result};
 
 use super::keys::prefix_end;
 use super::store::sled_error;
-use super::Store;
+use super::{ChainWork, Store};
 
 /// Whether `commit` waits for the commit to be on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,8 @@ pub struct Txn {
     /// An expectation was recorded without reading the key (a plain `MustBeAbsent` put), so
     /// it has to be checked at commit whatever happened since.
     unverified: bool,
+    /// Per chain id: what the commit hook must complete (see `chain.rs`).
+    chains: BTreeMap<u32, ChainWork>,
 }
 
 type Pair = (Vec<u8>, Vec<u8>);
@@ -87,6 +89,7 @@ impl Txn {
             deleted_prefixes: Vec::new(),
             expects_since: None,
             unverified: false,
+            chains: BTreeMap::new(),
         }
     }
 
@@ -239,6 +242,19 @@ impl Txn {
         Ok(())
     }
 
+    /// Deletes `key` with no check at commit (keys nobody else writes, e.g. a chain's pending
+    /// entries removed by the commit hook under the gate).
+    pub fn remove(&mut self, key: Vec<u8>) {
+        self.writes.insert(key, None);
+    }
+
+    /// Drops this transaction's own write of `key`, as if it had never been made. Only for keys
+    /// the caller knows are absent from committed data (a pending entry written and sealed by
+    /// the same commit): no tombstone goes into the batch.
+    pub fn forget(&mut self, key: &[u8]) {
+        self.writes.remove(key);
+    }
+
     /// Deletes every key with this prefix (TRUNCATE, DROP TABLE).
     pub fn delete_prefix(&mut self, prefix: &[u8]) -> Result<()> {
         // Own writes under the prefix are dropped; committed keys are hidden now and deleted
@@ -251,20 +267,44 @@ impl Txn {
         Ok(())
     }
 
+    /// Records that the value this transaction wrote at `key` is appended to chain `chain`
+    /// when it commits (after every earlier append of this transaction to that chain).
+    pub fn chain_append(&mut self, chain: u32, key: Vec<u8>) {
+        self.chains.entry(chain).or_default().appended.push(key);
+    }
+
+    /// Asks the commit hook to seal chain `chain` up to `target` when this transaction
+    /// commits (the highest target asked wins).
+    pub fn chain_seal(&mut self, chain: u32, target: u64) {
+        let work = self.chains.entry(chain).or_default();
+        work.seal_target = Some(work.seal_target.map_or(target, |t| t.max(target)));
+    }
+
+    /// The keys this transaction appends to chain `chain` when it commits.
+    pub fn chain_appended(&self, chain: u32) -> &[Vec<u8>] {
+        self.chains.get(&chain).map_or(&[], |w| w.appended.as_slice())
+    }
+
+    /// Forgets what this transaction asked of chain `chain` (the chain was dropped).
+    pub fn chain_forget(&mut self, chain: u32) {
+        self.chains.remove(&chain);
+    }
+
     /// True if this transaction has written nothing.
     pub fn is_read_only(&self) -> bool {
-        self.writes.is_empty() && self.deleted_prefixes.is_empty()
+        self.writes.is_empty() && self.deleted_prefixes.is_empty() && self.chains.is_empty()
     }
 
     /// Validates the recorded conflicts and applies every write atomically; with
     /// `Durability::Sync` returns only once the writes survive kill -9.
-    pub fn commit(self, durability: Durability) -> Result<()> {
+    pub fn commit(mut self, durability: Durability) -> Result<()> {
         if self.is_read_only() {
             return Ok(());
         }
-        let inner = &self.store.inner;
+        let store = self.store.clone();
+        let inner = &store.inner;
         let seq = {
-            let _gate = self.store.write_gate();
+            let _gate = store.write_gate();
             let unchanged_since = !self.unverified && self.expects_since == Some(inner.group.applied());
             for (key, expect) in self.expects.iter().filter(|_| !unchanged_since) {
                 let now = inner.db.get(key).map_err(sled_error)?;
@@ -279,6 +319,16 @@ impl Txn {
                             return Err(err.clone());
                         }
                     }
+                }
+            }
+            if !self.chains.is_empty() {
+                let hook = inner
+                    .chain_hook
+                    .get()
+                    .cloned()
+                    .ok_or_else(|| Error::bug("chain appends without a chain hook"))?;
+                for (chain, work) in std::mem::take(&mut self.chains) {
+                    hook.finish(&mut self, chain, &work)?;
                 }
             }
             let mut batch = sled::Batch::default();
@@ -300,7 +350,7 @@ impl Txn {
             inner.group.note_applied()
         };
         match durability {
-            Durability::Sync => self.store.wait_durable(seq),
+            Durability::Sync => store.wait_durable(seq),
             Durability::Async => Ok(()),
         }
     }

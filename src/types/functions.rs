@@ -202,6 +202,9 @@ pub struct FunctionContext {
     pub transaction_start: DateTime<Utc>,
     /// `clock_timestamp()`.
     pub statement_start: DateTime<Utc>,
+    /// The role functions that name a table at run time (the blockchain functions) check
+    /// privileges as; `None`: unchecked (internal callers).
+    pub user: Option<u32>,
 }
 
 /// A resolved call: the function, the types to coerce each argument to, and the result type.
@@ -496,6 +499,7 @@ mod tests {
         let ctx = FunctionContext {
             transaction_start: Utc::now(),
             statement_start: Utc::now(),
+            user: None,
         };
         let alphabet: Vec<char> = "%_\\$1I LsS9.0,DGMIFMHH24YYYYMonthDyTHth\"é-()[]|*+?".chars().collect();
         let mut rng = fastrand::Rng::with_seed(9);
@@ -544,6 +548,7 @@ mod tests {
         let ctx = FunctionContext {
             transaction_start: Utc::now(),
             statement_start: Utc::now(),
+            user: None,
         };
         assert_eq!(call(S::Lower, &[Value::Null], &ctx).unwrap(), Value::Null);
         let c = call(S::Concat, &[Value::Text("a".into()), Value::Null, Value::Int4(1)], &ctx).unwrap();

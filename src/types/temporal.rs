@@ -369,6 +369,7 @@ mod tests {
         FunctionContext {
             transaction_start: t,
             statement_start: t,
+            user: None,
         }
     }
 

@@ -41,6 +41,17 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
     let table_id = ctx.new_object_id()?;
     let mut table = spec.table_def(table_id, ctx)?;
     table.kind = kind;
+    if let Some(c) = table
+        .columns
+        .iter()
+        .find(|c| table.hidden_columns().contains(&c.name.as_str()))
+    {
+        // As PostgreSQL refuses a column named like a system column (ctid, xmin, ...).
+        return Err(Error::sql(
+            sqlstate::DUPLICATE_COLUMN,
+            format!("column name \"{}\" conflicts with a system column name", c.name),
+        ));
+    }
     ctx.persist(CatalogRecord::Table(table.clone()), false)?;
     for (columns, constraint_name) in spec.uniques {
         let name = match constraint_name {
@@ -51,6 +62,15 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
             }
         };
         ctx.add_index(&table, name, columns, true, true)?;
+    }
+    if table.is_blockchain() {
+        let indexes: Vec<_> = ctx
+            .catalog
+            .table_indexes(table.id)
+            .iter()
+            .map(|i| i.as_ref().clone())
+            .collect();
+        crate::ledger::chain::create_genesis(ctx.txn, &table, &indexes)?;
     }
     Ok("CREATE TABLE".into())
 }

@@ -116,6 +116,9 @@ fn drop_relation(name: &str, kind: &str, cascade: bool, ctx: &mut DdlContext<'_>
     if let Some(t) = ctx.catalog.remove_table(name) {
         let indexes = ctx.catalog.table_indexes(t.id);
         table::clear_table(ctx.txn, &t, &indexes)?;
+        if t.is_blockchain() {
+            crate::ledger::chain::drop_chain(ctx.txn, t.id)?;
+        }
         for index in indexes {
             ctx.catalog.remove_index(&index.name);
             ctx.unpersist(index.id)?;

@@ -104,6 +104,7 @@ impl Fixture {
         let functions = FunctionContext {
             transaction_start: Utc::now(),
             statement_start: Utc::now(),
+            user: None,
         };
         let mut ctx = ExecContext {
             txn: &mut self.txn,

@@ -1,0 +1,274 @@
+//! The SQL functions over blockchain tables: `verify_blockchain`, `verify_blockchain_block`,
+//! `seal_blockchain_block`, `blockchain_proof`, `verify_blockchain_proof`, and the table
+//! functions `blockchain_metadata` and `blockchain_tamper_report`. They read the chain
+//! through the statement's transaction (under its read gate, so one consistent state) with
+//! `ledger::chain` and `ledger::audit`; tampering makes verification return false or list
+//! findings, never fail.
+//!
+//! Privileges: reading functions need SELECT on the table, `seal_blockchain_block` INSERT,
+//! checked when they run (their table is a value, invisible to the binder's check).
+//!
+//! `seal_blockchain_block` is transactional: it returns the id of the block that will hold
+//! every row pending at the call (the chain's pending rows plus the rows this transaction
+//! appends) and asks the transaction to seal up to that block when it commits, which in
+//! autocommit is right after the statement. NULL when nothing is pending.
+
+use chrono::{DateTime, Utc};
+
+use crate::catalog::{Access, IndexDef, Privileges, TableDef};
+use crate::error::{sqlstate, Error, Result};
+use crate::ledger::audit::{verify_block, verify_chain};
+use crate::ledger::chain::{read_body, read_header, read_headers, read_tip, split_position, UNCOMMITTED};
+use crate::ledger::hex::to_hex;
+use crate::ledger::merkle::leaf_hash;
+use crate::ledger::verify::Finding;
+use crate::ledger::InclusionProof;
+use crate::plan::{LedgerFunc, TableFunc};
+use crate::storage::row::decode_row;
+use crate::storage::Txn;
+use crate::types::{Row, Value};
+
+use super::Executor;
+
+/// Where each sealed block of a table starts in the sequence of its rows, as of this
+/// statement: maps a row's stored position to `_block_id` and `_row_index`.
+pub(super) struct ChainMap {
+    sealed_seq: u64,
+    /// `(first seq, block id)` of each data block, ascending.
+    starts: Vec<(u64, u64)>,
+}
+
+impl ChainMap {
+    fn load(txn: &Txn, table_id: u32) -> Result<ChainMap> {
+        let sealed_seq = read_tip(txn, table_id)?.map_or(0, |t| t.sealed_seq);
+        let mut starts = Vec::new();
+        let mut next = 0u64;
+        for (id, decoded) in read_headers(txn, table_id)? {
+            let (header, _) = decoded?;
+            if header.block_type == crate::ledger::BlockType::Data {
+                starts.push((next, id));
+                next = next.saturating_add(header.row_count);
+            }
+        }
+        Ok(ChainMap { sealed_seq, starts })
+    }
+
+    /// `(_block_id, _row_index)` of the row at position `seq`.
+    fn position(&self, seq: u64) -> (Value, Value) {
+        if seq == UNCOMMITTED {
+            return (Value::Null, Value::Null);
+        }
+        if seq >= self.sealed_seq {
+            return (Value::Null, Value::Int8((seq - self.sealed_seq) as i64));
+        }
+        let i = self.starts.partition_point(|(first, _)| *first <= seq);
+        match i.checked_sub(1).and_then(|i| self.starts.get(i)) {
+            Some((first, block)) => (Value::Int8(*block as i64), Value::Int8((seq - first) as i64)),
+            None => (Value::Null, Value::Null),
+        }
+    }
+}
+
+impl Executor<'_> {
+    /// Decodes a stored row of `table` into a scan row: its columns, then for a blockchain
+    /// table the hidden `_block_id` and `_row_index`.
+    pub(super) fn decode_stored(&mut self, txn: &Txn, table: &TableDef, stored: &[u8]) -> Result<Row> {
+        if !table.is_blockchain() {
+            return decode_row(stored);
+        }
+        let (bytes, seq) = split_position(stored)?;
+        let mut row = decode_row(bytes)?;
+        let map = match self.chain_maps.get(&table.id) {
+            Some(map) => map.clone(),
+            None => {
+                let map = std::rc::Rc::new(ChainMap::load(txn, table.id)?);
+                self.chain_maps.insert(table.id, map.clone());
+                map
+            }
+        };
+        let (block, index) = map.position(seq);
+        row.push(block);
+        row.push(index);
+        Ok(row)
+    }
+
+    /// The blockchain table named by a function's text argument: 42P01 when no such
+    /// relation, 42809 when it is not a blockchain table.
+    ///
+    /// The statement's role needs `privilege` on the table (42501 otherwise): the table is
+    /// named by a value, so the binder's per-statement check cannot see it.
+    fn blockchain_table(&self, name: &Value, privilege: Privileges) -> Result<(TableDef, Vec<IndexDef>)> {
+        let Value::Text(name) = name else {
+            return Err(Error::bug("blockchain function called without a table name"));
+        };
+        let table = self
+            .catalog
+            .table(name)
+            .or_else(|| self.catalog.table(&name.to_lowercase()))
+            .ok_or_else(|| Error::undefined_table(name))?;
+        if let Some(user) = self.functions.user {
+            let access = Access {
+                relation: table.id,
+                name: table.name.clone(),
+                is_view: false,
+                privileges: privilege,
+                checked_as: None,
+            };
+            self.catalog.check_accesses(user, &[access])?;
+        }
+        if !table.is_blockchain() {
+            return Err(Error::sql(
+                sqlstate::WRONG_OBJECT_TYPE,
+                format!("\"{name}\" is not a blockchain table"),
+            ));
+        }
+        let indexes = self
+            .catalog
+            .table_indexes(table.id)
+            .iter()
+            .map(|i| i.as_ref().clone())
+            .collect();
+        Ok((table.as_ref().clone(), indexes))
+    }
+
+    pub(super) fn ledger_function(&mut self, txn: &Txn, func: LedgerFunc, args: &[Value]) -> Result<Value> {
+        if args.iter().any(Value::is_null) {
+            return Ok(Value::Null);
+        }
+        match (func, args) {
+            (LedgerFunc::Verify, [name]) => {
+                let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
+                Ok(Value::Bool(findings(txn, &table, &indexes)?.is_empty()))
+            }
+            (LedgerFunc::VerifyBlock, [name, id]) => {
+                let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
+                let block_id = block_id_arg(id)?;
+                match verify_block(txn, &table, &indexes, block_id)? {
+                    Some(findings) => Ok(Value::Bool(findings.is_empty())),
+                    None => Err(no_block(&table.name, block_id)),
+                }
+            }
+            (LedgerFunc::Seal, [name]) => {
+                let (table, _) = self.blockchain_table(name, Privileges::INSERT)?;
+                let Some(tip) = read_tip(txn, table.id)? else {
+                    return Err(Error::corrupted(
+                        format!("table \"{}\"", table.name),
+                        "chain tip missing",
+                    ));
+                };
+                let pending = tip.pending() + txn.chain_appended(table.id).len() as u64;
+                if pending == 0 {
+                    return Ok(Value::Null);
+                }
+                let block_size = u64::from(tip.block_size.max(1));
+                let target = tip.last_block_id + pending.div_ceil(block_size);
+                self.seals.push((table.id, target));
+                Ok(Value::Int8(target as i64))
+            }
+            (LedgerFunc::Proof, [name, id, index]) => {
+                let (table, _) = self.blockchain_table(name, Privileges::SELECT)?;
+                let block_id = block_id_arg(id)?;
+                let Value::Int8(row_index) = index else {
+                    return Err(Error::bug("row index argument is not bigint"));
+                };
+                let header = match read_header(txn, table.id, block_id)? {
+                    Some(decoded) => decoded?.0,
+                    None => return Err(no_block(&table.name, block_id)),
+                };
+                let body = read_body(txn, table.id, block_id)?.unwrap_or_default();
+                let proof = match u64::try_from(*row_index) {
+                    Ok(i) if !body.is_empty() => InclusionProof::for_row(&header, &body, i)?,
+                    _ => None,
+                };
+                match proof {
+                    Some(p) => Ok(Value::Text(p.to_json())),
+                    None => Err(Error::sql(
+                        sqlstate::INVALID_PARAMETER_VALUE,
+                        format!(
+                            "block {block_id} of blockchain table \"{}\" has no row {row_index}",
+                            table.name
+                        ),
+                    )),
+                }
+            }
+            (LedgerFunc::VerifyProof, [Value::Text(text)]) => {
+                Ok(Value::Bool(InclusionProof::from_json(text)?.verify().is_ok()))
+            }
+            _ => Err(Error::bug(format!("{func:?} called with {} arguments", args.len()))),
+        }
+    }
+
+    pub(super) fn ledger_table_function(&mut self, txn: &Txn, func: TableFunc, args: &[Value]) -> Result<Vec<Row>> {
+        let [name] = args else {
+            return Err(Error::bug("blockchain table function without its argument"));
+        };
+        if name.is_null() {
+            return Ok(Vec::new());
+        }
+        let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
+        match func {
+            TableFunc::BlockchainMetadata => {
+                let mut rows = Vec::new();
+                for (_, decoded) in read_headers(txn, table.id)? {
+                    let (h, stored_hash) = decoded?;
+                    rows.push(vec![
+                        Value::Int8(h.block_id as i64),
+                        Value::Text(to_hex(&stored_hash)),
+                        Value::Text(to_hex(&h.prev_block_hash)),
+                        Value::Text(to_hex(&h.merkle_root)),
+                        Value::Int8(h.row_count as i64),
+                        micros_value(h.timestamp),
+                        Value::Int8(h.nonce as i64),
+                        Value::Text(h.block_type.name().to_string()),
+                        Value::Int4(0),
+                    ]);
+                }
+                Ok(rows)
+            }
+            TableFunc::BlockchainTamperReport => Ok(findings(txn, &table, &indexes)?
+                .into_iter()
+                .map(|f| {
+                    vec![
+                        f.block_id.map_or(Value::Null, |id| Value::Int8(id as i64)),
+                        Value::Text(f.kind.name().to_string()),
+                        Value::Text(f.detail),
+                    ]
+                })
+                .collect()),
+            _ => Err(Error::bug("not a blockchain table function")),
+        }
+    }
+}
+
+/// Findings about a table's chain as this transaction sees it: rows it appended but has not
+/// committed are not chained yet, so they are left out of the row comparison.
+fn findings(txn: &Txn, table: &TableDef, indexes: &[IndexDef]) -> Result<Vec<Finding>> {
+    let mut own = Vec::new();
+    for key in txn.chain_appended(table.id) {
+        if let Some(stored) = txn.get(key)? {
+            own.push(leaf_hash(split_position(&stored)?.0));
+        }
+    }
+    verify_chain(txn, table, indexes, &own)
+}
+
+fn block_id_arg(v: &Value) -> Result<u64> {
+    match v {
+        Value::Int8(n) => Ok(u64::try_from(*n).unwrap_or(u64::MAX)),
+        _ => Err(Error::bug("block id argument is not bigint")),
+    }
+}
+
+fn no_block(table: &str, block_id: u64) -> Error {
+    Error::sql(
+        sqlstate::INVALID_PARAMETER_VALUE,
+        format!("block {block_id} of blockchain table \"{table}\" does not exist"),
+    )
+}
+
+fn micros_value(us: i64) -> Value {
+    match DateTime::<Utc>::from_timestamp_micros(us) {
+        Some(t) => Value::TimestampTz(t),
+        None => Value::Null,
+    }
+}

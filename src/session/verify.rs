@@ -1,0 +1,61 @@
+//! Verification of every blockchain table of a database, for `vellum verify`: runs the same
+//! checks as `blockchain_tamper_report` through a session, table by table, reporting progress.
+
+use crate::error::{Error, Result};
+use crate::types::Value;
+use crate::{Database, StatementResult};
+
+/// One finding: table, block id (None for pending rows and table-wide findings), finding
+/// name, detail.
+pub type TableFinding = (String, Option<i64>, String, String);
+
+/// Verifies `tables` (every blockchain table when empty) of `db`; `progress(table, done,
+/// total)` is called before each table. Returns every finding; empty when all are intact.
+/// An unknown table or one that is not a blockchain table is an error.
+pub fn verify_tables(
+    db: &Database,
+    tables: &[String],
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<Vec<TableFinding>> {
+    let names: Vec<String> = if tables.is_empty() {
+        let mut names: Vec<String> = db
+            .catalog()
+            .tables()
+            .filter(|t| t.is_blockchain())
+            .map(|t| t.name.clone())
+            .collect();
+        names.sort();
+        names
+    } else {
+        tables.to_vec()
+    };
+    let mut session = db.session();
+    let mut findings = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        progress(name, i, names.len());
+        let sql = format!(
+            "SELECT block_id, finding, detail FROM blockchain_tamper_report('{}')",
+            name.replace('\'', "''")
+        );
+        let rows = match session.execute(&sql)?.pop() {
+            Some(StatementResult::Query { rows, .. }) => rows,
+            _ => return Err(Error::bug("tamper report returned no rows")),
+        };
+        for row in rows {
+            let mut it = row.into_iter();
+            let block = match it.next() {
+                Some(Value::Int8(b)) => Some(b),
+                _ => None,
+            };
+            let text = |v: Option<Value>| match v {
+                Some(Value::Text(t)) => t,
+                _ => String::new(),
+            };
+            let finding = text(it.next());
+            let detail = text(it.next());
+            findings.push((name.clone(), block, finding, detail));
+        }
+    }
+    progress("", names.len(), names.len());
+    Ok(findings)
+}
