@@ -300,3 +300,34 @@ fn connect_talks_to_a_running_server() {
     assert!(!out.status.success());
     assert!(!out.stderr.is_empty(), "an error message is printed");
 }
+
+/// `\verify NAME` reports a blockchain table's state through the ledger functions; a table that
+/// is not a blockchain table, or a missing name, is an error that does not end the shell.
+#[test]
+fn verify_meta_command_checks_a_blockchain_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = piped(
+        dir.path(),
+        "create blockchain table ledger (id int primary key, note text) with (block_size = 2);\n\
+         insert into ledger values (1, 'a'), (2, 'b'), (3, 'c');\n\
+         \\verify ledger\n\
+         create table plain (a int);\n\
+         \\verify plain\n\
+         \\verify\n\
+         select 'still here' as s;\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Genesis plus one sealed block of two rows; the third row is pending.
+    assert!(
+        stdout.contains(" verified | blocks \n----------+--------\n t        |      2\n(1 row)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" block_id | finding | detail \n----------+---------+--------\n(0 rows)\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" still here\n"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a blockchain table"), "{stderr}");
+    assert!(stderr.contains("\\verify: missing required argument"), "{stderr}");
+}

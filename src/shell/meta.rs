@@ -1,4 +1,4 @@
-//! Backslash meta-commands (`\dt`, `\d name`, `\i file`, `\timing`, `\pset`, `\q`, `\?`) and
+//! Backslash meta-commands (`\dt`, `\d name`, `\verify name`, `\i file`, `\timing`, `\pset`, `\q`, `\?`) and
 //! the psql-shaped listings they print. They reach the database only through `Backend`.
 
 use std::path::Path;
@@ -24,6 +24,7 @@ Informational
   \\dt                    list tables
   \\dv                    list views
   \\d NAME                describe a table or view
+  \\verify NAME           verify a blockchain table: its blocks, and what is found if tampered
 
 Input
   Statements end with ';' and may span lines. Ctrl-C clears the statement being typed, or
@@ -56,6 +57,8 @@ impl Shell<'_> {
             "\\pset" => self.pset(arg),
             "\\d" if !arg.is_empty() => self.describe(arg),
             "\\d" | "\\dt" | "\\dv" => self.list(command),
+            "\\verify" if !arg.is_empty() => self.verify(arg),
+            "\\verify" => self.fail("\\verify: missing required argument"),
             "\\i" | "\\include" => {
                 if arg.is_empty() {
                     self.fail("\\i: missing required argument");
@@ -141,6 +144,17 @@ impl Shell<'_> {
                 .collect(),
         };
         print!("{}", render(&set, Some("List of relations"), &self.style));
+    }
+
+    /// `\verify t`: whether the chain of blockchain table `t` is intact, how many blocks it has,
+    /// and the tamper report (empty when intact), through the same SQL functions a client calls.
+    fn verify(&mut self, name: &str) {
+        let literal = format!("'{}'", name.replace('\'', "''"));
+        self.run_sql(&format!(
+            "SELECT verify_blockchain({literal}) AS verified, \
+             (SELECT count(*) FROM blockchain_metadata({literal})) AS blocks; \
+             SELECT block_id, finding, detail FROM blockchain_tamper_report({literal})"
+        ));
     }
 
     fn describe(&mut self, name: &str) {
