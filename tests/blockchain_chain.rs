@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use vellum::catalog::{codec, CatalogRecord};
 use vellum::ledger::body::body_rows;
 use vellum::ledger::chain::{PendingEntry, Tip};
 use vellum::ledger::BlockHeader;
@@ -317,6 +318,26 @@ fn a_changed_definition_is_definition_altered() {
         let (mut header, _) = BlockHeader::decode(&store.raw_scan_prefix(&key).unwrap()[0].1).unwrap();
         header.merkle_root[0] ^= 1;
         store.raw_put(&key, Some(&header.encode())).unwrap();
+    });
+    assert!(has(&report, Some(0), "definition_altered"), "{report:?}");
+}
+
+#[test]
+fn a_changed_catalog_record_is_definition_altered() {
+    let report = tampered(|store, a| {
+        // Rewrite the table's stored catalog record as someone editing the store would: make a
+        // nullable column NOT NULL. The genesis block still commits to the original definition.
+        let key = vellum::storage::keys::catalog_key(a);
+        let bytes = store.raw_scan_prefix(&key).unwrap().remove(0).1;
+        let CatalogRecord::Table(mut table) = codec::decode(&key, &bytes).unwrap() else {
+            panic!("table record expected");
+        };
+        let v = table.column_index("v").unwrap();
+        assert!(table.columns[v].nullable);
+        table.columns[v].nullable = false;
+        store
+            .raw_put(&key, Some(&codec::encode(&CatalogRecord::Table(table)).unwrap()))
+            .unwrap();
     });
     assert!(has(&report, Some(0), "definition_altered"), "{report:?}");
 }
