@@ -78,3 +78,60 @@ fn psql_stops_at_the_first_error_with_its_sqlstate_message() {
     assert_eq!(stdout, " a \n---\n 1\n(1 row)\n\n");
     assert!(stderr.contains("ERROR:  division by zero"), "{stderr}");
 }
+
+/// A blockchain table driven entirely from psql: created, bulk-loaded with COPY FROM STDIN,
+/// sealed, verified, proven, and refusing UPDATE with its SQLSTATE.
+#[test]
+fn psql_drives_a_blockchain_table() {
+    let server = TestServer::start();
+    let script = "\
+\\pset format unaligned
+CREATE BLOCKCHAIN TABLE payments (id bigint PRIMARY KEY, payer text NOT NULL, amount numeric(12,2)) WITH (block_size = 4, block_seal_interval = '0');
+COPY payments FROM STDIN;
+1\tada\t10.00
+2\tbob\t2.50
+3\tcy\t7.25
+4\tdee\t1.00
+5\teve\t3.00
+\\.
+SELECT id, _block_id, _row_index FROM payments ORDER BY id;
+SELECT seal_blockchain_block('payments') AS sealed;
+SELECT block_id, row_count, block_type, length(block_hash) AS hash_len FROM blockchain_metadata('payments') ORDER BY block_id;
+SELECT verify_blockchain('payments') AS intact, verify_blockchain_proof(blockchain_proof('payments', 2, 0)) AS proof_ok;
+SELECT reloptions::text FROM pg_class WHERE relname = 'payments';
+UPDATE payments SET amount = 0 WHERE id = 1;
+";
+    let (ok, stdout, stderr) = psql(&server, script);
+    assert!(!ok, "the UPDATE must fail: {stdout}");
+    assert_eq!(
+        stdout,
+        "Output format is unaligned.\n\
+         CREATE TABLE\n\
+         COPY 5\n\
+         id|_block_id|_row_index\n\
+         1|1|0\n\
+         2|1|1\n\
+         3|1|2\n\
+         4|1|3\n\
+         5||0\n\
+         (5 rows)\n\
+         sealed\n\
+         2\n\
+         (1 row)\n\
+         block_id|row_count|block_type|hash_len\n\
+         0|0|genesis|64\n\
+         1|4|data|64\n\
+         2|1|data|64\n\
+         (3 rows)\n\
+         intact|proof_ok\n\
+         t|t\n\
+         (1 row)\n\
+         reloptions\n\
+         {block_size=4,block_seal_interval=00:00:00,hash_algorithm=SHA256,enable_merkle_tree=true}\n\
+         (1 row)\n"
+    );
+    assert!(
+        stderr.contains("ERROR:  UPDATE not allowed on blockchain table 'payments'"),
+        "{stderr}"
+    );
+}
