@@ -87,19 +87,13 @@ impl Binder<'_> {
                     }
                     (i, e)
                 }
+                // `block_id => n` parses as Named or ExprNamed depending on the operator.
                 ast::FunctionArg::Named {
                     name: arg_name,
                     arg: ast::FunctionArgExpr::Expr(e),
                     ..
-                } => {
-                    named_seen = true;
-                    let wanted = super::sql_type::fold_ident(arg_name);
-                    match params.iter().position(|(p, _)| *p == wanted) {
-                        Some(pos) => (pos, e),
-                        None => return Err(missing(name, args.len())),
-                    }
                 }
-                ast::FunctionArg::ExprNamed {
+                | ast::FunctionArg::ExprNamed {
                     name: ast::Expr::Identifier(arg_name),
                     arg: ast::FunctionArgExpr::Expr(e),
                     ..

@@ -57,38 +57,10 @@ enum PortalState {
 
 /// The Vellum type a client names by OID in Parse (0 or an unknown OID: infer it).
 fn type_for_oid(oid: u32) -> DataType {
-    let scalar = [
-        DataType::Bool,
-        DataType::Int2,
-        DataType::Int4,
-        DataType::Int8,
-        DataType::Float4,
-        DataType::Float8,
-        DataType::Numeric(None),
-        DataType::Text,
-        DataType::Varchar(None),
-        DataType::Char(None),
-        DataType::Bytea,
-        DataType::Date,
-        DataType::Time,
-        DataType::Timestamp,
-        DataType::TimestampTz,
-        DataType::Interval,
-        DataType::Jsonb,
-        DataType::Uuid,
-    ];
-    if let Some(t) = scalar.iter().find(|t| t.oid() == oid) {
-        return t.clone();
-    }
-    if let Some(t) = scalar
-        .iter()
-        .find(|t| DataType::Array(Box::new((*t).clone())).oid() == oid)
-    {
-        return DataType::Array(Box::new(t.clone()));
-    }
-    match oid {
-        114 => DataType::Jsonb, // json parameters are accepted as jsonb
-        _ => DataType::Unknown,
+    match DataType::from_oid(oid) {
+        Some(t) => t,
+        None if oid == 114 => DataType::Jsonb, // json parameters are accepted as jsonb
+        None => DataType::Unknown,
     }
 }
 

@@ -28,13 +28,15 @@ pub(super) struct StatementRunner<'a> {
 impl StatementRunner<'_> {
     pub(super) fn run(&mut self, statement: &ast::Statement) -> Result<StatementResult> {
         use ast::Statement as S;
+        if let Some((name, value)) = match statement {
+            S::Query(query) => set_config_call(query),
+            _ => None,
+        } {
+            self.settings.set(&name, &value)?;
+            let value = self.settings.get(&name)?;
+            return Ok(text_result("set_config", vec![value], "SELECT 1"));
+        }
         match statement {
-            S::Query(query) if set_config_call(query).is_some() => {
-                let (name, value) = set_config_call(query).unwrap_or_default();
-                self.settings.set(&name, &value)?;
-                let value = self.settings.get(&name)?;
-                Ok(text_result("set_config", vec![value], "SELECT 1"))
-            }
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => {
                 let _reading = self.db.store().read_guard();
                 let catalog = self.open.catalog.clone();

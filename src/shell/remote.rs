@@ -211,26 +211,13 @@ fn outcomes(sql: &str, messages: Vec<SimpleQueryMessage>) -> Vec<Outcome> {
         match message {
             SimpleQueryMessage::RowDescription(columns) => {
                 set = Some(ResultSet {
-                    columns: columns
-                        .iter()
-                        .map(|c| ResultColumn {
-                            name: c.name().to_string(),
-                            numeric: true,
-                        })
-                        .collect(),
+                    columns: result_columns(columns.iter().map(|c| c.name())),
                     rows: Vec::new(),
                 });
             }
             SimpleQueryMessage::Row(row) => {
                 let set = set.get_or_insert_with(|| ResultSet {
-                    columns: row
-                        .columns()
-                        .iter()
-                        .map(|c| ResultColumn {
-                            name: c.name().to_string(),
-                            numeric: true,
-                        })
-                        .collect(),
+                    columns: result_columns(row.columns().iter().map(|c| c.name())),
                     rows: Vec::new(),
                 });
                 set.rows
@@ -256,6 +243,16 @@ fn outcomes(sql: &str, messages: Vec<SimpleQueryMessage>) -> Vec<Outcome> {
         }
     }
     outcomes
+}
+
+/// Result columns as the shell shows them; `numeric` is refined from the values later.
+fn result_columns<'a>(names: impl Iterator<Item = &'a str>) -> Vec<ResultColumn> {
+    names
+        .map(|name| ResultColumn {
+            name: name.to_string(),
+            numeric: true,
+        })
+        .collect()
 }
 
 fn looks_numeric(text: &str) -> bool {

@@ -35,6 +35,41 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// Every scalar type, unmodified (no length or precision), in the order of `pg_type`'s OIDs
+    /// as Vellum lists them; each also exists as an array element type.
+    pub const SCALARS: [DataType; 18] = [
+        DataType::Bool,
+        DataType::Int2,
+        DataType::Int4,
+        DataType::Int8,
+        DataType::Float4,
+        DataType::Float8,
+        DataType::Numeric(None),
+        DataType::Text,
+        DataType::Varchar(None),
+        DataType::Char(None),
+        DataType::Bytea,
+        DataType::Date,
+        DataType::Time,
+        DataType::Timestamp,
+        DataType::TimestampTz,
+        DataType::Interval,
+        DataType::Jsonb,
+        DataType::Uuid,
+    ];
+
+    /// The type PostgreSQL knows by `oid`, scalar or array of a scalar; `None` for OIDs Vellum
+    /// has no type for.
+    pub fn from_oid(oid: u32) -> Option<DataType> {
+        if let Some(t) = DataType::SCALARS.iter().find(|t| t.oid() == oid) {
+            return Some(t.clone());
+        }
+        DataType::SCALARS
+            .iter()
+            .map(|t| DataType::Array(Box::new(t.clone())))
+            .find(|t| t.oid() == oid)
+    }
+
     /// The PostgreSQL type OID (as `pg_type.oid`), used on the wire and in catalogs.
     pub fn oid(&self) -> u32 {
         match self {

@@ -195,28 +195,8 @@ fn type_names_resolve_to_oids() {
 fn pg_type_has_a_row_for_every_storable_type() {
     let types = rel(&Catalog::default(), "pg_type");
     let oids: Vec<Value> = types.rows.iter().map(|r| r[0].clone()).collect();
-    for t in [
-        DataType::Bool,
-        DataType::Int2,
-        DataType::Int4,
-        DataType::Int8,
-        DataType::Float4,
-        DataType::Float8,
-        DataType::Numeric(None),
-        DataType::Text,
-        DataType::Varchar(None),
-        DataType::Char(None),
-        DataType::Bytea,
-        DataType::Date,
-        DataType::Time,
-        DataType::Timestamp,
-        DataType::TimestampTz,
-        DataType::Interval,
-        DataType::Jsonb,
-        DataType::Uuid,
-        DataType::Array(Box::new(DataType::Int4)),
-        DataType::Array(Box::new(DataType::Text)),
-    ] {
+    let arrays = DataType::SCALARS.iter().map(|t| DataType::Array(Box::new(t.clone())));
+    for t in DataType::SCALARS.iter().cloned().chain(arrays) {
         assert!(oids.contains(&Value::Int8(i64::from(t.oid()))), "{t}");
     }
 }

@@ -29,13 +29,7 @@ pub(super) fn grant(grant: &ast::Grant, ctx: &mut DdlContext<'_>) -> Result<Stri
 /// scripts written for PostgreSQL 15, which must grant them, run unchanged.
 fn grant_on_public_schema(grant: &ast::Grant, schemas: &[ast::ObjectName], ctx: &DdlContext<'_>) -> Result<String> {
     for schema in schemas {
-        let schema = sql::object_name(schema)?;
-        if schema != "public" {
-            return Err(Error::sql(
-                sqlstate::INVALID_SCHEMA_NAME,
-                format!("schema \"{schema}\" does not exist"),
-            ));
-        }
+        public_schema(schema)?;
     }
     if let ast::Privileges::Actions(actions) = &grant.privileges {
         for action in actions {
@@ -98,6 +92,18 @@ fn change_grants(
             }
         }
         ctx.persist(CatalogRecord::Acl(acl), true)?;
+    }
+    Ok(())
+}
+
+/// Vellum has one schema, `public`; any other name is 3F000 as PostgreSQL words it.
+fn public_schema(schema: &ast::ObjectName) -> Result<()> {
+    let schema = sql::object_name(schema)?;
+    if schema != "public" {
+        return Err(Error::sql(
+            sqlstate::INVALID_SCHEMA_NAME,
+            format!("schema \"{schema}\" does not exist"),
+        ));
     }
     Ok(())
 }
@@ -174,13 +180,7 @@ fn relations(objects: Option<&ast::GrantObjects>, ctx: &DdlContext<'_>) -> Resul
         }
         Some(ast::GrantObjects::AllTablesInSchema { schemas }) => {
             for schema in schemas {
-                let schema = sql::object_name(schema)?;
-                if schema != "public" {
-                    return Err(Error::sql(
-                        sqlstate::INVALID_SCHEMA_NAME,
-                        format!("schema \"{schema}\" does not exist"),
-                    ));
-                }
+                public_schema(schema)?;
                 out.extend(ctx.catalog.tables().map(|t| (t.id, "table", t.name.clone())));
                 out.extend(ctx.catalog.views().map(|v| (v.id, "view", v.name.clone())));
             }
