@@ -47,7 +47,7 @@ pub struct Executor<'a> {
     /// transaction when the statement ends (the statement only reads the transaction).
     pub(super) seals: Vec<(u32, u64)>,
     /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
-    pub(super) chain_maps: HashMap<u32, Rc<super::ledger::ChainMap>>,
+    pub(super) chain_rows: HashMap<u32, crate::ledger::rows::ChainRows>,
 }
 
 impl<'a> Executor<'a> {
@@ -71,7 +71,7 @@ impl<'a> Executor<'a> {
             in_lists: HashMap::new(),
             partitions: HashMap::new(),
             seals: Vec::new(),
-            chain_maps: HashMap::new(),
+            chain_rows: HashMap::new(),
         }
     }
 
