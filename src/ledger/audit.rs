@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 
 use crate::catalog::{IndexDef, TableDef};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::storage::keys::{encode_key, table_prefix};
 use crate::storage::row::decode_columns;
 use crate::storage::Txn;
@@ -40,12 +40,62 @@ use super::BlockType;
 /// `own`: the row keys of rows the reading transaction itself inserted and has not
 /// committed; they are in its view of the table but not in the chain yet.
 pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], own: &[Vec<u8>]) -> Result<Vec<Finding>> {
-    let mut v = ChainVerifier::new(definition_hash(table, indexes)?);
+    let definition = definition_hash(table, indexes)?;
+    // The row entries are read on their own thread while the blocks are hashed: both are
+    // about as long, and independent until they are compared.
+    std::thread::scope(|scope| {
+        let entries = scope.spawn(|| read_entries(txn, table));
+        let chain = verify_blocks(txn, table, definition);
+        let entries = entries
+            .join()
+            .map_err(|_| Error::bug("reading a table's row entries panicked"))?;
+        let (mut v, chain, aligned) = chain?;
+        check_rows(&mut v, &chain, table.primary_key.is_some(), aligned, &entries?, own);
+        Ok(v.findings)
+    })
+}
+
+/// A row entry (0x10) as verification reads it.
+enum Entry {
+    Unreadable,
+    Uncommitted,
+    Chained(u64),
+}
+
+/// Every row entry of `table` with its key (kept only when a primary key is to be checked).
+fn read_entries(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Entry)>> {
+    let keyed = table.primary_key.is_some();
+    let mut out = Vec::new();
+    for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
+        let (key, stored) = item?;
+        let entry = match stored_row(stored.as_ref()) {
+            Err(_) => Entry::Unreadable,
+            Ok(StoredRow::Uncommitted(_)) => Entry::Uncommitted,
+            Ok(StoredRow::Chained(seq)) => Entry::Chained(seq),
+        };
+        // Uncommitted entries are matched with the transaction's own keys.
+        let key = match (&entry, keyed) {
+            (Entry::Uncommitted, _) | (_, true) => key.as_ref().to_vec(),
+            _ => Vec::new(),
+        };
+        out.push((key, entry));
+    }
+    Ok(out)
+}
+
+/// The chain's rows in seq order: sealing block (None: pending) and, with a primary key, the
+/// key the row must be stored under.
+type ChainRowsSeen = Vec<(Option<u64>, Option<Vec<u8>>)>;
+
+/// Checks blocks, pending rows and the tip; returns the verifier, the chain's rows and
+/// whether their seqs are certain.
+fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(ChainVerifier, ChainRowsSeen, bool)> {
+    let mut v = ChainVerifier::new(definition);
     let keys = RowKeys::of(table);
     // The chain's rows in sequence order: sealing block (None: pending) and, with a primary
     // key, the row's key. `aligned` stays true while stored blocks and pending rows leave no
     // doubt about each row's seq.
-    let mut chain: Vec<(Option<u64>, Option<Vec<u8>>)> = Vec::new();
+    let mut chain: ChainRowsSeen = Vec::new();
     let mut aligned = true;
     let mut last_id: Option<u64> = None;
     let mut sealed_rows: u64 = 0;
@@ -123,8 +173,7 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], own: &[Ve
     let last_running = pending.last().map(|p| p.running).unwrap_or(v.tip());
     v.pending(pending.iter().map(|p| (p.seq, p.leaf, p.running, p.row.as_slice())));
     check_tip(txn, table, &mut v, last_id, sealed_rows, &pending, last_running);
-    check_rows(txn, table, &mut v, &chain, keys.is_some(), aligned, own)?;
-    Ok(v.findings)
+    Ok((v, chain, aligned))
 }
 
 /// Computes the primary-key entry key (0x10) a chained row must be stored under.
@@ -279,17 +328,15 @@ const MAX_ROW_FINDINGS: usize = 100;
 /// The table's row entries (0x10) against the chain (module docs). `chain`: per seq, the
 /// sealing block (None: pending) and, when `keyed`, the key the row must be stored under.
 fn check_rows(
-    txn: &Txn,
-    table: &TableDef,
     v: &mut ChainVerifier,
     chain: &[(Option<u64>, Option<Vec<u8>>)],
     keyed: bool,
     aligned: bool,
+    entries: &[(Vec<u8>, Entry)],
     own: &[Vec<u8>],
-) -> Result<()> {
+) {
     let own: HashSet<&[u8]> = own.iter().map(Vec::as_slice).collect();
     let mut claimed = vec![false; chain.len()];
-    let mut entries = 0usize;
     let mut reported = 0usize;
     let mut report = |v: &mut ChainVerifier, kind: FindingKind, block: Option<u64>, detail: String| {
         reported += 1;
@@ -301,11 +348,11 @@ fn check_rows(
         Some(_) => FindingKind::RowAltered,
         None => FindingKind::PendingAltered,
     };
-    for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
-        let (key, stored) = item?;
-        let key: &[u8] = key.as_ref();
-        let seq = match stored_row(stored.as_ref()) {
-            Err(_) => {
+    let mut count = 0usize;
+    for (key, entry) in entries {
+        let key = key.as_slice();
+        let seq = match entry {
+            Entry::Unreadable => {
                 report(
                     v,
                     FindingKind::RowAltered,
@@ -314,7 +361,7 @@ fn check_rows(
                 );
                 continue;
             }
-            Ok(StoredRow::Uncommitted(_)) => {
+            Entry::Uncommitted => {
                 if !own.contains(key) {
                     report(
                         v,
@@ -325,9 +372,9 @@ fn check_rows(
                 }
                 continue;
             }
-            Ok(StoredRow::Chained(seq)) => seq,
+            Entry::Chained(seq) => *seq,
         };
-        entries += 1;
+        count += 1;
         if !aligned {
             continue;
         }
@@ -369,12 +416,12 @@ fn check_rows(
                 );
             }
         }
-    } else if entries != chain.len() {
+    } else if count != chain.len() {
         report(
             v,
             FindingKind::RowAltered,
             None,
-            format!("{entries} table row entries for {} chained rows", chain.len()),
+            format!("{count} table row entries for {} chained rows", chain.len()),
         );
     }
     if reported > MAX_ROW_FINDINGS {
@@ -387,7 +434,6 @@ fn check_rows(
             ),
         );
     }
-    Ok(())
 }
 
 /// Findings about block `block_id` alone (its header, its link to the block before, its
