@@ -282,8 +282,8 @@ impl Executor<'_> {
     }
 }
 
-/// Whether a plan already yields rows in `keys` order: a scan in primary-key order sorted by
-/// a prefix of the primary key, ascending (`ORDER BY id LIMIT n` then reads n rows, not the
+/// Whether a plan already yields rows in `keys` order: a scan in primary-key order (a full
+/// scan of an ordinary table, or a primary-key lookup) sorted by a prefix of the primary key, ascending (`ORDER BY id LIMIT n` then reads n rows, not the
 /// table). Key bytes order rows as SQL orders them within a type, and the key has no NULLs.
 fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
     let Plan::Scan {
@@ -295,7 +295,17 @@ fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
         return false;
     };
     let Some(pk) = &table.primary_key else { return false };
-    keys.len() <= pk.len()
+    // A blockchain table's full scan walks its chain, in insertion order.
+    let keyed_scan = !table.is_blockchain()
+        || matches!(
+            input,
+            Plan::Scan {
+                source: ScanSource::PrimaryKey(_),
+                ..
+            }
+        );
+    keyed_scan
+        && keys.len() <= pk.len()
         && keys
             .iter()
             .zip(pk)
