@@ -165,6 +165,19 @@ impl Session {
 
     /// Executes a prepared statement with parameter values (cast to the parameter types).
     /// Returns `None` for an empty statement.
+    /// Whether executing `prepared` now is a short, bounded piece of work that cannot wait on
+    /// anything: a point read (`plan::point`) on a cached plan of the catalog this session
+    /// sees, with no commit being applied (which would hold the read gate). A server may then
+    /// run it without handing it to a thread that is allowed to block.
+    pub fn is_quick(&self, prepared: &Prepared) -> bool {
+        let version = match &self.state {
+            TxnState::Idle => self.db.catalog().version,
+            TxnState::Block(open) if !open.ddl => open.catalog.version,
+            _ => return false,
+        };
+        prepared.is_point_read(version) && !self.db.store().commit_in_progress()
+    }
+
     pub fn execute_prepared(&mut self, prepared: &Prepared, params: &[Value]) -> Result<Option<StatementResult>> {
         let Some(statement) = &prepared.statement else {
             return Ok(None);
