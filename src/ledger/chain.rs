@@ -248,12 +248,15 @@ pub fn drop_chain(txn: &mut Txn, table_id: u32) -> Result<()> {
 }
 
 /// Completes chain appends and seals at commit (installed on the store by `Database::open`).
-pub struct LedgerHook;
+pub struct LedgerHook {
+    /// Server-held keys that sign each sealed block (`server_signers`).
+    signers: Arc<super::server_signers::ServerSigners>,
+}
 
 impl LedgerHook {
     /// Installs the hook on `store`.
-    pub fn install(store: &Store) {
-        store.set_chain_hook(Arc::new(LedgerHook));
+    pub fn install(store: &Store, signers: Arc<super::server_signers::ServerSigners>) {
+        store.set_chain_hook(Arc::new(LedgerHook { signers }));
     }
 }
 
@@ -269,6 +272,7 @@ impl ChainHook for LedgerHook {
             ));
         };
         let now = now_micros();
+        let last_signed = tip.last_block_id;
         let block_size = u64::from(tip.block_size.max(1));
         // Pending entries from this seq on are written by this commit, not stored yet.
         let first_new = tip.next_seq;
@@ -299,6 +303,10 @@ impl ChainHook for LedgerHook {
             while tip.last_block_id < target && tip.pending() > 0 {
                 seal_pending(txn, chain, &mut tip, now, first_new)?;
             }
+        }
+        if tip.last_block_id > last_signed {
+            self.signers
+                .sign_sealed(txn, chain, last_signed + 1, tip.last_block_id)?;
         }
         write_tip(txn, chain, &tip)
     }
