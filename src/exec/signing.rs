@@ -99,8 +99,8 @@ impl Executor<'_> {
                 ),
             )
             .with_detail(format!(
-                "The signed message is \"vellum/block/v1\", table id {} (u32 LE), block id (u64 LE) and block hash {}.",
-                table.id,
+                "The signed message is \"vellum/block/v1\", table oid {} (u32 LE), block id (u64 LE) and block hash {}.",
+                crate::ledger::signature::table_oid(table.id),
                 to_hex(&hash)
             )));
         }

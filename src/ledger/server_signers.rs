@@ -31,7 +31,7 @@ use crate::storage::{Conflict, Txn};
 
 use super::chain::read_header;
 use super::hex::to_hex;
-use super::signature::{signing_message, SignatureRecord};
+use super::signature::{signing_message, table_oid, SignatureRecord};
 
 /// The server-held keys of one database.
 pub struct ServerSigners {
@@ -182,7 +182,7 @@ impl ServerSigners {
                 continue;
             };
             let hash = decoded?.0.hash();
-            let message = signing_message(table_id, block_id, &hash);
+            let message = signing_message(table_oid(table_id), block_id, &hash);
             for (signer, pair) in &signers {
                 let record = SignatureRecord {
                     public_key: signer.public_key,

@@ -7,14 +7,15 @@
 //! ```text
 //! offset size field
 //!      0   15 "vellum/block/v1" (ASCII, domain separation: no other Vellum message starts so)
-//!     15    4 table_id u32 LE  (the table's catalog id, pg_class.oid)
+//!     15    4 table oid u32 LE (pg_class.oid, `'t'::regclass::oid`: 16384 + catalog id)
 //!     19    8 block_id u64 LE
 //!     27   32 block hash (the hashing contract's, recomputed from the header)
 //!     59      end
 //! ```
 //!
-//! The table id and block id are inside the message, so a signature cannot be replayed onto
-//! another block or another table, even one whose block happens to share the hash.
+//! The table and block are inside the message, so a signature cannot be replayed onto another
+//! block or another table, even one whose block happens to share the hash. The table is named
+//! by its oid so that an external signer can learn it with plain SQL.
 //!
 //! # Stored form
 //!
@@ -58,11 +59,17 @@ pub const SIGNATURE_FORMAT_VERSION: u8 = 1;
 /// Length of a stored signature value.
 pub const STORED_LEN: usize = 1 + ed25519::PUBLIC_KEY_LEN + ed25519::SIGNATURE_LEN;
 
-/// The message a signer signs for block `block_id` (hash `block_hash`) of table `table_id`.
-pub fn signing_message(table_id: u32, block_id: u64, block_hash: &Hash) -> Vec<u8> {
+/// The oid `pg_class` shows for table `table_id` (catalog ids stay far below the wrap).
+pub fn table_oid(table_id: u32) -> u32 {
+    crate::catalog::system::FIRST_USER_OID.wrapping_add(table_id)
+}
+
+/// The message a signer signs for block `block_id` (hash `block_hash`) of the table whose
+/// oid is `table_oid`.
+pub fn signing_message(table_oid: u32, block_id: u64, block_hash: &Hash) -> Vec<u8> {
     let mut out = Vec::with_capacity(DOMAIN.len() + 4 + 8 + 32);
     out.extend_from_slice(DOMAIN);
-    out.extend_from_slice(&table_id.to_le_bytes());
+    out.extend_from_slice(&table_oid.to_le_bytes());
     out.extend_from_slice(&block_id.to_le_bytes());
     out.extend_from_slice(block_hash);
     out
@@ -99,7 +106,7 @@ impl SignatureRecord {
     pub fn verifies(&self, table_id: u32, block_id: u64, block_hash: &Hash) -> bool {
         ed25519::verify(
             &self.public_key,
-            &signing_message(table_id, block_id, block_hash),
+            &signing_message(table_oid(table_id), block_id, block_hash),
             &self.signature,
         )
     }
@@ -300,14 +307,15 @@ mod tests {
         let hash = [0x5A; 32];
         let record = SignatureRecord {
             public_key: pair.public_key(),
-            signature: pair.sign(&signing_message(16, 3, &hash)),
+            signature: pair.sign(&signing_message(table_oid(16), 3, &hash)),
         };
         assert!(record.verifies(16, 3, &hash));
         assert!(!record.verifies(17, 3, &hash), "replayed onto another table");
         assert!(!record.verifies(16, 4, &hash), "replayed onto another block");
         assert!(!record.verifies(16, 3, &[0x5B; 32]), "another hash");
         // Without the domain prefix the same key's signature is not accepted.
-        let mut bare = 16u32.to_le_bytes().to_vec();
+        assert_eq!(table_oid(16), 16400);
+        let mut bare = 16400u32.to_le_bytes().to_vec();
         bare.extend_from_slice(&3u64.to_le_bytes());
         bare.extend_from_slice(&hash);
         let undomained = SignatureRecord {
