@@ -140,7 +140,12 @@ impl Database {
 fn load_catalog(store: &Store) -> Result<Catalog> {
     let txn = store.begin();
     let mut catalog = Catalog::default();
-    for prefix in [keys::CATALOG_PREFIX, keys::ROLE_PREFIX, keys::ACL_PREFIX, keys::SIGNER_PREFIX] {
+    for prefix in [
+        keys::CATALOG_PREFIX,
+        keys::ROLE_PREFIX,
+        keys::ACL_PREFIX,
+        keys::SIGNER_PREFIX,
+    ] {
         for entry in txn.scan_prefix(prefix)? {
             let (key, value) = entry?;
             catalog.put(codec::decode(&key, &value)?);

@@ -108,7 +108,12 @@ enum Command {
         #[arg(long)]
         table: String,
         /// The block to sign.
-        #[arg(long, value_name = "N", required_unless_present = "all_unsigned", conflicts_with = "all_unsigned")]
+        #[arg(
+            long,
+            value_name = "N",
+            required_unless_present = "all_unsigned",
+            conflicts_with = "all_unsigned"
+        )]
         block: Option<u64>,
         /// Sign every block this signer has not signed yet.
         #[arg(long)]
@@ -169,7 +174,10 @@ fn main() -> ExitCode {
         Command::Keygen { out } => match vellum::shell::block_signer::keygen(&out) {
             Ok(public) => {
                 println!("{public}");
-                eprintln!("wrote {}; register it with: CREATE SIGNER name PUBLIC KEY '{public}'", out.display());
+                eprintln!(
+                    "wrote {}; register it with: CREATE SIGNER name PUBLIC KEY '{public}'",
+                    out.display()
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => {

@@ -139,7 +139,10 @@ fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() 
         KeyPair::from_seed(&[3; 32]),
     );
     setup(&mut s, &alice, &bob, &mallory);
-    let hashes_before = rows(&mut s, "SELECT block_id, block_hash FROM blockchain_metadata('t') ORDER BY 1");
+    let hashes_before = rows(
+        &mut s,
+        "SELECT block_id, block_hash FROM blockchain_metadata('t') ORDER BY 1",
+    );
 
     // Alice's signature of block 1: one of two.
     let sig = signature(&mut s, &alice, "t", 1);
@@ -168,7 +171,10 @@ fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() 
     let bob1 = signature(&mut s, &bob, "t", 1);
     assert_eq!(attach(&mut s, "t", 1, "bob", &bob1), Ok(true));
     assert_eq!(
-        rows(&mut s, "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"),
+        rows(
+            &mut s,
+            "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"
+        ),
         vec![
             vec![Value::Int8(0), Value::Int4(0), Value::Bool(false)],
             vec![Value::Int8(1), Value::Int4(2), Value::Bool(true)],
@@ -177,7 +183,10 @@ fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() 
     );
     // Signatures live apart from headers: no block hash changed.
     assert_eq!(
-        rows(&mut s, "SELECT block_id, block_hash FROM blockchain_metadata('t') ORDER BY 1"),
+        rows(
+            &mut s,
+            "SELECT block_id, block_hash FROM blockchain_metadata('t') ORDER BY 1"
+        ),
         hashes_before
     );
     assert_eq!(one(&mut s, "SELECT verify_blockchain('t')"), Value::Bool(true));
@@ -193,7 +202,10 @@ fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() 
     assert_eq!(attach(&mut s, "t", 2, "alice", &alice2), Ok(false));
     s.execute("ROLLBACK").unwrap();
     assert_eq!(
-        one(&mut s, "SELECT signature_count FROM blockchain_metadata('t') WHERE block_id = 2"),
+        one(
+            &mut s,
+            "SELECT signature_count FROM blockchain_metadata('t') WHERE block_id = 2"
+        ),
         Value::Int4(0)
     );
 }
@@ -228,12 +240,22 @@ fn changed_or_planted_signatures_are_found_by_verification() {
         value[40] ^= 0x01;
         store.raw_put(&key, Some(&value)).unwrap();
         // 2. Alice's valid signature of block 2 copied under block 0's key.
-        let alice2 = store.raw_scan_prefix(&signature_key(table_id, 2, "alice")).unwrap().remove(0).1;
-        store.raw_put(&signature_key(table_id, 0, "alice"), Some(&alice2)).unwrap();
+        let alice2 = store
+            .raw_scan_prefix(&signature_key(table_id, 2, "alice"))
+            .unwrap()
+            .remove(0)
+            .1;
+        store
+            .raw_put(&signature_key(table_id, 0, "alice"), Some(&alice2))
+            .unwrap();
         // 3. Mallory's signature of block 0, correct but by a key the table does not authorize,
         //    planted in the documented stored form.
         let planted = {
-            let db_hash = store.raw_scan_prefix(&chain_key(BLOCK_HEADER_TAG, table_id, 0)).unwrap().remove(0).1;
+            let db_hash = store
+                .raw_scan_prefix(&chain_key(BLOCK_HEADER_TAG, table_id, 0))
+                .unwrap()
+                .remove(0)
+                .1;
             // The header's stored hash is its last 32 bytes (ledger-format.md).
             let hash = &db_hash[db_hash.len() - 32..];
             let mut m = b"vellum/block/v1".to_vec();
@@ -245,8 +267,16 @@ fn changed_or_planted_signatures_are_found_by_verification() {
             v.extend_from_slice(&mallory.sign(&m));
             v
         };
-        store.raw_put(&signature_key(table_id, 0, "mallory"), Some(&planted)).unwrap();
-        assert_eq!(store.raw_scan_prefix(&chain_prefix(SIGNATURE_TAG, table_id)).unwrap().len(), 6);
+        store
+            .raw_put(&signature_key(table_id, 0, "mallory"), Some(&planted))
+            .unwrap();
+        assert_eq!(
+            store
+                .raw_scan_prefix(&chain_prefix(SIGNATURE_TAG, table_id))
+                .unwrap()
+                .len(),
+            6
+        );
     }
     let db = Database::open_quiet(dir.path()).unwrap();
     let mut s = db.session();
@@ -261,12 +291,22 @@ fn changed_or_planted_signatures_are_found_by_verification() {
     );
     // Block 1 lost its confirmation with bob's signature; block 2 keeps both.
     assert_eq!(
-        rows(&mut s, "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"),
+        rows(
+            &mut s,
+            "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"
+        ),
         vec![
             vec![Value::Int8(0), Value::Int4(0), Value::Bool(false)],
             vec![Value::Int8(1), Value::Int4(1), Value::Bool(false)],
             vec![Value::Int8(2), Value::Int4(2), Value::Bool(true)],
         ]
+    );
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT verify_blockchain_block('t', 0), verify_blockchain_block('t', 1), verify_blockchain_block('t', 2)"
+        ),
+        vec![vec![Value::Bool(false), Value::Bool(false), Value::Bool(true)]]
     );
     // The untouched table still verifies.
     assert_eq!(one(&mut s, "SELECT verify_blockchain('u')"), Value::Bool(true));
@@ -277,7 +317,11 @@ fn server_held_keys_sign_at_seal_time_across_restarts_and_die_with_their_signer(
     let dir = tempfile::tempdir().unwrap();
     let key_files = |dir: &std::path::Path| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir.join("signers"))
-            .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         names.sort();
         names
@@ -292,7 +336,10 @@ fn server_held_keys_sign_at_seal_time_across_restarts_and_die_with_their_signer(
         )
         .unwrap();
         let key = |s: &mut Session, name: &str| {
-            text(one(s, &format!("SELECT public_key FROM blockchain_signers() WHERE signer_name = '{name}'")))
+            text(one(
+                s,
+                &format!("SELECT public_key FROM blockchain_signers() WHERE signer_name = '{name}'"),
+            ))
         };
         (key(&mut s, "srv"), key(&mut s, "spare"))
     };
@@ -313,7 +360,10 @@ fn server_held_keys_sign_at_seal_time_across_restarts_and_die_with_their_signer(
     // Reopened: the key is loaded again and signs the next block.
     s.execute("INSERT INTO t VALUES (4)").unwrap();
     assert_eq!(
-        rows(&mut s, "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"),
+        rows(
+            &mut s,
+            "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"
+        ),
         vec![
             vec![Value::Int8(0), Value::Int4(1), Value::Bool(true)],
             vec![Value::Int8(1), Value::Int4(1), Value::Bool(true)],
@@ -420,7 +470,10 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
     assert_eq!(public, hex(&pair.public_key()));
     // Never overwrites an existing key.
     assert_ne!(vellum(&["keygen", "--out", key_file]).0, 0);
-    assert_eq!(KeyPair::read_key_file(&key_path).unwrap().public_key(), pair.public_key());
+    assert_eq!(
+        KeyPair::read_key_file(&key_path).unwrap().public_key(),
+        pair.public_key()
+    );
 
     let (child, port) = serve(&dir.path().join("data"));
     let _server = Killed(child);
@@ -434,9 +487,20 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
              INSERT INTO t VALUES (1), (2), (3), (4)"
         ))
         .unwrap();
+    // Over the extended protocol too (tokio-postgres' Parse/Describe/Execute).
+    client.execute("CREATE SIGNER spare GENERATE KEY", &[]).unwrap();
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM blockchain_signers() WHERE server_held", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    client.execute("DROP SIGNER spare", &[]).unwrap();
     let report = |client: &mut postgres::Client| -> Vec<(i64, String)> {
         client
-            .query("SELECT block_id, finding FROM blockchain_tamper_report('t') ORDER BY 1", &[])
+            .query(
+                "SELECT block_id, finding FROM blockchain_tamper_report('t') ORDER BY 1",
+                &[],
+            )
             .unwrap()
             .iter()
             .map(|r| (r.get(0), r.get(1)))
@@ -445,17 +509,39 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
     let unconfirmed = |ids: &[i64]| ids.iter().map(|i| (*i, "unconfirmed".to_string())).collect::<Vec<_>>();
     assert_eq!(report(&mut client), unconfirmed(&[0, 1, 2]));
 
-    let (code, out, err) = vellum(&["sign", "--key", key_file, "--connect", &url, "--table", "t", "--block", "1"]);
+    let (code, out, err) = vellum(&[
+        "sign",
+        "--key",
+        key_file,
+        "--connect",
+        &url,
+        "--table",
+        "t",
+        "--block",
+        "1",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("signed block 1 of t (confirmed)"), "{out}");
     assert_eq!(report(&mut client), unconfirmed(&[0, 2]));
 
-    let (code, out, err) = vellum(&["sign", "--key", key_file, "--connect", &url, "--table", "t", "--all-unsigned"]);
+    let (code, out, err) = vellum(&[
+        "sign",
+        "--key",
+        key_file,
+        "--connect",
+        &url,
+        "--table",
+        "t",
+        "--all-unsigned",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("2 blocks signed, 1 already signed"), "{out}");
     assert_eq!(report(&mut client), vec![]);
     let confirmed: Vec<(i64, i32, bool)> = client
-        .query("SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1", &[])
+        .query(
+            "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
@@ -465,7 +551,17 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
     assert!(verified);
 
     // Signing the same block again fails (exit 1, the duplicate named).
-    let (code, _, err) = vellum(&["sign", "--key", key_file, "--connect", &url, "--table", "t", "--block", "1"]);
+    let (code, _, err) = vellum(&[
+        "sign",
+        "--key",
+        key_file,
+        "--connect",
+        &url,
+        "--table",
+        "t",
+        "--block",
+        "1",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("already signed"), "{err}");
     // A key no signer is registered with is refused before anything is signed.
@@ -488,7 +584,17 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let (code, _, err) = vellum(&["sign", "--key", key_file, "--connect", &url, "--table", "t", "--block", "2"]);
+        let (code, _, err) = vellum(&[
+            "sign",
+            "--key",
+            key_file,
+            "--connect",
+            &url,
+            "--table",
+            "t",
+            "--block",
+            "2",
+        ]);
         assert_eq!(code, 1);
         assert!(err.contains("group or world access"), "{err}");
     }

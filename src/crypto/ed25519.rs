@@ -192,7 +192,9 @@ mod tests {
     /// RFC 8032 §7.1, TEST 2 (one-byte message 0x72).
     #[test]
     fn rfc8032_test_vector() {
-        let pair = KeyPair::from_seed(&unhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
+        let pair = KeyPair::from_seed(&unhex(
+            "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+        ));
         let public: [u8; 32] = unhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
         assert_eq!(pair.public_key(), public);
         let expected: [u8; 64] = unhex(

@@ -145,7 +145,13 @@ impl Executor<'_> {
                 let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
                 let block_id = block_id_arg(id)?;
                 match verify_block(txn, &table, &indexes, block_id)? {
-                    Some(findings) => Ok(Value::Bool(findings.is_empty())),
+                    Some(findings) => {
+                        let signatures = crate::ledger::signature::check_signatures(txn, &table, 0, i64::MAX)?;
+                        let forged = signatures
+                            .iter()
+                            .any(|f| f.block_id == Some(block_id) && f.kind.is_tampering());
+                        Ok(Value::Bool(findings.is_empty() && !forged))
+                    }
                     None => Err(no_block(&table.name, block_id)),
                 }
             }

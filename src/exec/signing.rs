@@ -41,11 +41,12 @@ impl Executor<'_> {
             return Err(Error::bug("sign_blockchain_block called with other arguments"));
         };
         let (table, _) = self.blockchain_table(name, Privileges::SELECT)?;
-        let signer = self
-            .catalog
-            .signer(signer_name)
-            .cloned()
-            .ok_or_else(|| Error::sql(sqlstate::UNDEFINED_OBJECT, format!("signer \"{signer_name}\" does not exist")))?;
+        let signer = self.catalog.signer(signer_name).cloned().ok_or_else(|| {
+            Error::sql(
+                sqlstate::UNDEFINED_OBJECT,
+                format!("signer \"{signer_name}\" does not exist"),
+            )
+        })?;
         let authorized = table
             .blockchain_options()
             .is_some_and(|o| o.authorized_signers.contains(&signer.public_key));
@@ -104,7 +105,12 @@ impl Executor<'_> {
                 to_hex(&hash)
             )));
         }
-        let mut valid = valid_signers(&table, block_id, &hash, &read_block_signatures(txn, table.id, block_id)?);
+        let mut valid = valid_signers(
+            &table,
+            block_id,
+            &hash,
+            &read_block_signatures(txn, table.id, block_id)?,
+        );
         valid.insert(signer.public_key);
         self.signatures.push(PendingSignature {
             key,

@@ -155,7 +155,14 @@ impl ServerSigners {
 
     /// Signs blocks `first..=last` of `table_id` with each server-held signer whose key is in
     /// `authorized` (CREATE BLOCKCHAIN TABLE uses it for the genesis block).
-    pub fn sign_blocks(&self, txn: &mut Txn, table_id: u32, authorized: &[[u8; 32]], first: u64, last: u64) -> Result<()> {
+    pub fn sign_blocks(
+        &self,
+        txn: &mut Txn,
+        table_id: u32,
+        authorized: &[[u8; 32]],
+        first: u64,
+        last: u64,
+    ) -> Result<()> {
         let signers: Vec<(SignerDef, Arc<KeyPair>)> = {
             let keys = self.keys.read();
             if keys.is_empty() || authorized.is_empty() {

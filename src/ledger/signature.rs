@@ -218,7 +218,10 @@ pub fn check_signatures(txn: &Txn, table: &TableDef, now: i64, seal_interval: i6
         let record = match s.record {
             Ok(r) => r,
             Err(e) => {
-                findings.push(invalid(Some(block), format!("signature by \"{signer}\" is unreadable: {e}")));
+                findings.push(invalid(
+                    Some(block),
+                    format!("signature by \"{signer}\" is unreadable: {e}"),
+                ));
                 continue;
             }
         };

@@ -78,7 +78,9 @@ pub fn sign(key_file: &Path, url: &str, table: &str, blocks: BlockChoice) -> Res
     let mut chain = Vec::with_capacity(rows.len());
     for row in &rows {
         let field = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
-        let id: u64 = field(0).parse().map_err(|_| "blockchain_metadata returned a bad block id".to_string())?;
+        let id: u64 = field(0)
+            .parse()
+            .map_err(|_| "blockchain_metadata returned a bad block id".to_string())?;
         let hash = hash_from_hex(&field(1)).ok_or("blockchain_metadata returned a bad block hash")?;
         let prev = hash_from_hex(&field(2)).ok_or("blockchain_metadata returned a bad previous hash")?;
         chain.push((id, hash, prev));

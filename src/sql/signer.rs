@@ -25,8 +25,14 @@ const MARKER: &str = "\u{0}vellum_signer";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignerStatement {
     /// `CREATE SIGNER name PUBLIC KEY 'hex'` (`Some(hex)`) or `... GENERATE KEY` (`None`).
-    Create { name: String, public_key: Option<String> },
-    Drop { name: String, if_exists: bool },
+    Create {
+        name: String,
+        public_key: Option<String>,
+    },
+    Drop {
+        name: String,
+        if_exists: bool,
+    },
 }
 
 fn is_word(p: &Parser, n: usize, text: &str) -> bool {

@@ -120,9 +120,7 @@ fn drop(name: &str, if_exists: bool, ctx: &mut DdlContext<'_>) -> Result<String>
 pub(super) fn resolve_authorized(text: &str, catalog: &Catalog) -> Result<String> {
     let mut out = Vec::new();
     for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        let signer = catalog
-            .signer(item)
-            .or_else(|| catalog.signer(&item.to_lowercase()));
+        let signer = catalog.signer(item).or_else(|| catalog.signer(&item.to_lowercase()));
         match signer {
             Some(s) => out.push(to_hex(&s.public_key)),
             None if hash_from_hex(item).is_some() => out.push(item.to_string()),
