@@ -166,6 +166,8 @@ fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() 
     assert_eq!(stranger.0, "42501", "{}", stranger.1);
     // Unknown signer.
     assert_eq!(attach(&mut s, "t", 1, "nobody", &sig).unwrap_err().0, "42704");
+    // Not a signature at all.
+    assert_eq!(attach(&mut s, "t", 2, "alice", "abc").unwrap_err().0, "22P02");
 
     // Bob's signature completes block 1.
     let bob1 = signature(&mut s, &bob, "t", 1);

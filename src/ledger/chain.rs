@@ -64,6 +64,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::storage::keys::{
     chain_key, chain_key_item, chain_prefix, BLOCK_BODY_TAG, BLOCK_HEADER_TAG, CHAIN_TIP_TAG, PENDING_TAG,
+    SIGNATURE_TAG,
 };
 use crate::storage::{ChainHook, ChainWork, Conflict, Store, Txn};
 
@@ -241,7 +242,13 @@ pub fn create_genesis(txn: &mut Txn, table: &TableDef, indexes: &[IndexDef]) -> 
 /// Deletes every chain key of a table (DROP of an empty blockchain table).
 pub fn drop_chain(txn: &mut Txn, table_id: u32) -> Result<()> {
     txn.chain_forget(table_id);
-    for tag in [BLOCK_BODY_TAG, BLOCK_HEADER_TAG, PENDING_TAG, CHAIN_TIP_TAG] {
+    for tag in [
+        BLOCK_BODY_TAG,
+        BLOCK_HEADER_TAG,
+        PENDING_TAG,
+        CHAIN_TIP_TAG,
+        SIGNATURE_TAG,
+    ] {
         txn.delete_prefix(&chain_prefix(tag, table_id))?;
     }
     Ok(())
