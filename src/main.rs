@@ -7,6 +7,11 @@ use clap::{Parser, Subcommand};
 
 use vellum::Database;
 
+/// mimalloc instead of the system allocator: the engine allocates small row and key buffers at a
+/// high rate from many threads, where glibc's malloc spent a third of a bulk COPY (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "vellum",

@@ -27,6 +27,11 @@ use std::time::Duration;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: the engine allocates small row and key buffers at a
+/// high rate from many threads, where glibc's malloc spent a third of a bulk COPY (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use crate::client::{Engine, Side};
 use crate::report::Metric;
 use crate::servers::{free_port, PostgresServer, VellumServer};

@@ -49,7 +49,7 @@ pub struct Executor<'a> {
     /// Signatures attached by `sign_blockchain_block`, written when the statement ends.
     pub(super) signatures: Vec<super::signing::PendingSignature>,
     /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
-    pub(super) chain_maps: HashMap<u32, Rc<super::ledger::ChainMap>>,
+    pub(super) chain_rows: HashMap<u32, crate::ledger::rows::ChainRows>,
 }
 
 impl<'a> Executor<'a> {
@@ -74,7 +74,7 @@ impl<'a> Executor<'a> {
             partitions: HashMap::new(),
             seals: Vec::new(),
             signatures: Vec::new(),
-            chain_maps: HashMap::new(),
+            chain_rows: HashMap::new(),
         }
     }
 
@@ -285,8 +285,8 @@ impl Executor<'_> {
     }
 }
 
-/// Whether a plan already yields rows in `keys` order: a scan in primary-key order sorted by
-/// a prefix of the primary key, ascending (`ORDER BY id LIMIT n` then reads n rows, not the
+/// Whether a plan already yields rows in `keys` order: a scan in primary-key order (a full
+/// scan of an ordinary table, or a primary-key lookup) sorted by a prefix of the primary key, ascending (`ORDER BY id LIMIT n` then reads n rows, not the
 /// table). Key bytes order rows as SQL orders them within a type, and the key has no NULLs.
 fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
     let Plan::Scan {
@@ -298,7 +298,17 @@ fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
         return false;
     };
     let Some(pk) = &table.primary_key else { return false };
-    keys.len() <= pk.len()
+    // A blockchain table's full scan walks its chain, in insertion order.
+    let keyed_scan = !table.is_blockchain()
+        || matches!(
+            input,
+            Plan::Scan {
+                source: ScanSource::PrimaryKey(_),
+                ..
+            }
+        );
+    keyed_scan
+        && keys.len() <= pk.len()
         && keys
             .iter()
             .zip(pk)

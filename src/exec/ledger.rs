@@ -13,83 +13,103 @@
 //! appends) and asks the transaction to seal up to that block when it commits, which in
 //! autocommit is right after the statement. NULL when nothing is pending.
 
+use std::collections::hash_map::Entry;
+
 use chrono::{DateTime, Utc};
 
 use crate::catalog::{Access, IndexDef, Privileges, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::audit::{verify_block, verify_chain};
-use crate::ledger::chain::{read_body, read_header, read_headers, read_tip, split_position, UNCOMMITTED};
+use crate::ledger::chain::{read_body, read_header, read_headers, read_tip, stored_row, StoredRow};
 use crate::ledger::hex::to_hex;
-use crate::ledger::merkle::leaf_hash;
+use crate::ledger::rows::{for_each_chained, ChainRows, Place};
 use crate::ledger::verify::Finding;
 use crate::ledger::InclusionProof;
-use crate::plan::{LedgerFunc, TableFunc};
-use crate::storage::row::decode_row;
+use crate::plan::{Expr, LedgerFunc, TableFunc};
+use crate::storage::row::{decode_columns, decode_row};
 use crate::storage::Txn;
 use crate::types::{Row, Value};
 
 use super::Executor;
 
-/// Where each sealed block of a table starts in the sequence of its rows, as of this
-/// statement: maps a row's stored position to `_block_id` and `_row_index`.
-pub(super) struct ChainMap {
-    sealed_seq: u64,
-    /// `(first seq, block id)` of each data block, ascending.
-    starts: Vec<(u64, u64)>,
-}
-
-impl ChainMap {
-    fn load(txn: &Txn, table_id: u32) -> Result<ChainMap> {
-        let sealed_seq = read_tip(txn, table_id)?.map_or(0, |t| t.sealed_seq);
-        let mut starts = Vec::new();
-        let mut next = 0u64;
-        for (id, decoded) in read_headers(txn, table_id)? {
-            let (header, _) = decoded?;
-            if header.block_type == crate::ledger::BlockType::Data {
-                starts.push((next, id));
-                next = next.saturating_add(header.row_count);
-            }
-        }
-        Ok(ChainMap { sealed_seq, starts })
-    }
-
-    /// `(_block_id, _row_index)` of the row at position `seq`.
-    fn position(&self, seq: u64) -> (Value, Value) {
-        if seq == UNCOMMITTED {
-            return (Value::Null, Value::Null);
-        }
-        if seq >= self.sealed_seq {
-            return (Value::Null, Value::Int8((seq - self.sealed_seq) as i64));
-        }
-        let i = self.starts.partition_point(|(first, _)| *first <= seq);
-        match i.checked_sub(1).and_then(|i| self.starts.get(i)) {
-            Some((first, block)) => (Value::Int8(*block as i64), Value::Int8((seq - first) as i64)),
-            None => (Value::Null, Value::Null),
-        }
+/// The hidden columns `_block_id` and `_row_index` of a row at `place` (`None`: not
+/// committed yet).
+fn hidden_columns(place: Option<Place>) -> [Value; 2] {
+    match place {
+        Some(Place::Sealed { block_id, index }) => [Value::Int8(block_id as i64), Value::Int8(index as i64)],
+        Some(Place::Pending { index }) => [Value::Null, Value::Int8(index as i64)],
+        None => [Value::Null, Value::Null],
     }
 }
 
 impl Executor<'_> {
     /// Decodes a stored row of `table` into a scan row: its columns, then for a blockchain
-    /// table the hidden `_block_id` and `_row_index`.
+    /// table the hidden `_block_id` and `_row_index`. A committed blockchain row's 0x10 value
+    /// is its seq: its bytes are read from the chain.
     pub(super) fn decode_stored(&mut self, txn: &Txn, table: &TableDef, stored: &[u8]) -> Result<Row> {
         if !table.is_blockchain() {
             return decode_row(stored);
         }
-        let (bytes, seq) = split_position(stored)?;
-        let mut row = decode_row(bytes)?;
-        let map = match self.chain_maps.get(&table.id) {
-            Some(map) => map.clone(),
-            None => {
-                let map = std::rc::Rc::new(ChainMap::load(txn, table.id)?);
-                self.chain_maps.insert(table.id, map.clone());
-                map
+        let (mut row, place) = match stored_row(stored)? {
+            StoredRow::Uncommitted(bytes) => (decode_row(bytes)?, None),
+            StoredRow::Chained(seq) => {
+                let chain = match self.chain_rows.entry(table.id) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => e.insert(ChainRows::load(txn, table.id)?),
+                };
+                (chain.with_row(txn, seq, decode_row)?, chain.place(seq))
             }
         };
-        let (block, index) = map.position(seq);
-        row.push(block);
-        row.push(index);
+        row.extend(hidden_columns(place));
         Ok(row)
+    }
+
+    /// A full scan of a blockchain table in chain order (sealed blocks, pending rows, then the
+    /// rows this transaction inserted): one read per block instead of one per row. `wanted`:
+    /// the columns `filter` reads, decoded first so rejected rows are not decoded whole.
+    pub(super) fn scan_chain(
+        &mut self,
+        txn: &Txn,
+        table: &TableDef,
+        filter: Option<&Expr>,
+        wanted: Option<&[bool]>,
+        cap: usize,
+        out: &mut Vec<Row>,
+    ) -> Result<()> {
+        let mut visit = |this: &mut Self, place: Option<Place>, bytes: &[u8]| -> Result<bool> {
+            this.tick()?;
+            if let (Some(wanted), Some(f)) = (wanted, filter) {
+                if !this.eval_predicate(txn, f, &decode_columns(bytes, wanted)?)? {
+                    return Ok(true);
+                }
+            }
+            let mut row = decode_row(bytes)?;
+            row.extend(hidden_columns(place));
+            if wanted.is_none() {
+                if let Some(f) = filter {
+                    if !this.eval_predicate(txn, f, &row)? {
+                        return Ok(true);
+                    }
+                }
+            }
+            out.push(row);
+            Ok(out.len() < cap)
+        };
+        let mut more = true;
+        for_each_chained(txn, table.id, |place, bytes| {
+            more = visit(self, Some(place), bytes)?;
+            Ok(more)
+        })?;
+        for key in txn.chain_appended(table.id).to_vec() {
+            if !more {
+                break;
+            }
+            let Some(stored) = txn.get(&key)? else { continue };
+            if let StoredRow::Uncommitted(bytes) = stored_row(&stored)? {
+                more = visit(self, None, bytes)?;
+            }
+        }
+        Ok(())
     }
 
     /// The blockchain table named by a function's text argument: 42P01 when no such
@@ -254,13 +274,7 @@ impl Executor<'_> {
 /// Findings about a table's chain as this transaction sees it: rows it appended but has not
 /// committed are not chained yet, so they are left out of the row comparison.
 fn findings(txn: &Txn, table: &TableDef, indexes: &[IndexDef]) -> Result<Vec<Finding>> {
-    let mut own = Vec::new();
-    for key in txn.chain_appended(table.id) {
-        if let Some(stored) = txn.get(key)? {
-            own.push(leaf_hash(split_position(&stored)?.0));
-        }
-    }
-    let mut findings = verify_chain(txn, table, indexes, &own)?;
+    let mut findings = verify_chain(txn, table, indexes, txn.chain_appended(table.id))?;
     let seal_interval = read_tip(txn, table.id)?.map_or(0, |t| t.seal_interval);
     findings.extend(crate::ledger::signature::check_signatures(
         txn,

@@ -17,7 +17,7 @@ use crate::storage::Txn;
 use crate::types::ops::sql_compare;
 use crate::types::{Row, Value};
 
-use super::{table, Executor};
+use super::Executor;
 
 /// One evaluated probe: equality on a key prefix, then optional bounds on the next column.
 struct Probe {
@@ -145,16 +145,21 @@ impl Executor<'_> {
             return Ok(out);
         }
         match source {
-            ScanSource::Table => {
+            ScanSource::Table if table.is_blockchain() && !emit_key => {
                 let prefilter = filter.and_then(|f| filter_columns(f, table.columns.len()));
+                self.scan_chain(txn, table, filter, prefilter.as_deref(), cap, &mut out)?;
+            }
+            ScanSource::Table => {
+                let prefilter = filter
+                    .filter(|_| !table.is_blockchain())
+                    .and_then(|f| filter_columns(f, table.columns.len()));
                 for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
                     let (key, bytes) = item?;
                     self.tick()?;
                     match (&prefilter, filter) {
                         // Rows the filter rejects are decoded only as far as the filter reads.
                         (Some(wanted), Some(f)) => {
-                            let own = table::own_bytes(table, &bytes)?;
-                            if self.eval_predicate(txn, f, &decode_columns(own, wanted)?)? {
+                            if self.eval_predicate(txn, f, &decode_columns(&bytes, wanted)?)? {
                                 let row = self.decode_stored(txn, table, &bytes)?;
                                 self.keep(txn, row, &key, None, emit_key, &mut out)?;
                             }

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
-use crate::ledger::chain;
+use crate::ledger::chain::{self, StoredRow};
+use crate::ledger::rows::ChainRows;
 use crate::storage::keys::{encode_key, index_prefix, table_prefix};
 use crate::storage::row::{decode_row, encode_row};
 use crate::storage::{Conflict, Txn};
@@ -29,7 +30,8 @@ pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], ro
     let mut bytes = Vec::new();
     encode_row(&row, &mut bytes);
     if table.is_blockchain() {
-        bytes.extend_from_slice(&chain::UNCOMMITTED.to_le_bytes());
+        // Its bytes move into the chain at commit (ledger::chain).
+        bytes = chain::uncommitted_row(&bytes);
     }
     let key = match primary_key(table, &row)? {
         Some(key) => {
@@ -56,20 +58,22 @@ pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], ro
 /// Every row of a table with its storage key, in key order.
 pub fn scan_rows(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Row)>> {
     let mut out = Vec::new();
+    let mut chained = match table.is_blockchain() {
+        true => Some(ChainRows::load(txn, table.id)?),
+        false => None,
+    };
     for item in txn.scan_prefix(&table_prefix(table.id))? {
         let (key, bytes) = item?;
-        out.push((key, decode_row(own_bytes(table, &bytes)?)?));
+        let row = match &mut chained {
+            None => decode_row(&bytes)?,
+            Some(chain) => match chain::stored_row(&bytes)? {
+                StoredRow::Uncommitted(own) => decode_row(own)?,
+                StoredRow::Chained(seq) => chain.with_row(txn, seq, decode_row)?,
+            },
+        };
+        out.push((key, row));
     }
     Ok(out)
-}
-
-/// The canonical bytes of a stored row (a blockchain table's row carries its position after them).
-pub fn own_bytes<'b>(table: &TableDef, stored: &'b [u8]) -> Result<&'b [u8]> {
-    if table.is_blockchain() {
-        Ok(chain::split_position(stored)?.0)
-    } else {
-        Ok(stored)
-    }
 }
 
 /// Whether the table holds at least one row (in this transaction's view).

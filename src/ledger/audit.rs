@@ -1,42 +1,101 @@
-//! Verification of a stored chain: reads headers, bodies, pending entries, the tip and the
-//! table's rows through a transaction (the caller holds the statement's read gate, so the
-//! state is consistent) and feeds `verify::ChainVerifier`, which names the findings.
+//! Verification of a stored chain: reads headers, bodies, pending batches, the tip and the
+//! table's row entries through a transaction (the caller holds the statement's read gate, so
+//! the state is consistent) and feeds `verify::ChainVerifier`, which names the findings.
 //!
 //! Beyond the block and pending checks of `verify.rs`, this checks:
 //! - the tip against what is stored (`tip_altered`; a missing last block is `block_missing`);
-//! - the table's rows (0x10, what SELECT returns) against the chain: each row carries its
-//!   chain position (`chain.rs`), which must hold a chained row with the same leaf, and every
-//!   chained row must have its table row; a row changed, added, moved or removed behind the
-//!   engine's back is `row_altered` with its block (`pending_altered` for a pending one).
-//!   When blocks are missing or unreadable the positions cannot be trusted, and the leaves
-//!   are compared as multisets (block id NULL).
+//! - the table's row entries (0x10) against the chain. A committed entry is the seq of its
+//!   row, whose bytes only the chain holds (`chain.rs`), so what SELECT returns is what the
+//!   Merkle roots cover; what remains to check is that the entries lead to the right rows:
+//!   every chained row is pointed at by exactly one entry, and, for a table with a primary
+//!   key, by the entry whose key is that row's key (else a lookup by key would return another
+//!   row, or none). An entry pointing beyond the chain, twice at one row, from the wrong key,
+//!   or a chained row no entry points at is `row_altered` with its block (`pending_altered`
+//!   for a pending row); an uncommitted entry not inserted by the reading transaction is
+//!   `row_altered`. When blocks are missing or unreadable the seqs cannot be trusted, and
+//!   only the counts are compared (block id NULL).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use crate::catalog::{IndexDef, TableDef};
-use crate::error::Result;
-use crate::storage::keys::table_prefix;
+use crate::error::{Error, Result};
+use crate::storage::keys::{encode_key, table_prefix};
+use crate::storage::row::decode_columns;
 use crate::storage::Txn;
+use crate::types::Value;
 
+use super::body::body_rows;
 use super::chain::{
-    read_body, read_header, read_headers, read_pending, read_tip, split_position, PendingEntry, StoredHeader,
-    UNCOMMITTED,
+    read_body, read_header, read_headers, read_pending_batches, read_tip, stored_row, PendingEntry, StoredHeader,
+    StoredRow,
 };
 use super::definition::definition_hash;
 use super::hex::to_hex;
-use super::merkle::{leaf_hash, Hash};
+use super::merkle::Hash;
 use super::verify::{summarize_body, BodySummary, ChainVerifier, Finding, FindingKind, StoredBlock};
 use super::BlockType;
 
 /// Every finding about `table`'s chain; empty when intact.
 ///
-/// `uncommitted`: leaf hashes of rows the reading transaction itself appended and has not
+/// `own`: the row keys of rows the reading transaction itself inserted and has not
 /// committed; they are in its view of the table but not in the chain yet.
-pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitted: &[Hash]) -> Result<Vec<Finding>> {
-    let mut v = ChainVerifier::new(definition_hash(table, indexes)?);
-    // The chain's rows in sequence order: leaf and sealing block (None: pending). `aligned`
-    // stays true while stored blocks and pending rows leave no doubt about each row's seq.
-    let mut chain: Vec<(Hash, Option<u64>)> = Vec::new();
+pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], own: &[Vec<u8>]) -> Result<Vec<Finding>> {
+    let definition = definition_hash(table, indexes)?;
+    // The row entries are read on their own thread while the blocks are hashed: both are
+    // about as long, and independent until they are compared.
+    std::thread::scope(|scope| {
+        let entries = scope.spawn(|| read_entries(txn, table));
+        let chain = verify_blocks(txn, table, definition);
+        let entries = entries
+            .join()
+            .map_err(|_| Error::bug("reading a table's row entries panicked"))?;
+        let (mut v, chain, aligned) = chain?;
+        check_rows(&mut v, &chain, table.primary_key.is_some(), aligned, &entries?, own);
+        Ok(v.findings)
+    })
+}
+
+/// A row entry (0x10) as verification reads it.
+enum Entry {
+    Unreadable,
+    Uncommitted,
+    Chained(u64),
+}
+
+/// Every row entry of `table` with its key (kept only when a primary key is to be checked).
+fn read_entries(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Entry)>> {
+    let keyed = table.primary_key.is_some();
+    let mut out = Vec::new();
+    for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
+        let (key, stored) = item?;
+        let entry = match stored_row(stored.as_ref()) {
+            Err(_) => Entry::Unreadable,
+            Ok(StoredRow::Uncommitted(_)) => Entry::Uncommitted,
+            Ok(StoredRow::Chained(seq)) => Entry::Chained(seq),
+        };
+        // Uncommitted entries are matched with the transaction's own keys.
+        let key = match (&entry, keyed) {
+            (Entry::Uncommitted, _) | (_, true) => key.as_ref().to_vec(),
+            _ => Vec::new(),
+        };
+        out.push((key, entry));
+    }
+    Ok(out)
+}
+
+/// The chain's rows in seq order: sealing block (None: pending) and, with a primary key, the
+/// key the row must be stored under.
+type ChainRowsSeen = Vec<(Option<u64>, Option<Vec<u8>>)>;
+
+/// Checks blocks, pending rows and the tip; returns the verifier, the chain's rows and
+/// whether their seqs are certain.
+fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(ChainVerifier, ChainRowsSeen, bool)> {
+    let mut v = ChainVerifier::new(definition);
+    let keys = RowKeys::of(table);
+    // The chain's rows in sequence order: sealing block (None: pending) and, with a primary
+    // key, the row's key. `aligned` stays true while stored blocks and pending rows leave no
+    // doubt about each row's seq.
+    let mut chain: ChainRowsSeen = Vec::new();
     let mut aligned = true;
     let mut last_id: Option<u64> = None;
     let mut sealed_rows: u64 = 0;
@@ -49,7 +108,7 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
                 _ => Ok(None),
             })
             .collect::<Result<_>>()?;
-        let summaries = summarize_all(window, &bodies);
+        let summaries = summarize_all(window, &bodies, keys.as_ref());
         for (((id, decoded), body), summary) in window.iter().zip(&bodies).zip(summaries) {
             let id = *id;
             if id != last_id.map_or(0, |l| l + 1) {
@@ -68,11 +127,16 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
                     continue;
                 }
             };
-            match &summary {
-                Some(BodySummary::Hashed { leaves, .. }) => chain.extend(leaves.iter().map(|leaf| (*leaf, Some(id)))),
-                Some(_) => aligned = false,
-                None => {}
-            }
+            let summary = summary.map(|(summary, row_keys)| {
+                match &summary {
+                    BodySummary::Hashed { leaves, .. } => {
+                        let mut row_keys = row_keys.into_iter();
+                        chain.extend(leaves.iter().map(|_| (Some(id), row_keys.next().flatten())));
+                    }
+                    _ => aligned = false,
+                }
+                summary
+            });
             sealed_rows += header.row_count;
             v.block_summarized(
                 StoredBlock {
@@ -86,27 +150,83 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], uncommitt
             last_id = Some(id);
         }
     }
-    let pending = read_pending(txn, table.id)?;
+    let mut pending: Vec<PendingEntry> = Vec::new();
+    for (first, batch) in read_pending_batches(txn, table.id)? {
+        match batch {
+            Ok(entries) => pending.extend(entries),
+            Err(e) => {
+                aligned = false;
+                v.report(
+                    FindingKind::PendingAltered,
+                    None,
+                    format!("the pending rows stored from position {first} are unreadable: {e}"),
+                );
+            }
+        }
+    }
     for p in &pending {
         if p.seq != chain.len() as u64 {
             aligned = false;
         }
-        chain.push((leaf_hash(&p.row), None));
+        chain.push((None, keys.as_ref().and_then(|k| k.of_row(&p.row))));
     }
     let last_running = pending.last().map(|p| p.running).unwrap_or(v.tip());
     v.pending(pending.iter().map(|p| (p.seq, p.leaf, p.running, p.row.as_slice())));
     check_tip(txn, table, &mut v, last_id, sealed_rows, &pending, last_running);
-    check_rows(txn, table, &mut v, &chain, aligned, uncommitted)?;
-    Ok(v.findings)
+    Ok((v, chain, aligned))
+}
+
+/// Computes the primary-key entry key (0x10) a chained row must be stored under.
+struct RowKeys {
+    table_id: u32,
+    columns: Vec<usize>,
+    wanted: Vec<bool>,
+}
+
+impl RowKeys {
+    /// `None` for a table without a primary key (its entries are keyed by row id).
+    fn of(table: &TableDef) -> Option<RowKeys> {
+        let columns = table.primary_key.clone()?;
+        let mut wanted = vec![false; table.columns.len()];
+        for c in &columns {
+            *wanted.get_mut(*c)? = true;
+        }
+        Some(RowKeys {
+            table_id: table.id,
+            columns,
+            wanted,
+        })
+    }
+
+    /// The key of the row with these canonical bytes; `None` when they do not decode.
+    fn of_row(&self, row: &[u8]) -> Option<Vec<u8>> {
+        let values = decode_columns(row, &self.wanted).ok()?;
+        let key: Vec<Value> = self
+            .columns
+            .iter()
+            .map(|c| values.get(*c).cloned())
+            .collect::<Option<_>>()?;
+        let mut out = table_prefix(self.table_id);
+        encode_key(&key, &mut out).ok()?;
+        Some(out)
+    }
 }
 
 /// Blocks read and hashed together: bounds the bodies held in memory at once.
 const WINDOW: usize = 128;
 
+/// A data block's body summary and, with a primary key, each row's key.
+type Summarized = (BodySummary, Vec<Option<Vec<u8>>>);
+
 /// The body summaries of a window of blocks (`None` for blocks without rows), hashed on all
 /// cores: hashing is the bulk of verification and blocks are independent.
-fn summarize_all(window: &[StoredHeader], bodies: &[Option<Vec<u8>>]) -> Vec<Option<BodySummary>> {
-    let mut out: Vec<Option<BodySummary>> = vec![None; window.len()];
+fn summarize_all(
+    window: &[StoredHeader],
+    bodies: &[Option<Vec<u8>>],
+    keys: Option<&RowKeys>,
+) -> Vec<Option<Summarized>> {
+    let mut out: Vec<Option<Summarized>> = Vec::new();
+    out.resize_with(window.len(), || None);
     if window.is_empty() {
         return out;
     }
@@ -123,7 +243,12 @@ fn summarize_all(window: &[StoredHeader], bodies: &[Option<Vec<u8>>]) -> Vec<Opt
             scope.spawn(move || {
                 for (((_, decoded), body), slot) in headers.iter().zip(bodies).zip(slots.iter_mut()) {
                     if matches!(decoded, Ok((h, _)) if h.block_type == BlockType::Data) {
-                        *slot = Some(summarize_body(body.as_deref()));
+                        let summary = summarize_body(body.as_deref());
+                        let row_keys = match (keys, body.as_deref().map(body_rows)) {
+                            (Some(keys), Some(Ok(rows))) => rows.into_iter().map(|r| keys.of_row(r)).collect(),
+                            _ => Vec::new(),
+                        };
+                        *slot = Some((summary, row_keys));
                     }
                 }
             });
@@ -200,25 +325,18 @@ fn check_tip(
 /// At most this many findings about single table rows; a summary follows beyond.
 const MAX_ROW_FINDINGS: usize = 100;
 
-/// The table's rows (what SELECT returns) against the chain: each row's position must hold a
-/// chained row with the same leaf, and every chained row must have its table row. When the
-/// chain's own structure is broken (positions unknowable), the leaves are compared as
-/// multisets instead.
+/// The table's row entries (0x10) against the chain (module docs). `chain`: per seq, the
+/// sealing block (None: pending) and, when `keyed`, the key the row must be stored under.
 fn check_rows(
-    txn: &Txn,
-    table: &TableDef,
     v: &mut ChainVerifier,
-    chain: &[(Hash, Option<u64>)],
+    chain: &[(Option<u64>, Option<Vec<u8>>)],
+    keyed: bool,
     aligned: bool,
-    uncommitted: &[Hash],
-) -> Result<()> {
-    let mut own: HashMap<Hash, i64> = HashMap::new();
-    for leaf in uncommitted {
-        *own.entry(*leaf).or_default() += 1;
-    }
+    entries: &[(Vec<u8>, Entry)],
+    own: &[Vec<u8>],
+) {
+    let own: HashSet<&[u8]> = own.iter().map(Vec::as_slice).collect();
     let mut claimed = vec![false; chain.len()];
-    // Leaves of rows whose position could not be checked (+1 chain, -1 table).
-    let mut loose: HashMap<Hash, i64> = HashMap::new();
     let mut reported = 0usize;
     let mut report = |v: &mut ChainVerifier, kind: FindingKind, block: Option<u64>, detail: String| {
         reported += 1;
@@ -226,96 +344,96 @@ fn check_rows(
             v.report(kind, block, detail);
         }
     };
-    for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
-        let (_, stored) = item?;
-        let Ok((row, seq)) = split_position(&stored) else {
-            report(
-                v,
-                FindingKind::RowAltered,
-                None,
-                "a stored table row is unreadable".into(),
-            );
-            continue;
-        };
-        let leaf = leaf_hash(row);
-        if seq == UNCOMMITTED {
-            match own.get_mut(&leaf) {
-                Some(n) if *n > 0 => *n -= 1,
-                _ => report(
+    let kind_of = |block: &Option<u64>| match block {
+        Some(_) => FindingKind::RowAltered,
+        None => FindingKind::PendingAltered,
+    };
+    let mut count = 0usize;
+    for (key, entry) in entries {
+        let key = key.as_slice();
+        let seq = match entry {
+            Entry::Unreadable => {
+                report(
                     v,
                     FindingKind::RowAltered,
                     None,
-                    "a stored table row has no position in the chain".into(),
-                ),
+                    "a stored table row entry is unreadable".into(),
+                );
+                continue;
             }
-            continue;
-        }
+            Entry::Uncommitted => {
+                if !own.contains(key) {
+                    report(
+                        v,
+                        FindingKind::RowAltered,
+                        None,
+                        "a stored table row is in no block and no open transaction inserted it".into(),
+                    );
+                }
+                continue;
+            }
+            Entry::Chained(seq) => *seq,
+        };
+        count += 1;
         if !aligned {
-            *loose.entry(leaf).or_default() -= 1;
             continue;
         }
-        match usize::try_from(seq).ok().and_then(|i| chain.get(i).map(|c| (i, c))) {
-            Some((i, (chained, block))) if !claimed[i] && *chained == leaf => claimed[i] = true,
-            Some((_, (_, block))) => {
-                let kind = if block.is_some() {
-                    FindingKind::RowAltered
-                } else {
-                    FindingKind::PendingAltered
-                };
-                report(
-                    v,
-                    kind,
-                    *block,
-                    format!("the table row at chain position {seq} differs from the chained row"),
-                );
-            }
-            None => report(
-                v,
-                FindingKind::RowAltered,
-                None,
-                format!("a table row claims chain position {seq}, beyond the chain"),
-            ),
-        }
-    }
-    if aligned {
-        for (i, (_, block)) in chain.iter().enumerate() {
-            if !claimed[i] {
-                report(
-                    v,
-                    if block.is_some() {
-                        FindingKind::RowAltered
-                    } else {
-                        FindingKind::PendingAltered
-                    },
-                    *block,
-                    format!("the chained row at position {i} has no table row"),
-                );
-            }
-        }
-    } else {
-        for (leaf, _) in chain {
-            *loose.entry(*leaf).or_default() += 1;
-        }
-        let (extra, missing) = loose
-            .values()
-            .fold((0i64, 0i64), |(e, m), n| if *n > 0 { (e, m + n) } else { (e - n, m) });
-        if extra > 0 || missing > 0 {
+        let Some(i) = usize::try_from(seq).ok().filter(|i| *i < chain.len()) else {
             report(
                 v,
                 FindingKind::RowAltered,
                 None,
-                format!("{extra} stored table rows match no chained row; {missing} chained rows have no table row"),
+                format!("a table row entry points at chain position {seq}, beyond the chain"),
+            );
+            continue;
+        };
+        let (block, row_key) = &chain[i];
+        if claimed[i] {
+            report(
+                v,
+                kind_of(block),
+                *block,
+                format!("two table row entries point at the chained row at position {seq}"),
+            );
+        } else if keyed && row_key.as_deref() != Some(key) {
+            report(
+                v,
+                kind_of(block),
+                *block,
+                format!("the chained row at position {seq} is pointed at from another row's key"),
             );
         }
+        claimed[i] = true;
+    }
+    if aligned {
+        for (i, (block, _)) in chain.iter().enumerate() {
+            if !claimed[i] {
+                report(
+                    v,
+                    kind_of(block),
+                    *block,
+                    format!("no table row entry points at the chained row at position {i}"),
+                );
+            }
+        }
+    } else if count != chain.len() {
+        report(
+            v,
+            FindingKind::RowAltered,
+            None,
+            format!("{count} table row entries for {} chained rows", chain.len()),
+        );
     }
     if reported > MAX_ROW_FINDINGS {
         v.report(
             FindingKind::RowAltered,
             None,
-            format!("{} more table rows differ from the chain", reported - MAX_ROW_FINDINGS),
+            format!(
+                "{} more table row entries differ from the chain",
+                reported - MAX_ROW_FINDINGS
+            ),
         );
     }
-    Ok(())
 }
 
 /// Findings about block `block_id` alone (its header, its link to the block before, its

@@ -115,6 +115,15 @@ impl BlockBuilder {
 
 /// The canonical bytes of each row of a stored body, in order.
 pub fn body_rows(body: &[u8]) -> Result<Vec<&[u8]>> {
+    Ok(body_row_ranges(body)?
+        .into_iter()
+        .filter_map(|range| body.get(range))
+        .collect())
+}
+
+/// Where each row's canonical bytes lie in a stored body, in order (every range is within
+/// the body).
+pub fn body_row_ranges(body: &[u8]) -> Result<Vec<std::ops::Range<usize>>> {
     let corrupt = |at: usize, reason: &str| Error::corrupted(format!("block body byte {at}"), reason.to_string());
     match body.first() {
         Some(&BODY_FORMAT_VERSION) => {}
@@ -143,7 +152,7 @@ pub fn body_rows(body: &[u8]) -> Result<Vec<&[u8]>> {
             .checked_add(u32::from_le_bytes(len_bytes) as usize)
             .filter(|end| *end <= body.len())
             .ok_or_else(|| corrupt(pos, "row runs past the body"))?;
-        rows.push(&body[start..end]);
+        rows.push(start..end);
         pos = end;
     }
     if pos != body.len() {

@@ -3,26 +3,44 @@
 //!
 //! # How a row joins the chain
 //!
-//! INSERT/COPY write the row under its ordinary key (0x10, so SELECT, joins and indexes work
-//! as on any table) and call `Txn::chain_append(table_id, row_key)`. When the transaction
-//! commits, [`LedgerHook`] runs under the store's commit gate (see `storage::ChainHook`):
-//! it reads the tip, gives each appended row the next sequence number, hashes its stored
-//! bytes (its leaf) and the running hash, writes the pending entries and the new tip, and
-//! seals a block as soon as `block_size` rows are pending — all in the transaction's own
-//! atomic batch. Concurrent inserters therefore never conflict with each other, produce one
-//! linear chain, and a rolled-back transaction leaves nothing. Because a seal happens in the
-//! batch that brings the pending count to `block_size`, fewer than `block_size` rows are ever
-//! pending after a commit, and every seal takes all pending rows: the running hashes of the
-//! rows left pending never need rewriting.
+//! INSERT/COPY write the row under its ordinary key (0x10, so uniqueness, indexes and the
+//! transaction's own reads work as on any table) as its canonical bytes followed by the
+//! `UNCOMMITTED` marker, and call `Txn::chain_append(table_id, row_key)`. When the transaction
+//! commits, [`LedgerHook`] runs under the store's commit gate (see `storage::ChainHook`): it
+//! reads the tip, gives each appended row the next sequence number (seq), hashes its bytes
+//! (its leaf) and the running hash, replaces its 0x10 value by the seq alone, and seals a
+//! block as soon as `block_size` rows are pending; the rows the commit leaves pending are
+//! written as one batch — all in the transaction's own atomic batch. Concurrent inserters
+//! therefore never conflict with each other, produce one linear chain, and a rolled-back
+//! transaction leaves nothing. Because a seal happens in the batch that brings the pending
+//! count to `block_size`, fewer than `block_size` rows are ever pending after a commit, and
+//! every seal takes all pending rows: the running hashes of the rows left pending never need
+//! rewriting.
 //!
 //! Sealing on request (`seal_blockchain_block`) and by age (the background sealer) go
 //! through the same hook: the transaction records `Txn::chain_seal(table_id, target)` and the
 //! hook seals, at commit, while the last block id is below `target` and rows are pending.
 //!
-//! # Stored forms (chain format version 1)
+//! # Rows are stored once, in the chain (chain format version 2)
+//!
+//! Version 1 kept every row twice, under its 0x10 key and in its pending entry or block body,
+//! and one pending entry per row: three sled writes per row (four with the entry's delete at
+//! seal) and a verification that hashed every row twice. sled's per-key cost bounded ingest
+//! and made a 1000-row seal delete 1000 keys. Now the chain is the only copy of a row's bytes:
+//! a committed 0x10 value is the row's seq (8 bytes), a commit leaves at most one pending
+//! batch, and a seal reads the few batches, writes one body and one header and removes the
+//! batches. Reads go through the seq (`ledger::rows`): a full scan walks bodies and batches
+//! in chain order (the order PostgreSQL's heap returns: insertion order); lookups by key
+//! follow the 0x10 entry's seq into its body. Whatever SELECT returns is therefore exactly
+//! what the Merkle roots cover; verification still checks that the 0x10 entries point at
+//! every chained row once, and (with a primary key) at the row whose key they are.
 //!
 //! ```text
-//! pending entry (0x22 table seq):  leaf[32] running_hash[32] row_bytes
+//! row (0x10 table key):            row_bytes ++ UNCOMMITTED u64 LE   while its transaction is open
+//!                                  seq u64 LE                        once committed
+//! pending batch (0x22 table seq):  PENDING_FORMAT_VERSION (= 1) u8, count u32 LE,
+//!                                  then per row, from seq on: leaf[32] running_hash[32]
+//!                                  len u32 LE row_bytes[len]
 //! tip (0x23 table):
 //!   offset size field
 //!        0    1 TIP_FORMAT_VERSION (= 1)
@@ -41,23 +59,17 @@
 //! `row_bytes` are the row's canonical bytes (`storage::row`); the leaf and running hash
 //! follow `leaf.rs`.
 //!
-//! # The table's rows and the hidden columns
+//! # The hidden columns
 //!
-//! A blockchain table's row under its ordinary key (0x10) is stored as its canonical bytes
-//! followed by its chain position, `seq u64 LE` (`UNCOMMITTED` = u64::MAX while its
-//! transaction is open; the commit hook writes the real one). Rows are sealed in seq order,
-//! so the position alone locates a row: scans turn it into the hidden columns
-//! `_block_id` (the sealed block holding the row, NULL while pending or uncommitted) and
-//! `_row_index` (its 0-based index in that block; while pending, the index it will have in
-//! the next block — exact, because every seal takes all pending rows; NULL while
-//! uncommitted). A scan maps seqs to blocks from the headers' row counts (once per statement
-//! and table). Verification compares these rows with the chain, so changing the row SELECT
-//! returns is detected as well as changing the chain. Block size and seal interval are copied into the
-//! tip (they cannot change: ALTER is refused) so that commit-time sealing and the background
-//! sealer need no catalog. The tip is derived state: verification recomputes
-//! everything from blocks and pending entries and reports a tip that disagrees.
+//! Rows are sealed in seq order, so the seq alone locates a row: `_block_id` (the sealed
+//! block holding the row, NULL while pending or uncommitted) and `_row_index` (its 0-based
+//! index in that block; while pending, the index it will have in the next block — exact,
+//! because every seal takes all pending rows; NULL while uncommitted). Block size and seal
+//! interval are copied into the tip (they cannot change: ALTER is refused) so that
+//! commit-time sealing and the background sealer need no catalog. The tip is derived state:
+//! verification recomputes everything from blocks and pending batches and reports a tip that
+//! disagrees.
 
-use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::catalog::{IndexDef, TableDef};
@@ -74,35 +86,60 @@ use super::definition::definition_hash;
 use super::leaf::running_hash;
 use super::merkle::{leaf_hash, Hash};
 
-/// The position a blockchain table's stored row (0x10 value) carries after its canonical
-/// bytes until its transaction commits.
+/// The marker after an uncommitted row's canonical bytes in its 0x10 value.
 pub const UNCOMMITTED: u64 = u64::MAX;
-/// Length of the position after a blockchain table row's canonical bytes.
+/// Length of a committed row's 0x10 value (its seq) and of the uncommitted marker.
 pub const POSITION_LEN: usize = 8;
 
-/// Splits a blockchain table's stored row into its canonical bytes and its chain position
-/// (`UNCOMMITTED` before commit).
-pub fn split_position(stored: &[u8]) -> Result<(&[u8], u64)> {
+/// A blockchain table's 0x10 value, read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredRow<'a> {
+    /// Inserted by the reading transaction, not committed: the row's canonical bytes.
+    Uncommitted(&'a [u8]),
+    /// Committed: the row's seq; its bytes are in the chain (a block body or a pending batch).
+    Chained(u64),
+}
+
+/// Reads a blockchain table's 0x10 value: `row_bytes ++ UNCOMMITTED` inside the inserting
+/// transaction, `seq u64 LE` once committed.
+pub fn stored_row(stored: &[u8]) -> Result<StoredRow<'_>> {
     let Some(at) = stored.len().checked_sub(POSITION_LEN) else {
         return Err(Error::corrupted("blockchain table row", "shorter than its position"));
     };
-    Ok((&stored[..at], u64::from_le_bytes(array(&stored[at..]))))
+    let tail = u64::from_le_bytes(array(&stored[at..]));
+    match (tail, at) {
+        (UNCOMMITTED, _) => Ok(StoredRow::Uncommitted(&stored[..at])),
+        (seq, 0) => Ok(StoredRow::Chained(seq)),
+        _ => Err(Error::corrupted(
+            "blockchain table row",
+            "neither a position nor an uncommitted row",
+        )),
+    }
 }
 
-/// The stored form of a blockchain table row: canonical bytes, then its position.
-pub fn with_position(row: &[u8], seq: u64) -> Vec<u8> {
+/// The 0x10 value of a row its transaction has inserted and not committed.
+pub fn uncommitted_row(row: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(row.len() + POSITION_LEN);
     out.extend_from_slice(row);
-    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&UNCOMMITTED.to_le_bytes());
     out
+}
+
+/// The 0x10 value of a committed row: its seq.
+pub fn chained_row(seq: u64) -> Vec<u8> {
+    seq.to_le_bytes().to_vec()
 }
 
 /// First byte of a stored tip.
 pub const TIP_FORMAT_VERSION: u8 = 1;
 /// Length of a stored tip.
 pub const TIP_LEN: usize = 109;
-/// Bytes of a pending entry before the row bytes.
-const PENDING_HEAD: usize = 64;
+/// First byte of a stored pending batch.
+pub const PENDING_FORMAT_VERSION: u8 = 1;
+/// Bytes of a pending batch before its entries: version, entry count.
+const PENDING_BATCH_HEAD: usize = 5;
+/// Bytes of a pending entry before the row bytes: leaf, running hash, row length.
+const PENDING_ENTRY_HEAD: usize = 68;
 
 /// The chain's tip: where the next row and the next block go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +198,8 @@ fn array<const N: usize>(slice: &[u8]) -> [u8; N] {
     out
 }
 
-/// A pending entry as stored.
+/// One pending row: its seq, stored leaf and running hash, and canonical bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingEntry {
     pub seq: u64,
     pub leaf: Hash,
@@ -169,29 +207,63 @@ pub struct PendingEntry {
     pub row: Vec<u8>,
 }
 
-impl PendingEntry {
-    pub fn encode(leaf: &Hash, running: &Hash, row: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(PENDING_HEAD + row.len());
-        out.extend_from_slice(leaf);
-        out.extend_from_slice(running);
-        out.extend_from_slice(row);
-        out
+/// Encodes the rows one commit left pending as one stored batch (keyed by the first one's seq).
+pub fn encode_pending(entries: &[PendingEntry]) -> Vec<u8> {
+    let size: usize = entries.iter().map(|e| PENDING_ENTRY_HEAD + e.row.len()).sum();
+    let mut out = Vec::with_capacity(PENDING_BATCH_HEAD + size);
+    out.push(PENDING_FORMAT_VERSION);
+    out.extend_from_slice(&u32::try_from(entries.len()).unwrap_or(u32::MAX).to_le_bytes());
+    for e in entries {
+        out.extend_from_slice(&e.leaf);
+        out.extend_from_slice(&e.running);
+        out.extend_from_slice(&u32::try_from(e.row.len()).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(&e.row);
     }
+    out
+}
 
-    pub fn decode(seq: u64, bytes: &[u8]) -> Result<PendingEntry> {
-        if bytes.len() < PENDING_HEAD {
-            return Err(Error::corrupted(
-                format!("pending row {seq}"),
-                "shorter than its hashes",
-            ));
-        }
-        Ok(PendingEntry {
-            seq,
-            leaf: array(&bytes[..32]),
-            running: array(&bytes[32..64]),
-            row: bytes[PENDING_HEAD..].to_vec(),
-        })
+/// Decodes a stored pending batch whose first entry has seq `first_seq`.
+pub fn decode_pending(first_seq: u64, bytes: &[u8]) -> Result<Vec<PendingEntry>> {
+    let corrupt = |at: usize, reason: &str| {
+        Error::corrupted(format!("pending rows from {first_seq}, byte {at}"), reason.to_string())
+    };
+    match bytes.first() {
+        Some(&PENDING_FORMAT_VERSION) => {}
+        Some(v) => return Err(corrupt(0, &format!("unknown pending format version {v}"))),
+        None => return Err(corrupt(0, "empty")),
     }
+    let count = bytes
+        .get(1..PENDING_BATCH_HEAD)
+        .map(|b| u32::from_le_bytes(array(b)) as usize)
+        .ok_or_else(|| corrupt(1, "truncated entry count"))?;
+    // Each entry takes at least its head: a larger count is corrupt and must not drive an allocation.
+    if count > (bytes.len() - PENDING_BATCH_HEAD) / PENDING_ENTRY_HEAD {
+        return Err(corrupt(1, "entry count exceeds the batch"));
+    }
+    let mut out = Vec::with_capacity(count);
+    let mut pos = PENDING_BATCH_HEAD;
+    for i in 0..count as u64 {
+        let head = bytes
+            .get(pos..pos + PENDING_ENTRY_HEAD)
+            .ok_or_else(|| corrupt(pos, "truncated entry"))?;
+        let len = u32::from_le_bytes(array(&head[64..68])) as usize;
+        let start = pos + PENDING_ENTRY_HEAD;
+        let row = start
+            .checked_add(len)
+            .and_then(|end| bytes.get(start..end))
+            .ok_or_else(|| corrupt(pos, "row runs past the batch"))?;
+        out.push(PendingEntry {
+            seq: first_seq.saturating_add(i),
+            leaf: array(&head[..32]),
+            running: array(&head[32..64]),
+            row: row.to_vec(),
+        });
+        pos = start + len;
+    }
+    if pos != bytes.len() {
+        return Err(corrupt(pos, "trailing bytes"));
+    }
+    Ok(out)
 }
 
 /// Microseconds since the Unix epoch now.
@@ -281,35 +353,44 @@ impl ChainHook for LedgerHook {
         let now = now_micros();
         let last_signed = tip.last_block_id;
         let block_size = u64::from(tip.block_size.max(1));
-        // Pending entries from this seq on are written by this commit, not stored yet.
-        let first_new = tip.next_seq;
+        // This commit's rows not sealed yet; what is left at the end becomes one stored batch.
+        let mut fresh: Vec<PendingEntry> = Vec::new();
         for key in &work.appended {
             let stored = txn
                 .get(key)?
                 .ok_or_else(|| Error::bug("a row appended to a chain is missing at commit"))?;
-            let (row, _) = split_position(&stored)?;
-            let row = row.to_vec();
-            txn.put(key.clone(), with_position(&row, tip.next_seq), Conflict::None)?;
-            let leaf = leaf_hash(&row);
+            let StoredRow::Uncommitted(row) = stored_row(&stored)? else {
+                return Err(Error::bug("a row appended to a chain was committed before"));
+            };
+            let leaf = leaf_hash(row);
             let running = running_hash(&tip.running_hash, &leaf);
             if tip.pending() == 0 {
                 tip.oldest_pending = now;
             }
-            txn.put(
-                chain_key(PENDING_TAG, chain, tip.next_seq),
-                PendingEntry::encode(&leaf, &running, &row),
-                Conflict::None,
-            )?;
+            fresh.push(PendingEntry {
+                seq: tip.next_seq,
+                leaf,
+                running,
+                row: row.to_vec(),
+            });
+            txn.put(key.clone(), chained_row(tip.next_seq), Conflict::None)?;
             tip.next_seq += 1;
             tip.running_hash = running;
             if tip.pending() >= block_size {
-                seal_pending(txn, chain, &mut tip, now, first_new)?;
+                seal_pending(txn, chain, &mut tip, now, &mut fresh)?;
             }
         }
         if let Some(target) = work.seal_target {
             while tip.last_block_id < target && tip.pending() > 0 {
-                seal_pending(txn, chain, &mut tip, now, first_new)?;
+                seal_pending(txn, chain, &mut tip, now, &mut fresh)?;
             }
+        }
+        if let Some(first) = fresh.first() {
+            txn.put(
+                chain_key(PENDING_TAG, chain, first.seq),
+                encode_pending(&fresh),
+                Conflict::None,
+            )?;
         }
         if tip.last_block_id > last_signed {
             self.signers
@@ -319,49 +400,57 @@ impl ChainHook for LedgerHook {
     }
 }
 
-/// Seals the oldest pending rows (at most `block_size`) into the next block: body and header
-/// written, pending entries removed, tip advanced. Pending rows whose stored bytes no longer
-/// match their leaf or running hash are refused (sealing must never launder a change).
+/// Seals every pending row — the stored batches, then `fresh` (this commit's rows, not
+/// stored) — into the next block: body and header written, batches removed, tip advanced.
+/// Pending rows whose stored bytes no longer match their leaf or running hash are refused
+/// (sealing must never launder a change).
 ///
-/// `first_new`: entries with this seq or above were written by the committing transaction
-/// itself; they leave its batch instead of being deleted from the store.
-fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64, first_new: u64) -> Result<()> {
-    let take = tip.pending().min(u64::from(tip.block_size.max(1)));
-    let mut builder = BlockBuilder::new();
-    let mut running = tip.last_block_hash;
-    // One ordered range read (sled iterates far faster than it answers point gets).
-    let start = chain_key(PENDING_TAG, chain, tip.sealed_seq);
-    let end = chain_key(PENDING_TAG, chain, tip.sealed_seq + take);
-    let entries: Vec<(Vec<u8>, Vec<u8>)> = txn
-        .scan(Bound::Included(start.as_slice()), Bound::Excluded(end.as_slice()))?
+/// Every seal takes all pending rows, and the hook seals as soon as `block_size` are
+/// pending, so they always fit one block and no running hash ever needs re-seeding.
+fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64, fresh: &mut Vec<PendingEntry>) -> Result<()> {
+    let take = tip.pending();
+    if take > u64::from(tip.block_size.max(1)) {
+        return Err(Error::corrupted(
+            format!("chain tip of table {chain}"),
+            format!("{take} rows pending, more than a block holds"),
+        ));
+    }
+    // Few values: one per commit that left rows pending (one ordered range read).
+    let batches: Vec<(Vec<u8>, Vec<u8>)> = txn
+        .scan_prefix(&chain_prefix(PENDING_TAG, chain))?
         .collect::<Result<_>>()?;
+    let mut entries = Vec::with_capacity(usize::try_from(take).unwrap_or(0));
+    for (key, bytes) in batches {
+        let first = chain_key_item(&key).ok_or_else(|| Error::corrupted("pending rows key", "bad length"))?;
+        if first != tip.sealed_seq + entries.len() as u64 {
+            return Err(Error::corrupted(
+                format!("pending rows of table {chain}"),
+                format!(
+                    "rows from {first} stored where row {} was expected",
+                    tip.sealed_seq + entries.len() as u64
+                ),
+            ));
+        }
+        entries.extend(decode_pending(first, &bytes)?);
+        txn.remove(key);
+    }
+    entries.append(fresh);
     if entries.len() as u64 != take {
         return Err(Error::corrupted(
             format!("pending rows of table {chain}"),
             format!("{} stored where the tip counts {take}", entries.len()),
         ));
     }
-    for (i, (key, bytes)) in entries.into_iter().enumerate() {
-        let seq = tip.sealed_seq + i as u64;
-        if chain_key_item(&key) != Some(seq) {
-            return Err(Error::corrupted(
-                format!("pending row {seq} of table {chain}"),
-                "missing",
-            ));
-        }
-        let entry = PendingEntry::decode(seq, &bytes)?;
+    let mut builder = BlockBuilder::with_capacity(entries.iter().map(|e| e.row.len() + 4).sum());
+    let mut running = tip.last_block_hash;
+    for entry in &entries {
         let leaf = builder.push_encoded(&entry.row);
         running = running_hash(&running, &leaf);
         if leaf != entry.leaf || running != entry.running {
             return Err(Error::corrupted(
-                format!("pending row {seq} of table {chain}"),
+                format!("pending row {} of table {chain}", entry.seq),
                 "does not match its leaf or running hash; refusing to seal it",
             ));
-        }
-        if seq >= first_new {
-            txn.forget(&key);
-        } else {
-            txn.remove(key);
         }
     }
     let block_id = tip.last_block_id + 1;
@@ -376,29 +465,8 @@ fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64, first_new: u
     tip.last_block_id = block_id;
     tip.last_block_hash = hash;
     tip.sealed_seq += take;
-    if tip.pending() > 0 {
-        // Only a tip written before the size rule held could leave rows behind: re-seed
-        // their running hashes from the new block, as the format requires.
-        let mut running = hash;
-        for seq in tip.sealed_seq..tip.next_seq {
-            let key = chain_key(PENDING_TAG, chain, seq);
-            let bytes = txn
-                .get(&key)?
-                .ok_or_else(|| Error::corrupted(format!("pending row {seq} of table {chain}"), "missing"))?;
-            let entry = PendingEntry::decode(seq, &bytes)?;
-            running = running_hash(&running, &entry.leaf);
-            txn.put(
-                key,
-                PendingEntry::encode(&entry.leaf, &running, &entry.row),
-                Conflict::None,
-            )?;
-        }
-        tip.running_hash = running;
-        tip.oldest_pending = now;
-    } else {
-        tip.running_hash = hash;
-        tip.oldest_pending = 0;
-    }
+    tip.running_hash = hash;
+    tip.oldest_pending = 0;
     Ok(())
 }
 
@@ -428,13 +496,26 @@ pub fn read_body(txn: &Txn, table_id: u32, block_id: u64) -> Result<Option<Vec<u
     txn.get(&chain_key(BLOCK_BODY_TAG, table_id, block_id))
 }
 
-/// Every pending entry of a table, in seq order.
-pub fn read_pending(txn: &Txn, table_id: u32) -> Result<Vec<PendingEntry>> {
+/// The stored pending batches of a table, in seq order: `(first seq, decoded entries or why
+/// they are unreadable)`.
+pub type StoredPending = (u64, Result<Vec<PendingEntry>>);
+
+/// Every stored pending batch of a table, decoded, in seq order.
+pub fn read_pending_batches(txn: &Txn, table_id: u32) -> Result<Vec<StoredPending>> {
     let mut out = Vec::new();
     for item in txn.scan_prefix(&chain_prefix(PENDING_TAG, table_id))? {
         let (key, value) = item?;
-        let seq = chain_key_item(&key).ok_or_else(|| Error::corrupted("pending row key", "bad length"))?;
-        out.push(PendingEntry::decode(seq, &value)?);
+        let first = chain_key_item(&key).ok_or_else(|| Error::corrupted("pending rows key", "bad length"))?;
+        out.push((first, decode_pending(first, &value)));
+    }
+    Ok(out)
+}
+
+/// Every pending row of a table, in seq order (an unreadable batch is an error).
+pub fn read_pending(txn: &Txn, table_id: u32) -> Result<Vec<PendingEntry>> {
+    let mut out = Vec::new();
+    for (_, batch) in read_pending_batches(txn, table_id)? {
+        out.extend(batch?);
     }
     Ok(out)
 }
@@ -477,26 +558,58 @@ mod tests {
     }
 
     #[test]
-    fn stored_rows_carry_their_position_after_the_row() {
-        let stored = with_position(b"row", 0x0A0B);
-        assert_eq!(stored, [b'r', b'o', b'w', 0x0B, 0x0A, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(split_position(&stored).unwrap(), (&b"row"[..], 0x0A0B));
-        let uncommitted = with_position(b"", UNCOMMITTED);
-        assert_eq!(uncommitted, [0xFF; 8]);
-        assert!(split_position(&[1, 2, 3]).is_err());
+    fn stored_rows_are_a_position_once_committed_and_bytes_before() {
+        let committed = chained_row(0x0A0B);
+        assert_eq!(committed, [0x0B, 0x0A, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(stored_row(&committed).unwrap(), StoredRow::Chained(0x0A0B));
+        let open = uncommitted_row(b"row");
+        assert_eq!(open, [b'r', b'o', b'w', 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(stored_row(&open).unwrap(), StoredRow::Uncommitted(b"row"));
+        assert_eq!(stored_row(&[0xFF; 8]).unwrap(), StoredRow::Uncommitted(b""));
+        // Bytes followed by anything but the marker are neither form.
+        assert!(stored_row(b"row\x01\0\0\0\0\0\0\0").is_err());
+        assert!(stored_row(&[1, 2, 3]).is_err());
     }
 
     #[test]
-    fn pending_entries_hold_leaf_running_and_row() {
-        let bytes = PendingEntry::encode(&[1; 32], &[2; 32], b"abc");
-        assert_eq!(&bytes[..32], &[1; 32]);
-        assert_eq!(&bytes[32..64], &[2; 32]);
-        assert_eq!(&bytes[64..], b"abc");
-        let entry = PendingEntry::decode(9, &bytes).unwrap();
-        assert_eq!(
-            (entry.seq, entry.leaf, entry.running, entry.row),
-            (9, [1; 32], [2; 32], b"abc".to_vec())
-        );
-        assert!(PendingEntry::decode(9, &bytes[..63]).is_err());
+    fn pending_batches_hold_count_then_leaf_running_length_and_row() {
+        let entries = vec![
+            PendingEntry {
+                seq: 9,
+                leaf: [1; 32],
+                running: [2; 32],
+                row: b"abc".to_vec(),
+            },
+            PendingEntry {
+                seq: 10,
+                leaf: [3; 32],
+                running: [4; 32],
+                row: Vec::new(),
+            },
+        ];
+        let bytes = encode_pending(&entries);
+        // Written out from the layout in the module docs.
+        let mut expected = vec![1u8, 2, 0, 0, 0];
+        expected.extend_from_slice(&[1; 32]);
+        expected.extend_from_slice(&[2; 32]);
+        expected.extend_from_slice(&[3, 0, 0, 0]);
+        expected.extend_from_slice(b"abc");
+        expected.extend_from_slice(&[3; 32]);
+        expected.extend_from_slice(&[4; 32]);
+        expected.extend_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(bytes, expected);
+        assert_eq!(decode_pending(9, &bytes).unwrap(), entries);
+        for cut in [0, 1, 4, 5, 60, 71, bytes.len() - 1] {
+            assert!(decode_pending(9, &bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(decode_pending(9, &long).is_err());
+        let mut huge_count = bytes.clone();
+        huge_count[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode_pending(9, &huge_count).is_err());
+        let mut bad_len = bytes;
+        bad_len[69..73].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode_pending(9, &bad_len).is_err());
     }
 }

@@ -14,10 +14,10 @@
 //! Prefixes in `storage::keys`, numbers big-endian so scans come out in order:
 //!
 //! ```text
-//! 0x10 table_id:u32 row_key             the table's row: canonical bytes, then seq u64 LE
+//! 0x10 table_id:u32 row_key             the row's entry: its seq u64 LE once committed
 //! 0x20 table_id:u32 block_id:u64        sealed block: one value holding the whole block
 //! 0x21 table_id:u32 block_id:u64        block header (block::HEADER_LEN bytes, block.rs layout)
-//! 0x22 table_id:u32 seq:u64             pending row: leaf_hash[32] running_hash[32] row bytes
+//! 0x22 table_id:u32 seq:u64             pending batch: the rows one commit left pending
 //! 0x23 table_id:u32                     chain tip (chain.rs layout)
 //! 0x24 table_id:u32 block_id:u64 name   a signer's signature of a block (signature.rs)
 //! ```
@@ -26,17 +26,18 @@
 //!   bytes concatenated with their lengths, encoded and hashed in one pass. Headers live
 //!   apart (0x21) so `blockchain_metadata` and chain verification scan 130-byte values
 //!   without reading rows.
-//! - The table's ordinary row keys (0x10) and indexes (0x11) keep serving SELECT, joins and
-//!   index lookups unchanged; each row's value carries its chain position (seq) after its
-//!   canonical bytes, which scans turn into the hidden `_block_id` and `_row_index`
-//!   (`chain.rs`). Verification (`audit.rs`) compares the rows under 0x10 with the sealed
-//!   blocks and pending entries, so changing either is detected.
+//! - A row's bytes are stored once, in the chain (its block body or pending batch). The
+//!   table's row keys (0x10) and indexes (0x11) keep serving uniqueness, index lookups and
+//!   the transaction's own uncommitted rows; a committed entry holds only the row's seq,
+//!   which `rows::ChainRows` follows into the chain and turns into the hidden `_block_id`
+//!   and `_row_index`. Full scans walk the chain itself (`rows::for_each_chained`).
+//!   Verification (`audit.rs`) checks the entries lead to the chained rows, once each.
 //! - Positions and hashes are assigned at commit, under the store's commit gate, by
 //!   `chain::LedgerHook` (a `storage::ChainHook`): concurrent inserters never conflict and
 //!   make one linear chain; a rolled-back transaction leaves nothing.
 //! - Sealing (by size at commit, on request through `seal_blockchain_block`, by age through
 //!   `sealer::Sealer`) takes all pending rows, writes the block value, the header and the new
-//!   tip, and deletes those pending entries, in the same atomic batch as its commit.
+//!   tip, and deletes the pending batches, in the same atomic batch as its commit.
 
 /// Verification of a stored chain (blocks, pending rows, tip, table rows).
 pub mod audit;
@@ -58,6 +59,8 @@ pub mod merkle;
 pub mod options;
 /// Inclusion proofs and their JSON form.
 pub mod proof;
+/// Reading committed rows back from the chain, by seq and in chain order.
+pub mod rows;
 /// The background thread sealing pending rows older than their table's interval.
 pub mod sealer;
 /// Server-held signing keys, their key files, and signing at seal time.

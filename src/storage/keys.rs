@@ -13,7 +13,7 @@
 //! 0x11 index_id:u32 key_bytes [pk]  one secondary-index entry; value = the row's key_bytes
 //! 0x20 table_id:u32 block_id:u64    sealed block body of a blockchain table (ledger::body)
 //! 0x21 table_id:u32 block_id:u64    block header (ledger::block's stored form)
-//! 0x22 table_id:u32 seq:u64         pending (not yet sealed) row (ledger::chain)
+//! 0x22 table_id:u32 seq:u64         pending (not yet sealed) rows of one commit (ledger::chain)
 //! 0x23 table_id:u32                 chain tip (ledger::chain)
 //! 0x24 table_id:u32 block_id:u64 signer_name bytes
 //!                                   one signer's signature of a block (ledger::signature);

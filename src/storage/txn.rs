@@ -243,16 +243,9 @@ impl Txn {
     }
 
     /// Deletes `key` with no check at commit (keys nobody else writes, e.g. a chain's pending
-    /// entries removed by the commit hook under the gate).
+    /// batches removed by the commit hook under the gate).
     pub fn remove(&mut self, key: Vec<u8>) {
         self.writes.insert(key, None);
-    }
-
-    /// Drops this transaction's own write of `key`, as if it had never been made. Only for keys
-    /// the caller knows are absent from committed data (a pending entry written and sealed by
-    /// the same commit): no tombstone goes into the batch.
-    pub fn forget(&mut self, key: &[u8]) {
-        self.writes.remove(key);
     }
 
     /// Deletes every key with this prefix (TRUNCATE, DROP TABLE).
