@@ -213,6 +213,33 @@ fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() 
 }
 
 #[test]
+fn the_same_signature_attached_by_two_open_transactions_commits_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let (alice, bob, mallory) = (
+        KeyPair::from_seed(&[7; 32]),
+        KeyPair::from_seed(&[8; 32]),
+        KeyPair::from_seed(&[9; 32]),
+    );
+    let mut a = db.session();
+    setup(&mut a, &alice, &bob, &mallory);
+    let mut b = db.session();
+    let sig = signature(&mut a, &alice, "t", 1);
+    a.execute("BEGIN").unwrap();
+    b.execute("BEGIN").unwrap();
+    assert_eq!(attach(&mut a, "t", 1, "alice", &sig), Ok(false));
+    // Neither sees the other's uncommitted signature.
+    assert_eq!(attach(&mut b, "t", 1, "alice", &sig), Ok(false));
+    a.execute("COMMIT").unwrap();
+    let err = b.execute("COMMIT").unwrap_err();
+    assert_eq!(err.sqlstate(), "23505", "{err}");
+    assert_eq!(
+        one(&mut a, "SELECT signature_count FROM blockchain_metadata('t') WHERE block_id = 1"),
+        Value::Int4(1)
+    );
+}
+
+#[test]
 fn changed_or_planted_signatures_are_found_by_verification() {
     let dir = tempfile::tempdir().unwrap();
     let (alice, bob, mallory) = (
