@@ -9,6 +9,7 @@ use crate::catalog::{codec, Catalog, CatalogRecord};
 use crate::crypto::scram::Verifier;
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::sealer::Sealer;
+use crate::ledger::server_signers::ServerSigners;
 use crate::session::Session;
 use crate::storage::{keys, Conflict, Durability, Store};
 
@@ -24,6 +25,8 @@ pub(crate) struct DatabaseInner {
     pub(crate) catalog: RwLock<Arc<Catalog>>,
     /// Serializes catalog publication with the commit of the DDL that produced it.
     pub(crate) ddl_lock: Mutex<()>,
+    /// Server-held signing keys (`CREATE SIGNER ... GENERATE KEY`), shared with the commit hook.
+    pub(crate) signers: Arc<ServerSigners>,
     /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
     /// stops and joins its thread, so the store is closed when the drop returns.
     _sealer: Option<Sealer>,
@@ -43,8 +46,9 @@ impl Database {
 
     fn open_with(path: &Path, services: bool) -> Result<Database> {
         let store = Store::open(path)?;
-        crate::ledger::chain::LedgerHook::install(&store);
         let catalog = load_catalog(&store)?;
+        let signers = Arc::new(ServerSigners::open(path, &catalog, services));
+        crate::ledger::chain::LedgerHook::install(&store, signers.clone());
         let sealer = if services {
             Some(Sealer::start(store.clone())?)
         } else {
@@ -55,6 +59,7 @@ impl Database {
                 store,
                 catalog: RwLock::new(Arc::new(catalog)),
                 ddl_lock: Mutex::new(()),
+                signers,
                 _sealer: sealer,
             }),
         })
@@ -135,7 +140,12 @@ impl Database {
 fn load_catalog(store: &Store) -> Result<Catalog> {
     let txn = store.begin();
     let mut catalog = Catalog::default();
-    for prefix in [keys::CATALOG_PREFIX, keys::ROLE_PREFIX, keys::ACL_PREFIX] {
+    for prefix in [
+        keys::CATALOG_PREFIX,
+        keys::ROLE_PREFIX,
+        keys::ACL_PREFIX,
+        keys::SIGNER_PREFIX,
+    ] {
         for entry in txn.scan_prefix(prefix)? {
             let (key, value) = entry?;
             catalog.put(codec::decode(&key, &value)?);

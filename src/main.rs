@@ -93,6 +93,37 @@ enum Command {
         /// Tables to verify (default: every blockchain table).
         tables: Vec<String>,
     },
+    /// Writes a new Ed25519 key pair file (mode 0600) for an external block signer and prints
+    /// its public key, to register with `CREATE SIGNER name PUBLIC KEY 'hex'`.
+    Keygen {
+        /// The key file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Signs block hashes of a blockchain table on a running server with a key file that stays
+    /// here: `--block N` or `--all-unsigned`.
+    Sign {
+        /// Key file written by `vellum keygen`.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The server, e.g. postgres://vellum@localhost:5433/vellum.
+        #[arg(long, value_name = "URL")]
+        connect: String,
+        /// The blockchain table.
+        #[arg(long)]
+        table: String,
+        /// The block to sign.
+        #[arg(
+            long,
+            value_name = "N",
+            required_unless_present = "all_unsigned",
+            conflicts_with = "all_unsigned"
+        )]
+        block: Option<u64>,
+        /// Sign every block this signer has not signed yet.
+        #[arg(long)]
+        all_unsigned: bool,
+    },
     /// Runs sqllogictest files against a fresh embedded database each, reporting per-file counts.
     Slt {
         /// .slt / .test files or directories.
@@ -145,6 +176,51 @@ fn main() -> ExitCode {
             max_failures,
         } => run_slt(&files, verbose, max_failures),
         Command::Verify { data, tables } => verify(&data, &tables),
+        Command::Keygen { out } => match vellum::shell::block_signer::keygen(&out) {
+            Ok(public) => {
+                println!("{public}");
+                eprintln!(
+                    "wrote {}; register it with: CREATE SIGNER name PUBLIC KEY '{public}'",
+                    out.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("vellum keygen: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Sign {
+            key,
+            connect,
+            table,
+            block,
+            all_unsigned: _,
+        } => sign(&key, &connect, &table, block),
+    }
+}
+
+/// `vellum sign`: one line per block signed, exit status 1 on any error.
+fn sign(key: &std::path::Path, url: &str, table: &str, block: Option<u64>) -> ExitCode {
+    use vellum::shell::block_signer::{sign, BlockChoice};
+    let choice = block.map_or(BlockChoice::AllUnsigned, BlockChoice::One);
+    match sign(key, url, table, choice) {
+        Ok(outcome) => {
+            for (id, confirmed) in &outcome.signed {
+                let state = if *confirmed { "confirmed" } else { "not yet confirmed" };
+                println!("signed block {id} of {table} ({state})");
+            }
+            println!(
+                "{} blocks signed, {} already signed",
+                outcome.signed.len(),
+                outcome.already.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vellum sign: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

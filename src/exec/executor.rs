@@ -46,6 +46,8 @@ pub struct Executor<'a> {
     /// Seals asked for by `seal_blockchain_block` (table id, target block id), handed to the
     /// transaction when the statement ends (the statement only reads the transaction).
     pub(super) seals: Vec<(u32, u64)>,
+    /// Signatures attached by `sign_blockchain_block`, written when the statement ends.
+    pub(super) signatures: Vec<super::signing::PendingSignature>,
     /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
     pub(super) chain_rows: HashMap<u32, crate::ledger::rows::ChainRows>,
 }
@@ -71,6 +73,7 @@ impl<'a> Executor<'a> {
             in_lists: HashMap::new(),
             partitions: HashMap::new(),
             seals: Vec::new(),
+            signatures: Vec::new(),
             chain_rows: HashMap::new(),
         }
     }

@@ -117,7 +117,7 @@ impl Executor<'_> {
     ///
     /// The statement's role needs `privilege` on the table (42501 otherwise): the table is
     /// named by a value, so the binder's per-statement check cannot see it.
-    fn blockchain_table(&self, name: &Value, privilege: Privileges) -> Result<(TableDef, Vec<IndexDef>)> {
+    pub(super) fn blockchain_table(&self, name: &Value, privilege: Privileges) -> Result<(TableDef, Vec<IndexDef>)> {
         let Value::Text(name) = name else {
             return Err(Error::bug("blockchain function called without a table name"));
         };
@@ -158,13 +158,20 @@ impl Executor<'_> {
         match (func, args) {
             (LedgerFunc::Verify, [name]) => {
                 let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
-                Ok(Value::Bool(findings(txn, &table, &indexes)?.is_empty()))
+                let findings = findings(txn, &table, &indexes)?;
+                Ok(Value::Bool(!findings.iter().any(|f| f.kind.is_tampering())))
             }
             (LedgerFunc::VerifyBlock, [name, id]) => {
                 let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
                 let block_id = block_id_arg(id)?;
                 match verify_block(txn, &table, &indexes, block_id)? {
-                    Some(findings) => Ok(Value::Bool(findings.is_empty())),
+                    Some(findings) => {
+                        let signatures = crate::ledger::signature::check_signatures(txn, &table, 0, i64::MAX)?;
+                        let forged = signatures
+                            .iter()
+                            .any(|f| f.block_id == Some(block_id) && f.kind.is_tampering());
+                        Ok(Value::Bool(findings.is_empty() && !forged))
+                    }
                     None => Err(no_block(&table.name, block_id)),
                 }
             }
@@ -214,6 +221,7 @@ impl Executor<'_> {
             (LedgerFunc::VerifyProof, [Value::Text(text)]) => {
                 Ok(Value::Bool(InclusionProof::from_json(text)?.verify().is_ok()))
             }
+            (LedgerFunc::Sign, _) => self.sign_block(txn, args),
             _ => Err(Error::bug(format!("{func:?} called with {} arguments", args.len()))),
         }
     }
@@ -229,8 +237,10 @@ impl Executor<'_> {
         match func {
             TableFunc::BlockchainMetadata => {
                 let mut rows = Vec::new();
+                let signed = crate::ledger::signature::tally(txn, &table)?;
                 for (_, decoded) in read_headers(txn, table.id)? {
                     let (h, stored_hash) = decoded?;
+                    let signatures = signed.get(&h.block_id).copied().unwrap_or(0);
                     rows.push(vec![
                         Value::Int8(h.block_id as i64),
                         Value::Text(to_hex(&stored_hash)),
@@ -240,7 +250,8 @@ impl Executor<'_> {
                         micros_value(h.timestamp),
                         Value::Int8(h.nonce as i64),
                         Value::Text(h.block_type.name().to_string()),
-                        Value::Int4(0),
+                        Value::Int4(i32::try_from(signatures).unwrap_or(i32::MAX)),
+                        Value::Bool(crate::ledger::signature::is_confirmed(&table, signatures)),
                     ]);
                 }
                 Ok(rows)
@@ -263,7 +274,15 @@ impl Executor<'_> {
 /// Findings about a table's chain as this transaction sees it: rows it appended but has not
 /// committed are not chained yet, so they are left out of the row comparison.
 fn findings(txn: &Txn, table: &TableDef, indexes: &[IndexDef]) -> Result<Vec<Finding>> {
-    verify_chain(txn, table, indexes, txn.chain_appended(table.id))
+    let mut findings = verify_chain(txn, table, indexes, txn.chain_appended(table.id))?;
+    let seal_interval = read_tip(txn, table.id)?.map_or(0, |t| t.seal_interval);
+    findings.extend(crate::ledger::signature::check_signatures(
+        txn,
+        table,
+        crate::ledger::chain::now_micros(),
+        seal_interval,
+    )?);
+    Ok(findings)
 }
 
 fn block_id_arg(v: &Value) -> Result<u64> {

@@ -35,6 +35,8 @@ mod numeric_scale;
 mod scan;
 /// UNION / INTERSECT / EXCEPT.
 mod set_op;
+/// sign_blockchain_block and blockchain_signers.
+mod signing;
 /// Sort, LIMIT/OFFSET, DISTINCT and DISTINCT ON.
 mod sort;
 /// Subquery evaluation (scalar, EXISTS, IN, ANY/ALL) with per-statement caching.
@@ -88,6 +90,7 @@ pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecO
         BoundStatement::Delete(p) => dml::delete(&mut exec, ctx.txn, p)?,
     };
     exec.finish_seals(ctx.txn);
+    exec.finish_signatures(ctx.txn)?;
     Ok(output)
 }
 

@@ -120,6 +120,8 @@ pub enum LedgerFunc {
     Proof,
     /// `verify_blockchain_proof(proof text) → boolean`
     VerifyProof,
+    /// `sign_blockchain_block(table text, block_id bigint, signer text, signature text) → boolean`
+    Sign,
 }
 
 /// How a subquery's rows become a value.

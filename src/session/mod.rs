@@ -392,7 +392,10 @@ impl Session {
         open.txn.commit(durability)?;
         let mut catalog = (*open.catalog).clone();
         catalog.version = open.base_version + 1;
-        *inner.catalog.write() = Arc::new(catalog);
+        let catalog = Arc::new(catalog);
+        *inner.catalog.write() = catalog.clone();
+        // A committed DROP SIGNER destroys its server-held key only now.
+        inner.signers.retain(&catalog);
         Ok(())
     }
 }

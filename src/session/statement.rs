@@ -85,6 +85,9 @@ impl StatementRunner<'_> {
             | S::AlterRole { .. }
             | S::Grant(_)
             | S::Revoke(_) => self.ddl(statement),
+            S::CreateSecret { .. } | S::DropSecret { .. } if crate::sql::signer_statement(statement).is_some() => {
+                self.ddl(statement)
+            }
             other => Err(Error::unsupported(format!("statement \"{}\"", statement_name(other)))),
         }
     }
@@ -156,6 +159,7 @@ impl StatementRunner<'_> {
                 txn: &mut self.open.txn,
                 catalog: &mut catalog,
                 store: self.db.store(),
+                signers: &self.db.inner.signers,
                 functions,
                 cancel: Some(self.cancel),
                 notices: self.notices,

@@ -5,6 +5,8 @@
 
 /// What the shell needs from a database, and the text-only results it gets back.
 pub mod backend;
+/// `vellum keygen` and `vellum sign`: an external block signer.
+pub mod block_signer;
 /// Tab completion of keywords, relations and columns.
 mod completion;
 /// The backend on a `Session` in this process.
