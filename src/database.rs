@@ -27,6 +27,9 @@ pub(crate) struct DatabaseInner {
     pub(crate) ddl_lock: Mutex<()>,
     /// Server-held signing keys (`CREATE SIGNER ... GENERATE KEY`), shared with the commit hook.
     pub(crate) signers: Arc<ServerSigners>,
+    /// Signs digests (`ledger::identity`); `None` only for a database opened quietly before
+    /// it ever had one.
+    pub(crate) identity: Option<Arc<crate::crypto::ed25519::KeyPair>>,
     /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
     /// stops and joins its thread, so the store is closed when the drop returns.
     _sealer: Option<Sealer>,
@@ -48,6 +51,14 @@ impl Database {
         let store = Store::open(path)?;
         let catalog = load_catalog(&store)?;
         let signers = Arc::new(ServerSigners::open(path, &catalog, services));
+        // A damaged or exposed key file must not lock users out of their data: digests are
+        // then refused, with the reason in the log.
+        let identity = crate::ledger::identity::open_identity(path, services)
+            .unwrap_or_else(|e| {
+                tracing::warn!("cannot load the identity key: {e}");
+                None
+            })
+            .map(Arc::new);
         crate::ledger::chain::LedgerHook::install(&store, signers.clone());
         let sealer = if services {
             Some(Sealer::start(store.clone())?)
@@ -60,6 +71,7 @@ impl Database {
                 catalog: RwLock::new(Arc::new(catalog)),
                 ddl_lock: Mutex::new(()),
                 signers,
+                identity,
                 _sealer: sealer,
             }),
         })

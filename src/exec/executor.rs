@@ -50,6 +50,8 @@ pub struct Executor<'a> {
     pub(super) signatures: Vec<super::signing::PendingSignature>,
     /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
     pub(super) chain_rows: HashMap<u32, crate::ledger::rows::ChainRows>,
+    /// Signs `blockchain_digest` (see `ExecContext::identity`).
+    pub(super) identity: Option<&'a crate::crypto::ed25519::KeyPair>,
 }
 
 impl<'a> Executor<'a> {
@@ -75,6 +77,7 @@ impl<'a> Executor<'a> {
             seals: Vec::new(),
             signatures: Vec::new(),
             chain_rows: HashMap::new(),
+            identity: None,
         }
     }
 

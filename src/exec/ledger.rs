@@ -21,8 +21,10 @@ use crate::catalog::{Access, IndexDef, Privileges, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::audit::{verify_block, verify_chain};
 use crate::ledger::chain::{read_body, read_header, read_headers, read_tip, stored_row, StoredRow};
+use crate::ledger::digest::Digest;
 use crate::ledger::hex::to_hex;
 use crate::ledger::rows::{for_each_chained, ChainRows, Place};
+use crate::ledger::signature::table_oid;
 use crate::ledger::verify::Finding;
 use crate::ledger::InclusionProof;
 use crate::plan::{Expr, LedgerFunc, TableFunc};
@@ -160,6 +162,56 @@ impl Executor<'_> {
                 let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
                 let findings = findings(txn, &table, &indexes)?;
                 Ok(Value::Bool(!findings.iter().any(|f| f.kind.is_tampering())))
+            }
+            (LedgerFunc::Digest, [name]) => {
+                let (table, _) = self.blockchain_table(name, Privileges::SELECT)?;
+                let key = self.identity.ok_or_else(|| {
+                    Error::sql(
+                        sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "this database has no usable identity key to sign digests with (see the server log)",
+                    )
+                })?;
+                let tip = read_tip(txn, table.id)?
+                    .ok_or_else(|| Error::corrupted(format!("table \"{}\"", table.name), "chain tip missing"))?;
+                // The hash as stored: a digest of a block altered since would not verify anyway.
+                let hash = match read_header(txn, table.id, tip.last_block_id)? {
+                    Some(Ok((_, stored))) => stored,
+                    _ => return Err(no_block(&table.name, tip.last_block_id)),
+                };
+                let digest = Digest::sign(
+                    &table.name,
+                    table_oid(table.id),
+                    tip.last_block_id,
+                    hash,
+                    self.functions.statement_start.timestamp_micros(),
+                    key,
+                );
+                Ok(Value::Text(digest.to_json()))
+            }
+            (LedgerFunc::VerifyDigest, [name, Value::Text(text)]) => {
+                let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
+                let digest = Digest::from_json(text)?;
+                if digest.table != table.name || digest.table_oid != table_oid(table.id) {
+                    return Err(Error::sql(
+                        sqlstate::INVALID_PARAMETER_VALUE,
+                        format!(
+                            "the digest is of table \"{}\" (oid {}), not of \"{}\"",
+                            digest.table, digest.table_oid, table.name
+                        ),
+                    ));
+                }
+                // The digest must be this database's, unaltered, and the chain must still hold
+                // its block with its hash — recomputed, not only as stored — and verify.
+                let ours = self.identity.is_some_and(|k| k.public_key() == digest.public_key);
+                let holds = match read_header(txn, table.id, digest.block_id)? {
+                    Some(Ok((header, stored))) => stored == digest.block_hash && header.hash() == digest.block_hash,
+                    _ => false,
+                };
+                Ok(Value::Bool(
+                    ours && digest.signature_holds()
+                        && holds
+                        && !findings(txn, &table, &indexes)?.iter().any(|f| f.kind.is_tampering()),
+                ))
             }
             (LedgerFunc::VerifyBlock, [name, id]) => {
                 let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;

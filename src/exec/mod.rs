@@ -67,6 +67,8 @@ pub struct ExecContext<'a> {
     pub functions: FunctionContext,
     /// Set by a cancel request; long loops check it and fail with 57014.
     pub cancel: Option<&'a AtomicBool>,
+    /// The server's identity key, which signs `blockchain_digest` (None: digests refused).
+    pub identity: Option<&'a crate::crypto::ed25519::KeyPair>,
 }
 
 /// What a statement produced.
@@ -83,6 +85,7 @@ pub enum ExecOutput {
 /// Executes a bound statement.
 pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecOutput> {
     let mut exec = Executor::new(ctx.catalog, ctx.params, &ctx.functions, ctx.cancel);
+    exec.identity = ctx.identity;
     let output = match stmt {
         BoundStatement::Query(q) => ExecOutput::Rows(exec.query(ctx.txn, &q.plan)?),
         BoundStatement::Insert(p) => dml::insert(&mut exec, ctx.txn, p)?,

@@ -49,8 +49,12 @@ pub mod body;
 pub mod chain;
 /// The canonical table definition and its hash (the genesis Merkle root).
 pub mod definition;
+/// Signed external digests of a chain, for keeping outside the database.
+pub mod digest;
 /// Hex text of hashes.
 pub mod hex;
+/// The server's identity key, which signs digests.
+pub mod identity;
 /// Row leaves and the running hash of pending rows.
 pub mod leaf;
 /// RFC 6962 Merkle tree hashes and audit paths.

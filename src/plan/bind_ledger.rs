@@ -1,4 +1,5 @@
 //! Binding of the blockchain-table functions: `verify_blockchain(text)`,
+//! `verify_blockchain(text, digest text)`, `blockchain_digest(text)`,
 //! `verify_blockchain_block(text, bigint)` (the block also by name, `block_id => n`),
 //! `seal_blockchain_block(text)`, `blockchain_proof(text, bigint, bigint)`,
 //! `verify_blockchain_proof(text)`, `sign_blockchain_block(text, bigint, text, text)`, and in
@@ -18,10 +19,17 @@ use super::{Expr, LedgerFunc, OutputColumn, Plan, TableFunc};
 type Params = &'static [(&'static str, DataType)];
 
 /// `(function, parameter names and types, result type)` of each scalar ledger function.
-fn signature(name: &str) -> Option<(LedgerFunc, Params, DataType)> {
+/// `arguments`: how many the call passes (`verify_blockchain` has a one- and a two-argument form).
+fn signature(name: &str, arguments: usize) -> Option<(LedgerFunc, Params, DataType)> {
     const TABLE: (&str, DataType) = ("table_name", DataType::Text);
     Some(match name {
+        "verify_blockchain" if arguments == 2 => (
+            LedgerFunc::VerifyDigest,
+            &[TABLE, ("digest", DataType::Text)],
+            DataType::Bool,
+        ),
         "verify_blockchain" => (LedgerFunc::Verify, &[TABLE], DataType::Bool),
+        "blockchain_digest" => (LedgerFunc::Digest, &[TABLE], DataType::Text),
         "verify_blockchain_block" => (
             LedgerFunc::VerifyBlock,
             &[TABLE, ("block_id", DataType::Int8)],
@@ -95,7 +103,7 @@ impl Binder<'_> {
         args: &[ast::FunctionArg],
         scope: &Scope,
     ) -> Result<Option<(Expr, DataType)>> {
-        let Some((func, params, result)) = signature(name) else {
+        let Some((func, params, result)) = signature(name, args.len()) else {
             return Ok(None);
         };
         let mut slots: Vec<Option<(Expr, DataType)>> = vec![None; params.len()];

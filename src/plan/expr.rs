@@ -122,6 +122,10 @@ pub enum LedgerFunc {
     VerifyProof,
     /// `sign_blockchain_block(table text, block_id bigint, signer text, signature text) → boolean`
     Sign,
+    /// `blockchain_digest(table text) → text (JSON)`
+    Digest,
+    /// `verify_blockchain(table text, digest text) → boolean`
+    VerifyDigest,
 }
 
 /// How a subquery's rows become a value.

@@ -116,6 +116,7 @@ impl StatementRunner<'_> {
                 user: Some(self.settings.identity.current()),
             },
             cancel: Some(self.cancel),
+            identity: self.db.inner.identity.as_deref(),
         };
         let output = exec::execute(bound, &mut ctx)?;
         Ok(match (bound, output) {

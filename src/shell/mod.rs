@@ -9,6 +9,8 @@ pub mod backend;
 pub mod block_signer;
 /// Tab completion of keywords, relations and columns.
 mod completion;
+/// `vellum digest`: saving signed digests of every blockchain table.
+pub mod digests;
 /// The backend on a `Session` in this process.
 mod embedded;
 /// Backslash meta-commands and the listings they print.

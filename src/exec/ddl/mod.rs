@@ -156,6 +156,7 @@ impl DdlContext<'_> {
             params: &[],
             functions: self.functions.clone(),
             cancel: self.cancel,
+            identity: None,
         };
         match crate::exec::execute(bound, &mut exec_ctx)? {
             ExecOutput::Rows(rows) => Ok(rows),
