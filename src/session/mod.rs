@@ -81,6 +81,12 @@ pub(crate) struct OpenTxn {
     /// Committed catalog version the transaction's DDL was based on.
     pub(crate) base_version: u64,
     pub(crate) started: DateTime<Utc>,
+    /// In a transaction block: the settings when it began, restored by ROLLBACK (`None` for a
+    /// single statement's own transaction).
+    pub(crate) settings_before: Option<Settings>,
+    /// The settings the block leaves at COMMIT once a SET LOCAL made them differ from the
+    /// current ones (plain SETs are applied to both).
+    pub(crate) settings_after: Option<Settings>,
 }
 
 /// What `run` executes.
@@ -253,7 +259,9 @@ impl Session {
     fn begin(&mut self) -> Result<StatementResult> {
         match self.state {
             TxnState::Idle => {
-                self.state = TxnState::Block(Box::new(self.open_txn()));
+                let mut open = self.open_txn();
+                open.settings_before = Some(self.settings.clone());
+                self.state = TxnState::Block(Box::new(open));
             }
             TxnState::Block(_) => self.notices.push(Notice::warning(
                 sqlstate::ACTIVE_SQL_TRANSACTION,
@@ -273,11 +281,23 @@ impl Session {
                 ));
                 Ok(StatementResult::Command { tag: "COMMIT".into() })
             }
-            TxnState::Block(open) => {
-                self.commit_txn(*open)?;
-                Ok(StatementResult::Command { tag: "COMMIT".into() })
+            TxnState::Block(mut open) => {
+                let (before, after) = (open.settings_before.take(), open.settings_after.take());
+                match self.commit_txn(*open) {
+                    Ok(()) => {
+                        if let Some(after) = after {
+                            self.settings = after;
+                        }
+                        Ok(StatementResult::Command { tag: "COMMIT".into() })
+                    }
+                    Err(e) => {
+                        self.restore_settings(before);
+                        Err(e)
+                    }
+                }
             }
-            TxnState::Failed(open) => {
+            TxnState::Failed(mut open) => {
+                self.restore_settings(open.settings_before.take());
                 open.txn.rollback();
                 Ok(StatementResult::Command { tag: "ROLLBACK".into() })
             }
@@ -290,9 +310,19 @@ impl Session {
                 sqlstate::NO_ACTIVE_SQL_TRANSACTION,
                 "there is no transaction in progress",
             )),
-            TxnState::Block(open) | TxnState::Failed(open) => open.txn.rollback(),
+            TxnState::Block(mut open) | TxnState::Failed(mut open) => {
+                self.restore_settings(open.settings_before.take());
+                open.txn.rollback()
+            }
         }
         StatementResult::Command { tag: "ROLLBACK".into() }
+    }
+
+    /// Undoes a rolled-back block's SETs (and SET LOCALs).
+    fn restore_settings(&mut self, before: Option<Settings>) {
+        if let Some(before) = before {
+            self.settings = before;
+        }
     }
 
     /// Marks an open block as failed (the statement that failed ran inside it).
@@ -312,6 +342,8 @@ impl Session {
             catalog,
             ddl: false,
             started: Utc::now(),
+            settings_before: None,
+            settings_after: None,
         }
     }
 
