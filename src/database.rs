@@ -9,6 +9,7 @@ use crate::catalog::{codec, Catalog, CatalogRecord};
 use crate::crypto::scram::Verifier;
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::sealer::Sealer;
+use crate::ledger::server_signers::ServerSigners;
 use crate::session::Session;
 use crate::storage::{keys, Conflict, Durability, Store};
 
@@ -24,6 +25,11 @@ pub(crate) struct DatabaseInner {
     pub(crate) catalog: RwLock<Arc<Catalog>>,
     /// Serializes catalog publication with the commit of the DDL that produced it.
     pub(crate) ddl_lock: Mutex<()>,
+    /// Server-held signing keys (`CREATE SIGNER ... GENERATE KEY`), shared with the commit hook.
+    pub(crate) signers: Arc<ServerSigners>,
+    /// Signs digests (`ledger::identity`); `None` only for a database opened quietly before
+    /// it ever had one.
+    pub(crate) identity: Option<Arc<crate::crypto::ed25519::KeyPair>>,
     /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
     /// stops and joins its thread, so the store is closed when the drop returns.
     _sealer: Option<Sealer>,
@@ -43,8 +49,17 @@ impl Database {
 
     fn open_with(path: &Path, services: bool) -> Result<Database> {
         let store = Store::open(path)?;
-        crate::ledger::chain::LedgerHook::install(&store);
         let catalog = load_catalog(&store)?;
+        let signers = Arc::new(ServerSigners::open(path, &catalog, services));
+        // A damaged or exposed key file must not lock users out of their data: digests are
+        // then refused, with the reason in the log.
+        let identity = crate::ledger::identity::open_identity(path, services)
+            .unwrap_or_else(|e| {
+                tracing::warn!("cannot load the identity key: {e}");
+                None
+            })
+            .map(Arc::new);
+        crate::ledger::chain::LedgerHook::install(&store, signers.clone());
         let sealer = if services {
             Some(Sealer::start(store.clone())?)
         } else {
@@ -55,6 +70,8 @@ impl Database {
                 store,
                 catalog: RwLock::new(Arc::new(catalog)),
                 ddl_lock: Mutex::new(()),
+                signers,
+                identity,
                 _sealer: sealer,
             }),
         })
@@ -135,7 +152,12 @@ impl Database {
 fn load_catalog(store: &Store) -> Result<Catalog> {
     let txn = store.begin();
     let mut catalog = Catalog::default();
-    for prefix in [keys::CATALOG_PREFIX, keys::ROLE_PREFIX, keys::ACL_PREFIX] {
+    for prefix in [
+        keys::CATALOG_PREFIX,
+        keys::ROLE_PREFIX,
+        keys::ACL_PREFIX,
+        keys::SIGNER_PREFIX,
+    ] {
         for entry in txn.scan_prefix(prefix)? {
             let (key, value) = entry?;
             catalog.put(codec::decode(&key, &value)?);

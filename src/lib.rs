@@ -36,7 +36,7 @@
 
 /// Catalog snapshots: tables, columns, constraints, indexes, views, roles and privileges.
 pub mod catalog;
-/// SHA-256 and SCRAM-SHA-256.
+/// SHA-256, SCRAM-SHA-256 and Ed25519 (block signatures).
 pub mod crypto;
 /// The database handle: store, published catalog, background services.
 pub mod database;

@@ -92,6 +92,51 @@ enum Command {
         data: PathBuf,
         /// Tables to verify (default: every blockchain table).
         tables: Vec<String>,
+        /// Also check the digests saved in this file by `vellum digest`: each table's chain must
+        /// still hold the digest's block with its hash.
+        #[arg(long, value_name = "FILE")]
+        digest: Option<PathBuf>,
+    },
+    /// Saves a signed digest of every blockchain table on a running server to a new file, to
+    /// keep away from the database and check later with `vellum verify --digest`.
+    Digest {
+        /// The server, e.g. postgres://vellum@localhost:5433/vellum.
+        #[arg(long, value_name = "URL")]
+        connect: String,
+        /// The file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Writes a new Ed25519 key pair file (mode 0600) for an external block signer and prints
+    /// its public key, to register with `CREATE SIGNER name PUBLIC KEY 'hex'`.
+    Keygen {
+        /// The key file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Signs block hashes of a blockchain table on a running server with a key file that stays
+    /// here: `--block N` or `--all-unsigned`.
+    Sign {
+        /// Key file written by `vellum keygen`.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The server, e.g. postgres://vellum@localhost:5433/vellum.
+        #[arg(long, value_name = "URL")]
+        connect: String,
+        /// The blockchain table.
+        #[arg(long)]
+        table: String,
+        /// The block to sign.
+        #[arg(
+            long,
+            value_name = "N",
+            required_unless_present = "all_unsigned",
+            conflicts_with = "all_unsigned"
+        )]
+        block: Option<u64>,
+        /// Sign every block this signer has not signed yet.
+        #[arg(long)]
+        all_unsigned: bool,
     },
     /// Runs sqllogictest files against a fresh embedded database each, reporting per-file counts.
     Slt {
@@ -144,13 +189,74 @@ fn main() -> ExitCode {
             verbose,
             max_failures,
         } => run_slt(&files, verbose, max_failures),
-        Command::Verify { data, tables } => verify(&data, &tables),
+        Command::Verify { data, tables, digest } => verify(&data, &tables, digest.as_deref()),
+        Command::Digest { connect, out } => match vellum::shell::digests::save_digests(&connect, &out) {
+            Ok(tables) => {
+                println!(
+                    "{} digests written to {}: {}",
+                    tables.len(),
+                    out.display(),
+                    tables.join(", ")
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("vellum digest: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Keygen { out } => match vellum::shell::block_signer::keygen(&out) {
+            Ok(public) => {
+                println!("{public}");
+                eprintln!(
+                    "wrote {}; register it with: CREATE SIGNER name PUBLIC KEY '{public}'",
+                    out.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("vellum keygen: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Sign {
+            key,
+            connect,
+            table,
+            block,
+            all_unsigned: _,
+        } => sign(&key, &connect, &table, block),
+    }
+}
+
+/// `vellum sign`: one line per block signed, exit status 1 on any error.
+fn sign(key: &std::path::Path, url: &str, table: &str, block: Option<u64>) -> ExitCode {
+    use vellum::shell::block_signer::{sign, BlockChoice};
+    let choice = block.map_or(BlockChoice::AllUnsigned, BlockChoice::One);
+    match sign(key, url, table, choice) {
+        Ok(outcome) => {
+            for (id, confirmed) in &outcome.signed {
+                let state = if *confirmed { "confirmed" } else { "not yet confirmed" };
+                println!("signed block {id} of {table} ({state})");
+            }
+            println!(
+                "{} blocks signed, {} already signed",
+                outcome.signed.len(),
+                outcome.already.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vellum sign: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
 /// `vellum verify`: like pg_amcheck, findings on stdout, progress on stderr, exit status 1
-/// when anything fails.
-fn verify(data: &std::path::Path, tables: &[String]) -> ExitCode {
+/// when anything fails (blocks only awaiting signatures, `unconfirmed`, are reported but are
+/// not a failure), 2 on an error.
+fn verify(data: &std::path::Path, tables: &[String], digests: Option<&std::path::Path>) -> ExitCode {
     if !data.join("db").exists() {
         eprintln!("vellum verify: no database in {}", data.display());
         return ExitCode::from(2);
@@ -174,23 +280,41 @@ fn verify(data: &std::path::Path, tables: &[String]) -> ExitCode {
             eprintln!();
         }
     };
+    let mut failed = false;
     match vellum::session::verify::verify_tables(&db, tables, progress) {
-        Ok(findings) if findings.is_empty() => {
-            println!("all blockchain tables verified: no findings");
-            ExitCode::SUCCESS
-        }
+        Ok(findings) if findings.is_empty() => println!("all blockchain tables verified: no findings"),
         Ok(findings) => {
             for (table, block, finding, detail) in &findings {
                 let block = block.map_or_else(|| "no block".to_string(), |b| format!("block {b}"));
                 println!("{table}: {finding} ({block}): {detail}");
+                failed |= finding != "unconfirmed";
             }
             println!("{} findings", findings.len());
-            ExitCode::from(1)
         }
         Err(e) => {
             eprintln!("vellum verify: {e}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
         }
+    }
+    if let Some(file) = digests {
+        match vellum::session::verify::check_digests(&db, file) {
+            Ok(checks) => {
+                for (table, block, holds) in &checks {
+                    let verdict = if *holds { "holds" } else { "FAILS" };
+                    println!("digest of {table} at block {block}: {verdict}");
+                    failed |= !holds;
+                }
+            }
+            Err(e) => {
+                eprintln!("vellum verify: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -117,6 +117,8 @@ pub enum CatalogRecord {
     Role(RoleDef),
     /// Owner and grants of a relation (appended last: older records keep their tags).
     Acl(super::ObjectAcl),
+    /// A block signer (appended last, as `Acl`).
+    Signer(super::SignerDef),
 }
 
 /// An immutable snapshot of every schema object.
@@ -128,6 +130,8 @@ pub struct Catalog {
     roles: BTreeMap<String, Arc<RoleDef>>,
     /// Owner and grants by relation id (see `privilege`).
     pub(super) acls: BTreeMap<u32, Arc<super::ObjectAcl>>,
+    /// Block signers by name (`signer`).
+    pub(super) signers: BTreeMap<String, Arc<super::SignerDef>>,
     /// Bumped by every committed DDL; a DDL transaction whose base version is stale fails.
     pub version: u64,
 }
@@ -237,6 +241,16 @@ impl Catalog {
                 self.put(record);
                 return Ok(());
             }
+            CatalogRecord::Signer(signer) => {
+                if self.signers.contains_key(&signer.name) {
+                    return Err(Error::sql(
+                        sqlstate::DUPLICATE_OBJECT,
+                        format!("signer \"{}\" already exists", signer.name),
+                    ));
+                }
+                self.put(record);
+                return Ok(());
+            }
         };
         if self.relation_exists(name) {
             return Err(Error::sql(
@@ -265,6 +279,9 @@ impl Catalog {
             }
             CatalogRecord::Acl(a) => {
                 self.acls.insert(a.object_id, Arc::new(a));
+            }
+            CatalogRecord::Signer(s) => {
+                self.signers.insert(s.name.clone(), Arc::new(s));
             }
         }
     }

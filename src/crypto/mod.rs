@@ -1,9 +1,13 @@
 //! Cryptographic primitives, each behind one small API: SHA-256 (the only hash Vellum uses, for
-//! block and row hashes and for SCRAM) and SCRAM-SHA-256 password verifiers and exchanges.
+//! block and row hashes and for SCRAM), SCRAM-SHA-256 password verifiers and exchanges, and
+//! Ed25519 keys and signatures (block signatures, key files).
 //!
 //! Nothing here knows SQL, storage or the wire protocol; callers hand in bytes and get bytes or
-//! verdicts back. The `sha2`, `hmac`, `pbkdf2` and `base64` crates enter Vellum only here.
+//! verdicts back. The `sha2`, `hmac`, `pbkdf2`, `base64` and
+//! `ed25519-dalek` crates enter Vellum only here.
 
+/// Ed25519 keys, signatures and key files.
+pub mod ed25519;
 /// SHA-256 digests.
 mod hash;
 /// Operating-system randomness.

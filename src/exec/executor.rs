@@ -46,8 +46,12 @@ pub struct Executor<'a> {
     /// Seals asked for by `seal_blockchain_block` (table id, target block id), handed to the
     /// transaction when the statement ends (the statement only reads the transaction).
     pub(super) seals: Vec<(u32, u64)>,
+    /// Signatures attached by `sign_blockchain_block`, written when the statement ends.
+    pub(super) signatures: Vec<super::signing::PendingSignature>,
     /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
     pub(super) chain_rows: HashMap<u32, crate::ledger::rows::ChainRows>,
+    /// Signs `blockchain_digest` (see `ExecContext::identity`).
+    pub(super) identity: Option<&'a crate::crypto::ed25519::KeyPair>,
 }
 
 impl<'a> Executor<'a> {
@@ -71,7 +75,9 @@ impl<'a> Executor<'a> {
             in_lists: HashMap::new(),
             partitions: HashMap::new(),
             seals: Vec::new(),
+            signatures: Vec::new(),
             chain_rows: HashMap::new(),
+            identity: None,
         }
     }
 
@@ -282,8 +288,8 @@ impl Executor<'_> {
     }
 }
 
-/// Whether a plan already yields rows in `keys` order: a scan in primary-key order sorted by
-/// a prefix of the primary key, ascending (`ORDER BY id LIMIT n` then reads n rows, not the
+/// Whether a plan already yields rows in `keys` order: a scan in primary-key order (a full
+/// scan of an ordinary table, or a primary-key lookup) sorted by a prefix of the primary key, ascending (`ORDER BY id LIMIT n` then reads n rows, not the
 /// table). Key bytes order rows as SQL orders them within a type, and the key has no NULLs.
 fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
     let Plan::Scan {
@@ -295,7 +301,17 @@ fn in_key_order(input: &Plan, keys: &[SortKey]) -> bool {
         return false;
     };
     let Some(pk) = &table.primary_key else { return false };
-    keys.len() <= pk.len()
+    // A blockchain table's full scan walks its chain, in insertion order.
+    let keyed_scan = !table.is_blockchain()
+        || matches!(
+            input,
+            Plan::Scan {
+                source: ScanSource::PrimaryKey(_),
+                ..
+            }
+        );
+    keyed_scan
+        && keys.len() <= pk.len()
         && keys
             .iter()
             .zip(pk)

@@ -21,8 +21,10 @@ use crate::catalog::{Access, IndexDef, Privileges, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::audit::{verify_block, verify_chain};
 use crate::ledger::chain::{read_body, read_header, read_headers, read_tip, stored_row, StoredRow};
+use crate::ledger::digest::Digest;
 use crate::ledger::hex::to_hex;
 use crate::ledger::rows::{for_each_chained, ChainRows, Place};
+use crate::ledger::signature::table_oid;
 use crate::ledger::verify::Finding;
 use crate::ledger::InclusionProof;
 use crate::plan::{Expr, LedgerFunc, TableFunc};
@@ -117,7 +119,7 @@ impl Executor<'_> {
     ///
     /// The statement's role needs `privilege` on the table (42501 otherwise): the table is
     /// named by a value, so the binder's per-statement check cannot see it.
-    fn blockchain_table(&self, name: &Value, privilege: Privileges) -> Result<(TableDef, Vec<IndexDef>)> {
+    pub(super) fn blockchain_table(&self, name: &Value, privilege: Privileges) -> Result<(TableDef, Vec<IndexDef>)> {
         let Value::Text(name) = name else {
             return Err(Error::bug("blockchain function called without a table name"));
         };
@@ -158,13 +160,70 @@ impl Executor<'_> {
         match (func, args) {
             (LedgerFunc::Verify, [name]) => {
                 let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
-                Ok(Value::Bool(findings(txn, &table, &indexes)?.is_empty()))
+                let findings = findings(txn, &table, &indexes)?;
+                Ok(Value::Bool(!findings.iter().any(|f| f.kind.is_tampering())))
+            }
+            (LedgerFunc::Digest, [name]) => {
+                let (table, _) = self.blockchain_table(name, Privileges::SELECT)?;
+                let key = self.identity.ok_or_else(|| {
+                    Error::sql(
+                        sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "this database has no usable identity key to sign digests with (see the server log)",
+                    )
+                })?;
+                let tip = read_tip(txn, table.id)?
+                    .ok_or_else(|| Error::corrupted(format!("table \"{}\"", table.name), "chain tip missing"))?;
+                // The hash as stored: a digest of a block altered since would not verify anyway.
+                let hash = match read_header(txn, table.id, tip.last_block_id)? {
+                    Some(Ok((_, stored))) => stored,
+                    _ => return Err(no_block(&table.name, tip.last_block_id)),
+                };
+                let digest = Digest::sign(
+                    &table.name,
+                    table_oid(table.id),
+                    tip.last_block_id,
+                    hash,
+                    self.functions.statement_start.timestamp_micros(),
+                    key,
+                );
+                Ok(Value::Text(digest.to_json()))
+            }
+            (LedgerFunc::VerifyDigest, [name, Value::Text(text)]) => {
+                let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
+                let digest = Digest::from_json(text)?;
+                if digest.table != table.name || digest.table_oid != table_oid(table.id) {
+                    return Err(Error::sql(
+                        sqlstate::INVALID_PARAMETER_VALUE,
+                        format!(
+                            "the digest is of table \"{}\" (oid {}), not of \"{}\"",
+                            digest.table, digest.table_oid, table.name
+                        ),
+                    ));
+                }
+                // The digest must be this database's, unaltered, and the chain must still hold
+                // its block with its hash — recomputed, not only as stored — and verify.
+                let ours = self.identity.is_some_and(|k| k.public_key() == digest.public_key);
+                let holds = match read_header(txn, table.id, digest.block_id)? {
+                    Some(Ok((header, stored))) => stored == digest.block_hash && header.hash() == digest.block_hash,
+                    _ => false,
+                };
+                Ok(Value::Bool(
+                    ours && digest.signature_holds()
+                        && holds
+                        && !findings(txn, &table, &indexes)?.iter().any(|f| f.kind.is_tampering()),
+                ))
             }
             (LedgerFunc::VerifyBlock, [name, id]) => {
                 let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
                 let block_id = block_id_arg(id)?;
                 match verify_block(txn, &table, &indexes, block_id)? {
-                    Some(findings) => Ok(Value::Bool(findings.is_empty())),
+                    Some(findings) => {
+                        let signatures = crate::ledger::signature::check_signatures(txn, &table, 0, i64::MAX)?;
+                        let forged = signatures
+                            .iter()
+                            .any(|f| f.block_id == Some(block_id) && f.kind.is_tampering());
+                        Ok(Value::Bool(findings.is_empty() && !forged))
+                    }
                     None => Err(no_block(&table.name, block_id)),
                 }
             }
@@ -214,6 +273,7 @@ impl Executor<'_> {
             (LedgerFunc::VerifyProof, [Value::Text(text)]) => {
                 Ok(Value::Bool(InclusionProof::from_json(text)?.verify().is_ok()))
             }
+            (LedgerFunc::Sign, _) => self.sign_block(txn, args),
             _ => Err(Error::bug(format!("{func:?} called with {} arguments", args.len()))),
         }
     }
@@ -229,8 +289,10 @@ impl Executor<'_> {
         match func {
             TableFunc::BlockchainMetadata => {
                 let mut rows = Vec::new();
+                let signed = crate::ledger::signature::tally(txn, &table)?;
                 for (_, decoded) in read_headers(txn, table.id)? {
                     let (h, stored_hash) = decoded?;
+                    let signatures = signed.get(&h.block_id).copied().unwrap_or(0);
                     rows.push(vec![
                         Value::Int8(h.block_id as i64),
                         Value::Text(to_hex(&stored_hash)),
@@ -240,7 +302,8 @@ impl Executor<'_> {
                         micros_value(h.timestamp),
                         Value::Int8(h.nonce as i64),
                         Value::Text(h.block_type.name().to_string()),
-                        Value::Int4(0),
+                        Value::Int4(i32::try_from(signatures).unwrap_or(i32::MAX)),
+                        Value::Bool(crate::ledger::signature::is_confirmed(&table, signatures)),
                     ]);
                 }
                 Ok(rows)
@@ -263,7 +326,15 @@ impl Executor<'_> {
 /// Findings about a table's chain as this transaction sees it: rows it appended but has not
 /// committed are not chained yet, so they are left out of the row comparison.
 fn findings(txn: &Txn, table: &TableDef, indexes: &[IndexDef]) -> Result<Vec<Finding>> {
-    verify_chain(txn, table, indexes, txn.chain_appended(table.id))
+    let mut findings = verify_chain(txn, table, indexes, txn.chain_appended(table.id))?;
+    let seal_interval = read_tip(txn, table.id)?.map_or(0, |t| t.seal_interval);
+    findings.extend(crate::ledger::signature::check_signatures(
+        txn,
+        table,
+        crate::ledger::chain::now_micros(),
+        seal_interval,
+    )?);
+    Ok(findings)
 }
 
 fn block_id_arg(v: &Value) -> Result<u64> {

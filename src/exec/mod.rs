@@ -35,6 +35,8 @@ mod numeric_scale;
 mod scan;
 /// UNION / INTERSECT / EXCEPT.
 mod set_op;
+/// sign_blockchain_block and blockchain_signers.
+mod signing;
 /// Sort, LIMIT/OFFSET, DISTINCT and DISTINCT ON.
 mod sort;
 /// Subquery evaluation (scalar, EXISTS, IN, ANY/ALL) with per-statement caching.
@@ -65,6 +67,8 @@ pub struct ExecContext<'a> {
     pub functions: FunctionContext,
     /// Set by a cancel request; long loops check it and fail with 57014.
     pub cancel: Option<&'a AtomicBool>,
+    /// The server's identity key, which signs `blockchain_digest` (None: digests refused).
+    pub identity: Option<&'a crate::crypto::ed25519::KeyPair>,
 }
 
 /// What a statement produced.
@@ -81,6 +85,7 @@ pub enum ExecOutput {
 /// Executes a bound statement.
 pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecOutput> {
     let mut exec = Executor::new(ctx.catalog, ctx.params, &ctx.functions, ctx.cancel);
+    exec.identity = ctx.identity;
     let output = match stmt {
         BoundStatement::Query(q) => ExecOutput::Rows(exec.query(ctx.txn, &q.plan)?),
         BoundStatement::Insert(p) => dml::insert(&mut exec, ctx.txn, p)?,
@@ -88,6 +93,7 @@ pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecO
         BoundStatement::Delete(p) => dml::delete(&mut exec, ctx.txn, p)?,
     };
     exec.finish_seals(ctx.txn);
+    exec.finish_signatures(ctx.txn)?;
     Ok(output)
 }
 

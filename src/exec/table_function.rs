@@ -48,6 +48,7 @@ impl Executor<'_> {
             values.push(self.eval(txn, a, &[])?);
         }
         let column = match func {
+            TableFunc::BlockchainSigners => return Ok(self.signer_rows()),
             TableFunc::BlockchainMetadata | TableFunc::BlockchainTamperReport => {
                 return self.ledger_table_function(txn, func, &values);
             }

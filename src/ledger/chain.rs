@@ -76,6 +76,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::storage::keys::{
     chain_key, chain_key_item, chain_prefix, BLOCK_BODY_TAG, BLOCK_HEADER_TAG, CHAIN_TIP_TAG, PENDING_TAG,
+    SIGNATURE_TAG,
 };
 use crate::storage::{ChainHook, ChainWork, Conflict, Store, Txn};
 
@@ -313,19 +314,28 @@ pub fn create_genesis(txn: &mut Txn, table: &TableDef, indexes: &[IndexDef]) -> 
 /// Deletes every chain key of a table (DROP of an empty blockchain table).
 pub fn drop_chain(txn: &mut Txn, table_id: u32) -> Result<()> {
     txn.chain_forget(table_id);
-    for tag in [BLOCK_BODY_TAG, BLOCK_HEADER_TAG, PENDING_TAG, CHAIN_TIP_TAG] {
+    for tag in [
+        BLOCK_BODY_TAG,
+        BLOCK_HEADER_TAG,
+        PENDING_TAG,
+        CHAIN_TIP_TAG,
+        SIGNATURE_TAG,
+    ] {
         txn.delete_prefix(&chain_prefix(tag, table_id))?;
     }
     Ok(())
 }
 
 /// Completes chain appends and seals at commit (installed on the store by `Database::open`).
-pub struct LedgerHook;
+pub struct LedgerHook {
+    /// Server-held keys that sign each sealed block (`server_signers`).
+    signers: Arc<super::server_signers::ServerSigners>,
+}
 
 impl LedgerHook {
     /// Installs the hook on `store`.
-    pub fn install(store: &Store) {
-        store.set_chain_hook(Arc::new(LedgerHook));
+    pub fn install(store: &Store, signers: Arc<super::server_signers::ServerSigners>) {
+        store.set_chain_hook(Arc::new(LedgerHook { signers }));
     }
 }
 
@@ -341,6 +351,7 @@ impl ChainHook for LedgerHook {
             ));
         };
         let now = now_micros();
+        let last_signed = tip.last_block_id;
         let block_size = u64::from(tip.block_size.max(1));
         // This commit's rows not sealed yet; what is left at the end becomes one stored batch.
         let mut fresh: Vec<PendingEntry> = Vec::new();
@@ -380,6 +391,10 @@ impl ChainHook for LedgerHook {
                 encode_pending(&fresh),
                 Conflict::None,
             )?;
+        }
+        if tip.last_block_id > last_signed {
+            self.signers
+                .sign_sealed(txn, chain, last_signed + 1, tip.last_block_id)?;
         }
         write_tip(txn, chain, &tip)
     }

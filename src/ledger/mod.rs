@@ -19,6 +19,7 @@
 //! 0x21 table_id:u32 block_id:u64        block header (block::HEADER_LEN bytes, block.rs layout)
 //! 0x22 table_id:u32 seq:u64             pending batch: the rows one commit left pending
 //! 0x23 table_id:u32                     chain tip (chain.rs layout)
+//! 0x24 table_id:u32 block_id:u64 name   a signer's signature of a block (signature.rs)
 //! ```
 //!
 //! - A sealed block is **one** sled value, `body::BlockBuilder`'s output: the canonical row
@@ -48,8 +49,12 @@ pub mod body;
 pub mod chain;
 /// The canonical table definition and its hash (the genesis Merkle root).
 pub mod definition;
+/// Signed external digests of a chain, for keeping outside the database.
+pub mod digest;
 /// Hex text of hashes.
 pub mod hex;
+/// The server's identity key, which signs digests.
+pub mod identity;
 /// Row leaves and the running hash of pending rows.
 pub mod leaf;
 /// RFC 6962 Merkle tree hashes and audit paths.
@@ -62,6 +67,10 @@ pub mod proof;
 pub mod rows;
 /// The background thread sealing pending rows older than their table's interval.
 pub mod sealer;
+/// Server-held signing keys, their key files, and signing at seal time.
+pub mod server_signers;
+/// Block signatures: the signed message, their stored form, confirmation, verification.
+pub mod signature;
 /// Chain verification over stored blocks and pending rows, with named findings.
 pub mod verify;
 

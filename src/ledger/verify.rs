@@ -35,6 +35,12 @@ pub enum FindingKind {
     DefinitionAltered,
     /// The chain tip (derived state: last block, next row) disagrees with what is stored.
     TipAltered,
+    /// An attached block signature does not verify, or its key is not authorized
+    /// (`ledger::signature`).
+    SignatureInvalid,
+    /// A block older than the seal interval lacks its required signatures. Not tampering:
+    /// `verify_blockchain` still passes; the tamper report lists it apart.
+    Unconfirmed,
 }
 
 impl FindingKind {
@@ -49,7 +55,14 @@ impl FindingKind {
             FindingKind::PendingAltered => "pending_altered",
             FindingKind::DefinitionAltered => "definition_altered",
             FindingKind::TipAltered => "tip_altered",
+            FindingKind::SignatureInvalid => "signature_invalid",
+            FindingKind::Unconfirmed => "unconfirmed",
         }
+    }
+
+    /// Whether this finding means stored data was changed (everything but `unconfirmed`).
+    pub fn is_tampering(self) -> bool {
+        self != FindingKind::Unconfirmed
     }
 }
 

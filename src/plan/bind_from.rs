@@ -400,6 +400,9 @@ impl Binder<'_> {
     ) -> Result<(Plan, Scope)> {
         let empty = Scope::default();
         if let Some((func, columns)) = super::bind_ledger::table_function_columns(name) {
+            if func == TableFunc::BlockchainSigners {
+                return self.bind_signers_function(name, args, alias, &columns);
+            }
             let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] = args else {
                 return Err(function_missing(name, &[]));
             };

@@ -1,9 +1,11 @@
 //! Binding of the blockchain-table functions: `verify_blockchain(text)`,
+//! `verify_blockchain(text, digest text)`, `blockchain_digest(text)`,
 //! `verify_blockchain_block(text, bigint)` (the block also by name, `block_id => n`),
 //! `seal_blockchain_block(text)`, `blockchain_proof(text, bigint, bigint)`,
-//! `verify_blockchain_proof(text)`, and in FROM `blockchain_metadata(text)` and
-//! `blockchain_tamper_report(text)`. Arguments are coerced as PostgreSQL coerces them to a
-//! declared signature; the table itself is resolved when the function runs.
+//! `verify_blockchain_proof(text)`, `sign_blockchain_block(text, bigint, text, text)`, and in
+//! FROM `blockchain_metadata(text)`, `blockchain_tamper_report(text)` and
+//! `blockchain_signers()`. Arguments are coerced as PostgreSQL coerces them to a declared
+//! signature; the table itself is resolved when the function runs.
 
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast;
@@ -11,16 +13,23 @@ use crate::types::DataType;
 
 use super::binder::Binder;
 use super::scope::Scope;
-use super::{Expr, LedgerFunc, OutputColumn, TableFunc};
+use super::{Expr, LedgerFunc, OutputColumn, Plan, TableFunc};
 
 /// Named, typed parameters of a function.
 type Params = &'static [(&'static str, DataType)];
 
 /// `(function, parameter names and types, result type)` of each scalar ledger function.
-fn signature(name: &str) -> Option<(LedgerFunc, Params, DataType)> {
+/// `arguments`: how many the call passes (`verify_blockchain` has a one- and a two-argument form).
+fn signature(name: &str, arguments: usize) -> Option<(LedgerFunc, Params, DataType)> {
     const TABLE: (&str, DataType) = ("table_name", DataType::Text);
     Some(match name {
+        "verify_blockchain" if arguments == 2 => (
+            LedgerFunc::VerifyDigest,
+            &[TABLE, ("digest", DataType::Text)],
+            DataType::Bool,
+        ),
         "verify_blockchain" => (LedgerFunc::Verify, &[TABLE], DataType::Bool),
+        "blockchain_digest" => (LedgerFunc::Digest, &[TABLE], DataType::Text),
         "verify_blockchain_block" => (
             LedgerFunc::VerifyBlock,
             &[TABLE, ("block_id", DataType::Int8)],
@@ -33,6 +42,16 @@ fn signature(name: &str) -> Option<(LedgerFunc, Params, DataType)> {
             DataType::Text,
         ),
         "verify_blockchain_proof" => (LedgerFunc::VerifyProof, &[("proof", DataType::Text)], DataType::Bool),
+        "sign_blockchain_block" => (
+            LedgerFunc::Sign,
+            &[
+                TABLE,
+                ("block_id", DataType::Int8),
+                ("signer_name", DataType::Text),
+                ("signature", DataType::Text),
+            ],
+            DataType::Bool,
+        ),
         _ => return None,
     })
 }
@@ -52,6 +71,16 @@ pub(super) fn table_function_columns(name: &str) -> Option<(TableFunc, Vec<(&'st
                 ("nonce", DataType::Int8),
                 ("block_type", DataType::Text),
                 ("signature_count", DataType::Int4),
+                ("confirmed", DataType::Bool),
+            ],
+        )),
+        "blockchain_signers" => Some((
+            TableFunc::BlockchainSigners,
+            vec![
+                ("signer_name", DataType::Text),
+                ("public_key", DataType::Text),
+                ("server_held", DataType::Bool),
+                ("created_at", DataType::TimestampTz),
             ],
         )),
         "blockchain_tamper_report" => Some((
@@ -74,7 +103,7 @@ impl Binder<'_> {
         args: &[ast::FunctionArg],
         scope: &Scope,
     ) -> Result<Option<(Expr, DataType)>> {
-        let Some((func, params, result)) = signature(name) else {
+        let Some((func, params, result)) = signature(name, args.len()) else {
             return Ok(None);
         };
         let mut slots: Vec<Option<(Expr, DataType)>> = vec![None; params.len()];
@@ -129,6 +158,33 @@ impl Binder<'_> {
             bound.push(self.coerce(e, &t, to));
         }
         Ok(Some((Expr::Ledger { func, args: bound }, result)))
+    }
+
+    /// `blockchain_signers()`: no arguments (42883 otherwise).
+    pub(super) fn bind_signers_function(
+        &mut self,
+        name: &str,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+        columns: &[(&'static str, DataType)],
+    ) -> Result<(Plan, Scope)> {
+        if !args.is_empty() {
+            return Err(missing(name, args.len()));
+        }
+        let alias_name = alias
+            .map(|a| super::sql_type::fold_ident(&a.name))
+            .unwrap_or_else(|| name.to_string());
+        let output = Binder::ledger_output(columns);
+        let scope = super::bind_from::output_scope(&alias_name, &output, alias)?;
+        let width = output.len();
+        Ok((
+            Plan::TableFunction {
+                func: TableFunc::BlockchainSigners,
+                args: vec![],
+                width,
+            },
+            scope,
+        ))
     }
 
     /// The output columns of a ledger table function, as a FROM item sees them.

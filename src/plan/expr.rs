@@ -120,6 +120,12 @@ pub enum LedgerFunc {
     Proof,
     /// `verify_blockchain_proof(proof text) → boolean`
     VerifyProof,
+    /// `sign_blockchain_block(table text, block_id bigint, signer text, signature text) → boolean`
+    Sign,
+    /// `blockchain_digest(table text) → text (JSON)`
+    Digest,
+    /// `verify_blockchain(table text, digest text) → boolean`
+    VerifyDigest,
 }
 
 /// How a subquery's rows become a value.

@@ -42,6 +42,8 @@ pub mod optimizer;
 // `plan::plan` is the public path the other layers already use.
 #[allow(clippy::module_inception)]
 pub mod plan;
+/// Point reads: bounded plans a server may run without a thread hand-off.
+mod point;
 /// Expression and plan walkers.
 mod rewrite;
 /// Name scopes for column resolution.

@@ -75,6 +75,8 @@ pub enum TableFunc {
     BlockchainMetadata,
     /// blockchain_tamper_report(table): one row per verification finding.
     BlockchainTamperReport,
+    /// blockchain_signers(): one row per registered block signer.
+    BlockchainSigners,
 }
 
 /// A plan node.

@@ -854,3 +854,24 @@ fn correlated_ctes_are_not_cached_and_follow_their_references() {
     .unwrap();
     assert!(outer.contains(&(2, 0, 2)), "t.id from two levels down: {outer:?}");
 }
+
+#[test]
+fn point_reads_are_one_whole_key_lookup_with_plain_expressions() {
+    let point = |sql: &str| bind_with(sql, &[DataType::Int4]).unwrap().0.is_point_read();
+    assert!(point("SELECT name FROM t WHERE id = $1"));
+    assert!(point(
+        "SELECT name, b + 1, b IS NULL FROM t WHERE id = $1 AND b > 2 LIMIT 1"
+    ));
+    assert!(point("SELECT x FROM big WHERE k = 7"));
+    // More than one key, a range, a scan, a non-unique index, a function call, a subquery, a
+    // join, an aggregate, writes: any of these can take unbounded work.
+    assert!(!point("SELECT name FROM t WHERE id IN (1, 2)"));
+    assert!(!point("SELECT name FROM t WHERE id > $1"));
+    assert!(!point("SELECT name FROM t WHERE b = $1"));
+    assert!(!point("SELECT v FROM u WHERE t_id = $1"));
+    assert!(!point("SELECT upper(name) FROM t WHERE id = $1"));
+    assert!(!point("SELECT (SELECT count(*) FROM big) FROM t WHERE id = $1"));
+    assert!(!point("SELECT t.name FROM t JOIN u ON u.t_id = t.id WHERE t.id = $1"));
+    assert!(!point("SELECT count(*) FROM t WHERE id = $1"));
+    assert!(!point("UPDATE t SET b = 2 WHERE id = $1"));
+}

@@ -250,8 +250,9 @@ impl Connection {
             let params = std::mem::take(&mut portal.params);
             let formats = portal.formats.clone();
             let unlimited = max_rows <= 0;
+            let quick = self.is_quick(&stmt.prepared);
             let (bytes, outcome) = self
-                .blocking(move |session| {
+                .run_session(quick, move |session| {
                     let result = session.execute_prepared(&stmt.prepared, &params);
                     let mut out = Out::default();
                     for notice in session.take_notices() {

@@ -81,6 +81,12 @@ pub(crate) struct OpenTxn {
     /// Committed catalog version the transaction's DDL was based on.
     pub(crate) base_version: u64,
     pub(crate) started: DateTime<Utc>,
+    /// In a transaction block: the settings when it began, restored by ROLLBACK (`None` for a
+    /// single statement's own transaction).
+    pub(crate) settings_before: Option<Settings>,
+    /// The settings the block leaves at COMMIT once a SET LOCAL made them differ from the
+    /// current ones (plain SETs are applied to both).
+    pub(crate) settings_after: Option<Settings>,
 }
 
 /// What `run` executes.
@@ -165,6 +171,19 @@ impl Session {
 
     /// Executes a prepared statement with parameter values (cast to the parameter types).
     /// Returns `None` for an empty statement.
+    /// Whether executing `prepared` now is a short, bounded piece of work that cannot wait on
+    /// anything: a point read (`plan::point`) on a cached plan of the catalog this session
+    /// sees, with no commit being applied (which would hold the read gate). A server may then
+    /// run it without handing it to a thread that is allowed to block.
+    pub fn is_quick(&self, prepared: &Prepared) -> bool {
+        let version = match &self.state {
+            TxnState::Idle => self.db.catalog().version,
+            TxnState::Block(open) if !open.ddl => open.catalog.version,
+            _ => return false,
+        };
+        prepared.is_point_read(version) && !self.db.store().commit_in_progress()
+    }
+
     pub fn execute_prepared(&mut self, prepared: &Prepared, params: &[Value]) -> Result<Option<StatementResult>> {
         let Some(statement) = &prepared.statement else {
             return Ok(None);
@@ -240,7 +259,9 @@ impl Session {
     fn begin(&mut self) -> Result<StatementResult> {
         match self.state {
             TxnState::Idle => {
-                self.state = TxnState::Block(Box::new(self.open_txn()));
+                let mut open = self.open_txn();
+                open.settings_before = Some(self.settings.clone());
+                self.state = TxnState::Block(Box::new(open));
             }
             TxnState::Block(_) => self.notices.push(Notice::warning(
                 sqlstate::ACTIVE_SQL_TRANSACTION,
@@ -260,11 +281,23 @@ impl Session {
                 ));
                 Ok(StatementResult::Command { tag: "COMMIT".into() })
             }
-            TxnState::Block(open) => {
-                self.commit_txn(*open)?;
-                Ok(StatementResult::Command { tag: "COMMIT".into() })
+            TxnState::Block(mut open) => {
+                let (before, after) = (open.settings_before.take(), open.settings_after.take());
+                match self.commit_txn(*open) {
+                    Ok(()) => {
+                        if let Some(after) = after {
+                            self.settings = after;
+                        }
+                        Ok(StatementResult::Command { tag: "COMMIT".into() })
+                    }
+                    Err(e) => {
+                        self.restore_settings(before);
+                        Err(e)
+                    }
+                }
             }
-            TxnState::Failed(open) => {
+            TxnState::Failed(mut open) => {
+                self.restore_settings(open.settings_before.take());
                 open.txn.rollback();
                 Ok(StatementResult::Command { tag: "ROLLBACK".into() })
             }
@@ -277,9 +310,19 @@ impl Session {
                 sqlstate::NO_ACTIVE_SQL_TRANSACTION,
                 "there is no transaction in progress",
             )),
-            TxnState::Block(open) | TxnState::Failed(open) => open.txn.rollback(),
+            TxnState::Block(mut open) | TxnState::Failed(mut open) => {
+                self.restore_settings(open.settings_before.take());
+                open.txn.rollback()
+            }
         }
         StatementResult::Command { tag: "ROLLBACK".into() }
+    }
+
+    /// Undoes a rolled-back block's SETs (and SET LOCALs).
+    fn restore_settings(&mut self, before: Option<Settings>) {
+        if let Some(before) = before {
+            self.settings = before;
+        }
     }
 
     /// Marks an open block as failed (the statement that failed ran inside it).
@@ -299,6 +342,8 @@ impl Session {
             catalog,
             ddl: false,
             started: Utc::now(),
+            settings_before: None,
+            settings_after: None,
         }
     }
 
@@ -379,7 +424,10 @@ impl Session {
         open.txn.commit(durability)?;
         let mut catalog = (*open.catalog).clone();
         catalog.version = open.base_version + 1;
-        *inner.catalog.write() = Arc::new(catalog);
+        let catalog = Arc::new(catalog);
+        *inner.catalog.write() = catalog.clone();
+        // A committed DROP SIGNER destroys its server-held key only now.
+        inner.signers.retain(&catalog);
         Ok(())
     }
 }

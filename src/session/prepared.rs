@@ -105,6 +105,17 @@ impl Prepared {
     }
 }
 
+impl Prepared {
+    /// Whether executing this statement against catalog version `version` reuses a cached
+    /// plan that is a point read (`BoundStatement::is_point_read`).
+    pub(crate) fn is_point_read(&self, version: u64) -> bool {
+        self.plan
+            .lock()
+            .as_ref()
+            .is_some_and(|(cached, plan, _)| *cached == version && plan.is_point_read())
+    }
+}
+
 /// Statements the binder plans (the rest are DDL and session commands).
 pub(crate) fn is_bindable(stmt: &ast::Statement) -> bool {
     match stmt {

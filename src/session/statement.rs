@@ -28,11 +28,11 @@ pub(super) struct StatementRunner<'a> {
 impl StatementRunner<'_> {
     pub(super) fn run(&mut self, statement: &ast::Statement) -> Result<StatementResult> {
         use ast::Statement as S;
-        if let Some((name, value)) = match statement {
+        if let Some((name, value, local)) = match statement {
             S::Query(query) => set_config_call(query),
             _ => None,
         } {
-            self.settings.set(&name, &value)?;
+            self.change_settings(local, |s, _| s.set(&name, &value))?;
             let value = self.settings.get(&name)?;
             return Ok(text_result("set_config", vec![value], "SELECT 1"));
         }
@@ -62,17 +62,19 @@ impl StatementRunner<'_> {
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => self.show(variable),
             S::Reset(reset) => {
-                match &reset.reset {
-                    ast::Reset::ALL => self.settings.reset_all(),
-                    ast::Reset::ConfigurationParameter(name) if name.to_string().eq_ignore_ascii_case("role") => {
-                        self.settings.identity.role = None;
+                self.change_settings(false, |settings, catalog| {
+                    match &reset.reset {
+                        ast::Reset::ALL => settings.reset_all(),
+                        ast::Reset::ConfigurationParameter(name) if name.to_string().eq_ignore_ascii_case("role") => {
+                            settings.identity.role = None;
+                        }
+                        ast::Reset::ConfigurationParameter(name) => settings.reset(&name.to_string())?,
+                        ast::Reset::SessionAuthorization => {
+                            settings.identity.set_session_authorization(catalog, None)?
+                        }
                     }
-                    ast::Reset::ConfigurationParameter(name) => self.settings.reset(&name.to_string())?,
-                    ast::Reset::SessionAuthorization => {
-                        let catalog = self.open.catalog.clone();
-                        self.settings.identity.set_session_authorization(&catalog, None)?;
-                    }
-                }
+                    Ok(())
+                })?;
                 Ok(StatementResult::Command { tag: "RESET".into() })
             }
             S::CreateTable(_)
@@ -85,6 +87,9 @@ impl StatementRunner<'_> {
             | S::AlterRole { .. }
             | S::Grant(_)
             | S::Revoke(_) => self.ddl(statement),
+            S::CreateSecret { .. } | S::DropSecret { .. } if crate::sql::signer_statement(statement).is_some() => {
+                self.ddl(statement)
+            }
             other => Err(Error::unsupported(format!("statement \"{}\"", statement_name(other)))),
         }
     }
@@ -113,6 +118,7 @@ impl StatementRunner<'_> {
                 user: Some(self.settings.identity.current()),
             },
             cancel: Some(self.cancel),
+            identity: self.db.inner.identity.as_deref(),
         };
         let output = exec::execute(bound, &mut ctx)?;
         Ok(match (bound, output) {
@@ -156,6 +162,7 @@ impl StatementRunner<'_> {
                 txn: &mut self.open.txn,
                 catalog: &mut catalog,
                 store: self.db.store(),
+                signers: &self.db.inner.signers,
                 functions,
                 cancel: Some(self.cancel),
                 notices: self.notices,
@@ -221,45 +228,49 @@ impl StatementRunner<'_> {
     }
 
     fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
-        match set {
-            ast::Set::SingleAssignment { variable, values, .. } => {
-                let name = variable.to_string();
-                let value = values.iter().map(setting_value).collect::<Vec<_>>().join(", ");
-                if value.eq_ignore_ascii_case("default") {
-                    self.settings.reset(&name)?;
-                } else {
-                    self.settings.set(&name, &value)?;
-                }
-            }
-            ast::Set::SetTimeZone { value, .. } => self.settings.set("timezone", &setting_value(value))?,
-            ast::Set::SetNames { charset_name, .. } => self.settings.set("client_encoding", &ident(charset_name))?,
-            ast::Set::SetNamesDefault {} => self.settings.reset("client_encoding")?,
-            ast::Set::SetTransaction { .. } => {}
+        let local = match set {
+            ast::Set::SingleAssignment { scope, .. } => matches!(scope, Some(ast::ContextModifier::Local)),
             ast::Set::SetRole {
                 context_modifier: Some(ast::ContextModifier::Local),
                 ..
             } => return Err(Error::unsupported("SET LOCAL ROLE")),
-            ast::Set::SetRole { role_name, .. } => {
-                let catalog = self.open.catalog.clone();
-                let name = role_name.as_ref().map(ident);
-                self.settings.identity.set_role(&catalog, name.as_deref())?;
-            }
             ast::Set::SetSessionAuthorization(param) if param.scope == ast::ContextModifier::Local => {
                 return Err(Error::unsupported("SET LOCAL SESSION AUTHORIZATION"))
             }
-            ast::Set::SetSessionAuthorization(param) => {
-                let catalog = self.open.catalog.clone();
-                let name = match &param.kind {
-                    ast::SetSessionAuthorizationParamKind::Default => None,
-                    ast::SetSessionAuthorizationParamKind::User(name) => Some(ident(name)),
-                };
-                self.settings
-                    .identity
-                    .set_session_authorization(&catalog, name.as_deref())?;
-            }
-            other => return Err(Error::unsupported(format!("SET form \"{other}\""))),
-        }
+            _ => false,
+        };
+        self.change_settings(local, |settings, catalog| apply_set(settings, set, catalog))?;
         Ok(StatementResult::Command { tag: "SET".into() })
+    }
+
+    /// Applies a change to the session's settings as PostgreSQL scopes it: inside a transaction
+    /// block a plain SET lasts past COMMIT and is undone by ROLLBACK (`OpenTxn::settings_before`),
+    /// a LOCAL one lasts until the block ends either way (`OpenTxn::settings_after`). Outside a
+    /// block, LOCAL has no effect (WARNING 25P01, as PostgreSQL).
+    fn change_settings(
+        &mut self,
+        local: bool,
+        change: impl Fn(&mut Settings, &crate::catalog::Catalog) -> Result<()>,
+    ) -> Result<()> {
+        let catalog = self.open.catalog.clone();
+        if local {
+            if self.open.settings_before.is_none() {
+                self.notices.push(Notice::warning(
+                    sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                    "SET LOCAL can only be used in transaction blocks",
+                ));
+                return Ok(());
+            }
+            if self.open.settings_after.is_none() {
+                self.open.settings_after = Some(self.settings.clone());
+            }
+            return change(self.settings, &catalog);
+        }
+        change(self.settings, &catalog)?;
+        if let Some(after) = self.open.settings_after.as_mut() {
+            change(after, &catalog)?;
+        }
+        Ok(())
     }
 
     fn show(&mut self, variable: &[ast::Ident]) -> Result<StatementResult> {
@@ -320,6 +331,37 @@ impl StatementRunner<'_> {
 }
 
 /// The text of a SET value as PostgreSQL takes it: quotes removed, identifiers as written.
+/// One SET statement's change to `settings` (LOCAL scoping is the caller's).
+fn apply_set(settings: &mut Settings, set: &ast::Set, catalog: &crate::catalog::Catalog) -> Result<()> {
+    match set {
+        ast::Set::SingleAssignment { variable, values, .. } => {
+            let name = variable.to_string();
+            let value = values.iter().map(setting_value).collect::<Vec<_>>().join(", ");
+            if value.eq_ignore_ascii_case("default") {
+                settings.reset(&name)
+            } else {
+                settings.set(&name, &value)
+            }
+        }
+        ast::Set::SetTimeZone { value, .. } => settings.set("timezone", &setting_value(value)),
+        ast::Set::SetNames { charset_name, .. } => settings.set("client_encoding", &ident(charset_name)),
+        ast::Set::SetNamesDefault {} => settings.reset("client_encoding"),
+        ast::Set::SetTransaction { .. } => Ok(()),
+        ast::Set::SetRole { role_name, .. } => {
+            let name = role_name.as_ref().map(ident);
+            settings.identity.set_role(catalog, name.as_deref())
+        }
+        ast::Set::SetSessionAuthorization(param) => {
+            let name = match &param.kind {
+                ast::SetSessionAuthorizationParamKind::Default => None,
+                ast::SetSessionAuthorizationParamKind::User(name) => Some(ident(name)),
+            };
+            settings.identity.set_session_authorization(catalog, name.as_deref())
+        }
+        other => Err(Error::unsupported(format!("SET form \"{other}\""))),
+    }
+}
+
 fn setting_value(expr: &ast::Expr) -> String {
     match expr {
         ast::Expr::Value(v) => match &v.value {
@@ -332,11 +374,11 @@ fn setting_value(expr: &ast::Expr) -> String {
 }
 
 /// `SELECT [pg_catalog.]set_config('name', 'value', is_local)` with constant arguments, the form
-/// drivers and pg_dump scripts send, as (name, value): it runs as SET (`is_local` true as
-/// SET LOCAL, which Vellum keeps for the session like SET). set_config inside other expressions
+/// drivers and pg_dump scripts send, as (name, value, is_local): it runs as SET, or as SET LOCAL
+/// when `is_local`. set_config inside other expressions
 /// is refused by the binder (0A000): a function with a side effect on the session would need
 /// the planner to order its evaluation.
-pub(super) fn set_config_call(query: &ast::Query) -> Option<(String, String)> {
+pub(super) fn set_config_call(query: &ast::Query) -> Option<(String, String, bool)> {
     let ast::SetExpr::Select(select) = query.body.as_ref() else {
         return None;
     };
@@ -361,14 +403,14 @@ pub(super) fn set_config_call(query: &ast::Query) -> Option<(String, String)> {
         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v))) => Some(&v.value),
         _ => None,
     });
-    let (Some(Some(name)), Some(Some(value)), Some(Some(ast::Value::Boolean(_))), None) =
+    let (Some(Some(name)), Some(Some(value)), Some(Some(ast::Value::Boolean(local))), None) =
         (texts.next(), texts.next(), texts.next(), texts.next())
     else {
         return None;
     };
     match (name, value) {
         (ast::Value::SingleQuotedString(name), ast::Value::SingleQuotedString(value)) => {
-            Some((name.clone(), value.clone()))
+            Some((name.clone(), value.clone(), *local))
         }
         _ => None,
     }

@@ -59,3 +59,39 @@ pub fn verify_tables(
     progress("", names.len(), names.len());
     Ok(findings)
 }
+
+/// One saved digest checked: table, block id, whether the chain still holds it and verifies.
+pub type DigestCheck = (String, u64, bool);
+
+/// Checks every digest in `file` (a JSON array, as `vellum digest` writes it) against `db`
+/// with `verify_blockchain(table, digest)`. A digest of a table that no longer exists fails.
+pub fn check_digests(db: &Database, file: &std::path::Path) -> Result<Vec<DigestCheck>> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::Io(format!("cannot read digest file {}: {e}", file.display())))?;
+    let digests: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+        Error::sql(
+            crate::error::sqlstate::INVALID_PARAMETER_VALUE,
+            format!("digest file {} is not a JSON array of digests: {e}", file.display()),
+        )
+    })?;
+    let mut session = db.session();
+    let mut out = Vec::with_capacity(digests.len());
+    for digest in digests {
+        let parsed = crate::ledger::digest::Digest::from_json(&digest.to_string())?;
+        let exists = db.catalog().table(&parsed.table).is_some();
+        let holds = exists
+            && {
+                let sql = format!(
+                    "SELECT verify_blockchain('{}', '{}')",
+                    parsed.table.replace('\'', "''"),
+                    digest.to_string().replace('\'', "''")
+                );
+                matches!(
+                    session.execute(&sql)?.pop(),
+                    Some(StatementResult::Query { rows, .. }) if rows.first().and_then(|r| r.first()) == Some(&Value::Bool(true))
+                )
+            };
+        out.push((parsed.table, parsed.block_id, holds));
+    }
+    Ok(out)
+}

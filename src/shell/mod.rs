@@ -5,8 +5,12 @@
 
 /// What the shell needs from a database, and the text-only results it gets back.
 pub mod backend;
+/// `vellum keygen` and `vellum sign`: an external block signer.
+pub mod block_signer;
 /// Tab completion of keywords, relations and columns.
 mod completion;
+/// `vellum digest`: saving signed digests of every blockchain table.
+pub mod digests;
 /// The backend on a `Session` in this process.
 mod embedded;
 /// Backslash meta-commands and the listings they print.

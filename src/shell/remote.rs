@@ -44,7 +44,7 @@ impl Remote {
         })
     }
 
-    fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, Report> {
+    pub(super) fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, Report> {
         let messages = self.client.simple_query(sql).map_err(|e| error_report(&e))?;
         Ok(messages
             .iter()

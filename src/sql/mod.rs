@@ -16,6 +16,8 @@ mod datatype;
 mod names;
 /// Statement parsing.
 mod parser;
+/// `CREATE SIGNER` / `DROP SIGNER`.
+mod signer;
 /// VACUUM and ANALYZE in PostgreSQL's forms.
 mod vacuum;
 
@@ -23,3 +25,4 @@ pub use blockchain::is_blockchain_table;
 pub use datatype::data_type;
 pub use names::{ident, object_name};
 pub use parser::parse;
+pub use signer::{signer_statement, SignerStatement};

@@ -7,8 +7,9 @@
 //! Forms handled here: `CREATE TABLE t (a, b) AS query` (column names without types),
 //! `COPY ... WITH (option value, ...)` with PostgreSQL's Boolean option values (`copy.rs`),
 //! PostgreSQL's `VACUUM` and `ANALYZE` (`vacuum.rs`; one statement per named table),
-//! `CREATE BLOCKCHAIN TABLE` (`sql::blockchain`), and PostgreSQL's `CREATE USER` (sqlparser reads
-//! another dialect's form), which is `CREATE ROLE` with LOGIN unless NOLOGIN is given.
+//! `CREATE BLOCKCHAIN TABLE` (`sql::blockchain`), `CREATE/DROP SIGNER` (`sql::signer`), and
+//! PostgreSQL's `CREATE USER` (sqlparser reads another dialect's form), which is `CREATE ROLE`
+//! with LOGIN unless NOLOGIN is given.
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{ColumnDef, DataType};
@@ -53,6 +54,11 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         }
         if super::blockchain::starts_here(&parser) {
             statements.push(super::blockchain::parse(&mut parser).map_err(syntax)?);
+            expecting_delimiter = true;
+            continue;
+        }
+        if super::signer::starts_here(&parser) {
+            statements.push(super::signer::parse(&mut parser).map_err(syntax)?);
             expecting_delimiter = true;
             continue;
         }

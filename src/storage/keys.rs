@@ -8,12 +8,16 @@
 //! 0x01 'p' object_id:u32            owner and grants of table/view `object_id`
 //! 0x01 'r' name bytes               catalog record of role `name` (the bootstrap role has a
 //!                                   fixed id that object ids may reach, so roles key by name)
+//! 0x01 's' name bytes               catalog record of block signer `name`
 //! 0x10 table_id:u32 key_bytes       one row; key_bytes = encoded primary key, or row id (u64)
 //! 0x11 index_id:u32 key_bytes [pk]  one secondary-index entry; value = the row's key_bytes
 //! 0x20 table_id:u32 block_id:u64    sealed block body of a blockchain table (ledger::body)
 //! 0x21 table_id:u32 block_id:u64    block header (ledger::block's stored form)
 //! 0x22 table_id:u32 seq:u64         pending (not yet sealed) rows of one commit (ledger::chain)
 //! 0x23 table_id:u32                 chain tip (ledger::chain)
+//! 0x24 table_id:u32 block_id:u64 signer_name bytes
+//!                                   one signer's signature of a block (ledger::signature);
+//!                                   apart from headers, so signing never changes a block hash
 //! ```
 //!
 //! # Value encoding in keys
@@ -63,12 +67,14 @@ pub const CATALOG_PREFIX: &[u8] = &[0x01, b'c'];
 pub const META_PREFIX: &[u8] = &[0x01, b'm'];
 pub const ROLE_PREFIX: &[u8] = &[0x01, b'r'];
 pub const ACL_PREFIX: &[u8] = &[0x01, b'p'];
+pub const SIGNER_PREFIX: &[u8] = &[0x01, b's'];
 pub const ROW_TAG: u8 = 0x10;
 pub const INDEX_TAG: u8 = 0x11;
 pub const BLOCK_BODY_TAG: u8 = 0x20;
 pub const BLOCK_HEADER_TAG: u8 = 0x21;
 pub const PENDING_TAG: u8 = 0x22;
 pub const CHAIN_TIP_TAG: u8 = 0x23;
+pub const SIGNATURE_TAG: u8 = 0x24;
 
 /// Prefix of chain keys with `tag` (one of the 0x2_ tags) of table `table_id`.
 pub fn chain_prefix(tag: u8, table_id: u32) -> Vec<u8> {
@@ -89,6 +95,28 @@ pub fn chain_key(tag: u8, table_id: u32, n: u64) -> Vec<u8> {
 pub fn chain_key_item(key: &[u8]) -> Option<u64> {
     let tail: [u8; 8] = key.get(5..)?.try_into().ok()?;
     Some(u64::from_be_bytes(tail))
+}
+
+/// Key of signer `signer`'s signature of block `block_id` of table `table_id`.
+pub fn signature_key(table_id: u32, block_id: u64, signer: &str) -> Vec<u8> {
+    let mut k = chain_key(SIGNATURE_TAG, table_id, block_id);
+    k.extend_from_slice(signer.as_bytes());
+    k
+}
+
+/// The block id and signer name of a signature key (`None` when it is too short or the
+/// name is not UTF-8).
+pub fn signature_key_parts(key: &[u8]) -> Option<(u64, &str)> {
+    let block: [u8; 8] = key.get(5..13)?.try_into().ok()?;
+    let name = std::str::from_utf8(key.get(13..)?).ok()?;
+    Some((u64::from_be_bytes(block), name))
+}
+
+/// Key of the catalog record of signer `name`.
+pub fn signer_key(name: &str) -> Vec<u8> {
+    let mut k = SIGNER_PREFIX.to_vec();
+    k.extend_from_slice(name.as_bytes());
+    k
 }
 
 /// Family tags of encoded key values.

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::types::{Interval, Value};
 
-use super::keys::{encode_key, prefix_end};
+use super::keys::{chain_key, encode_key, prefix_end, signature_key, signature_key_parts, signer_key, SIGNATURE_TAG};
 
 fn key(values: &[Value]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -275,4 +275,23 @@ fn key_order_agrees_with_value_order_within_families() {
         family.push(Value::Null);
         assert_order_preserved(family, Value::clone, |a, b| a.cmp(b));
     }
+}
+
+#[test]
+fn signature_keys_sort_by_table_block_then_signer() {
+    let key = signature_key(0x0102_0304, 0x05, "al");
+    assert_eq!(
+        key,
+        [0x24, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 5, b'a', b'l'],
+        "tag, table id BE, block id BE, name"
+    );
+    assert_eq!(signature_key_parts(&key), Some((5, "al")));
+    assert!(signature_key(1, 5, "zz") < signature_key(1, 6, "aa"));
+    assert!(key.starts_with(&chain_key(SIGNATURE_TAG, 0x0102_0304, 5)));
+    assert_eq!(signature_key_parts(&key[..12]), None);
+    assert_eq!(
+        signature_key_parts(&[0x24, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF]),
+        None
+    );
+    assert_eq!(signer_key("bob"), [0x01, b's', b'b', b'o', b'b']);
 }

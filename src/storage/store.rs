@@ -144,6 +144,11 @@ impl Store {
     }
 
     /// The exclusive side of the gate, held by a commit around validation and apply.
+    /// Whether a commit holds the commit gate right now (a reader would wait for it).
+    pub fn commit_in_progress(&self) -> bool {
+        self.inner.gate.is_locked_exclusive()
+    }
+
     pub(super) fn write_gate(&self) -> RwLockWriteGuard<'_, ()> {
         self.inner.gate.write()
     }

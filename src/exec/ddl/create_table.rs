@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::catalog::{BlockchainOptions, CatalogRecord, CheckDef, ColumnDef, TableDef, TableKind};
+use crate::catalog::{BlockchainOptions, Catalog, CatalogRecord, CheckDef, ColumnDef, TableDef, TableKind};
 use crate::error::{sqlstate, Error, Notice, Result};
 use crate::exec::table;
 use crate::ledger::options;
@@ -29,7 +29,7 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
         return Err(super::duplicate_relation(&name));
     }
     let kind = if sql::is_blockchain_table(create) {
-        TableKind::Blockchain(Box::new(blockchain_options(&create.table_options)?))
+        TableKind::Blockchain(Box::new(blockchain_options(&create.table_options, ctx.catalog)?))
     } else {
         check_options(&create.table_options)?;
         TableKind::Ordinary
@@ -71,6 +71,10 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
             .map(|i| i.as_ref().clone())
             .collect();
         crate::ledger::chain::create_genesis(ctx.txn, &table, &indexes)?;
+        if let Some(options) = table.blockchain_options() {
+            ctx.signers
+                .sign_blocks(ctx.txn, table.id, &options.authorized_signers, 0, 0)?;
+        }
     }
     Ok("CREATE TABLE".into())
 }
@@ -106,7 +110,7 @@ fn check_options(options: &ast::CreateTableOptions) -> Result<()> {
 }
 
 /// `CREATE BLOCKCHAIN TABLE ... WITH (...)`: the option texts, validated by the ledger.
-fn blockchain_options(options: &ast::CreateTableOptions) -> Result<BlockchainOptions> {
+fn blockchain_options(options: &ast::CreateTableOptions, catalog: &Catalog) -> Result<BlockchainOptions> {
     let list: &[ast::SqlOption] = match options {
         ast::CreateTableOptions::None => &[],
         ast::CreateTableOptions::With(list) => list,
@@ -117,7 +121,11 @@ fn blockchain_options(options: &ast::CreateTableOptions) -> Result<BlockchainOpt
         match option {
             ast::SqlOption::KeyValue { key, value } => {
                 let key = ident(key);
-                pairs.push((key.clone(), Some(option_text(&key, value)?)));
+                let mut text = option_text(&key, value)?;
+                if key == "authorized_signers" {
+                    text = super::signer::resolve_authorized(&text, catalog)?;
+                }
+                pairs.push((key.clone(), Some(text)));
             }
             ast::SqlOption::Ident(key) => pairs.push((ident(key), None)),
             other => return Err(Error::syntax(format!("unrecognized table option {other}"))),
@@ -136,6 +144,13 @@ fn option_text(key: &str, value: &ast::Expr) -> Result<String> {
             _ => Err(bad_option_value(key, value)),
         },
         ast::Expr::Identifier(word) => Ok(word.value.clone()),
+        // A list (`ARRAY['a', 'b']`) reads as its comma-separated elements.
+        ast::Expr::Array(array) => Ok(array
+            .elem
+            .iter()
+            .map(|e| option_text(key, e))
+            .collect::<Result<Vec<_>>>()?
+            .join(",")),
         ast::Expr::UnaryOp {
             op: ast::UnaryOperator::Minus,
             expr,

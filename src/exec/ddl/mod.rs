@@ -1,5 +1,5 @@
 //! DDL: CREATE/DROP/ALTER of tables, indexes, views and roles, TRUNCATE, CREATE TABLE AS,
-//! GRANT/REVOKE. Each runs as `DdlContext::user`, who owns what it creates and whose ownership
+//! GRANT/REVOKE, CREATE/DROP SIGNER. Each runs as `DdlContext::user`, who owns what it creates and whose ownership
 //! or privileges are checked (`catalog::privilege`).
 //!
 //! DDL is transactional, as in PostgreSQL: it edits the transaction's private copy of the
@@ -13,6 +13,7 @@ mod create_view;
 mod drop;
 mod grant;
 mod role;
+mod signer;
 mod truncate;
 
 use std::sync::atomic::AtomicBool;
@@ -33,6 +34,8 @@ pub struct DdlContext<'a> {
     /// The transaction's working catalog: edited in place.
     pub catalog: &'a mut Catalog,
     pub store: &'a Store,
+    /// Server-held signing keys (CREATE SIGNER ... GENERATE KEY).
+    pub signers: &'a crate::ledger::server_signers::ServerSigners,
     pub functions: FunctionContext,
     pub cancel: Option<&'a AtomicBool>,
     pub notices: &'a mut Notices,
@@ -69,6 +72,10 @@ pub fn execute(statement: &ast::Statement, ctx: &mut DdlContext<'_>) -> Result<S
         S::AlterRole { name, operation } => role::alter(name, operation, ctx),
         S::Grant(grant) => grant::grant(grant, ctx),
         S::Revoke(revoke) => grant::revoke(revoke, ctx),
+        S::CreateSecret { .. } | S::DropSecret { .. } => match crate::sql::signer_statement(statement) {
+            Some(signer) => signer::execute(signer, ctx),
+            None => Err(Error::unsupported("CREATE SECRET")),
+        },
         _ => Err(Error::bug("non-DDL statement routed to DDL")),
     }
 }
@@ -89,6 +96,7 @@ impl DdlContext<'_> {
             CatalogRecord::View(v) => keys::catalog_key(v.id),
             CatalogRecord::Role(r) => keys::role_key(&r.name),
             CatalogRecord::Acl(a) => keys::acl_key(a.object_id),
+            CatalogRecord::Signer(s) => keys::signer_key(&s.name),
         };
         // CREATE OR REPLACE VIEW keeps the view's owner and grants.
         let owned = match &record {
@@ -148,6 +156,7 @@ impl DdlContext<'_> {
             params: &[],
             functions: self.functions.clone(),
             cancel: self.cancel,
+            identity: None,
         };
         match crate::exec::execute(bound, &mut exec_ctx)? {
             ExecOutput::Rows(rows) => Ok(rows),

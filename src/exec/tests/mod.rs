@@ -112,6 +112,7 @@ impl Fixture {
             params: &self.params,
             functions,
             cancel: self.cancel.as_deref(),
+            identity: None,
         };
         execute(&stmt, &mut ctx)
     }
