@@ -6,13 +6,16 @@
 //! - `root_1000_leaves`: the root alone over 1000 leaf hashes, beside `sha256_65B_x999`, the
 //!   same number of bare SHA-256 calls on node-sized inputs (the floor);
 //! - `audit_path_1000` / `verify_proof_1000`: an audit path in a 1000-leaf block (O(n) from the
-//!   leaves), and its verification (O(log n)).
+//!   leaves), and its verification (O(log n));
+//! - `block_hash`: `BlockHeader::hash` of a data block's header (SHA-256 of its 96 hashed bytes),
+//!   what sealing adds per block and verification recomputes per header.
 //!
 //! Run: `cargo bench --bench ledger`; figures are recorded in bench/RESULTS.md.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vellum::ledger::leaf::encode_row_leaf;
 use vellum::ledger::merkle::{audit_path, root, verify_inclusion, Hash, RootBuilder};
+use vellum::ledger::BlockHeader;
 use vellum::types::Value;
 
 /// 1000 rows of (int8, int8, text of 72 bytes): 100 bytes each in the canonical encoding.
@@ -60,6 +63,8 @@ fn bench(c: &mut Criterion) {
     group.bench_function("verify_proof_1000", |b| {
         b.iter(|| verify_inclusion(617, 1000, &leaves[617], &path, &r))
     });
+    let header = BlockHeader::data(41, leaves[0], r, 1_795_000_000_000_000, 1000, 0x5eed_1234_5678_9abc);
+    group.bench_function("block_hash", |b| b.iter(|| std::hint::black_box(&header).hash()));
     group.finish();
 }
 
