@@ -30,6 +30,8 @@ pub(crate) struct DatabaseInner {
     /// Signs digests (`ledger::identity`); `None` only for a database opened quietly before
     /// it ever had one.
     pub(crate) identity: Option<Arc<crate::crypto::ed25519::KeyPair>>,
+    /// Sealed chain data (block starts, recent bodies) shared by statements (`ledger::rows`).
+    pub(crate) chain_cache: crate::ledger::rows::ChainCache,
     /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
     /// stops and joins its thread, so the store is closed when the drop returns.
     _sealer: Option<Sealer>,
@@ -72,6 +74,7 @@ impl Database {
                 ddl_lock: Mutex::new(()),
                 signers,
                 identity,
+                chain_cache: crate::ledger::rows::ChainCache::default(),
                 _sealer: sealer,
             }),
         })

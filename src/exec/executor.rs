@@ -49,7 +49,9 @@ pub struct Executor<'a> {
     /// Signatures attached by `sign_blockchain_block`, written when the statement ends.
     pub(super) signatures: Vec<super::signing::PendingSignature>,
     /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
-    pub(super) chain_rows: HashMap<u32, crate::ledger::rows::ChainRows>,
+    pub(super) chain_rows: HashMap<u32, crate::ledger::rows::ChainRows<'a>>,
+    /// The database's cache of sealed chain data (see `ExecContext::chain_cache`).
+    pub(super) chain_cache: Option<&'a crate::ledger::rows::ChainCache>,
     /// Signs `blockchain_digest` (see `ExecContext::identity`).
     pub(super) identity: Option<&'a crate::crypto::ed25519::KeyPair>,
 }
@@ -77,6 +79,7 @@ impl<'a> Executor<'a> {
             seals: Vec::new(),
             signatures: Vec::new(),
             chain_rows: HashMap::new(),
+            chain_cache: None,
             identity: None,
         }
     }

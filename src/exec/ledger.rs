@@ -57,7 +57,7 @@ impl Executor<'_> {
             StoredRow::Chained(seq) => {
                 let chain = match self.chain_rows.entry(table.id) {
                     Entry::Occupied(e) => e.into_mut(),
-                    Entry::Vacant(e) => e.insert(ChainRows::load(txn, table.id)?),
+                    Entry::Vacant(e) => e.insert(ChainRows::load(txn, table.id, self.chain_cache)?),
                 };
                 (chain.with_row(txn, seq, decode_row)?, chain.place(seq))
             }

@@ -69,6 +69,8 @@ pub struct ExecContext<'a> {
     pub cancel: Option<&'a AtomicBool>,
     /// The server's identity key, which signs `blockchain_digest` (None: digests refused).
     pub identity: Option<&'a crate::crypto::ed25519::KeyPair>,
+    /// The database's cache of sealed chain data, shared by statements (None: read everything).
+    pub chain_cache: Option<&'a crate::ledger::rows::ChainCache>,
 }
 
 /// What a statement produced.
@@ -86,6 +88,7 @@ pub enum ExecOutput {
 pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecOutput> {
     let mut exec = Executor::new(ctx.catalog, ctx.params, &ctx.functions, ctx.cancel);
     exec.identity = ctx.identity;
+    exec.chain_cache = ctx.chain_cache;
     let output = match stmt {
         BoundStatement::Query(q) => ExecOutput::Rows(exec.query(ctx.txn, &q.plan)?),
         BoundStatement::Insert(p) => dml::insert(&mut exec, ctx.txn, p)?,

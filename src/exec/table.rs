@@ -59,7 +59,7 @@ pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], ro
 pub fn scan_rows(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Row)>> {
     let mut out = Vec::new();
     let mut chained = match table.is_blockchain() {
-        true => Some(ChainRows::load(txn, table.id)?),
+        true => Some(ChainRows::load(txn, table.id, None)?),
         false => None,
     };
     for item in txn.scan_prefix(&table_prefix(table.id))? {

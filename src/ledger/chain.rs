@@ -75,7 +75,7 @@ use std::sync::Arc;
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::storage::keys::{
-    chain_key, chain_key_item, chain_prefix, BLOCK_BODY_TAG, BLOCK_HEADER_TAG, CHAIN_TIP_TAG, PENDING_TAG,
+    chain_key, chain_key_item, chain_prefix, prefix_end, BLOCK_BODY_TAG, BLOCK_HEADER_TAG, CHAIN_TIP_TAG, PENDING_TAG,
     SIGNATURE_TAG,
 };
 use crate::storage::{ChainHook, ChainWork, Conflict, Store, Txn};
@@ -477,6 +477,23 @@ pub type StoredHeader = (u64, Result<(BlockHeader, Hash)>);
 pub fn read_headers(txn: &Txn, table_id: u32) -> Result<Vec<StoredHeader>> {
     let mut out = Vec::new();
     for item in txn.scan_prefix(&chain_prefix(BLOCK_HEADER_TAG, table_id))? {
+        let (key, value) = item?;
+        let id = chain_key_item(&key).ok_or_else(|| Error::corrupted("block header key", "bad length"))?;
+        out.push((id, BlockHeader::decode(&value)));
+    }
+    Ok(out)
+}
+
+/// The stored headers of a table from block `from` on, in block id order.
+pub fn read_headers_from(txn: &Txn, table_id: u32, from: u64) -> Result<Vec<StoredHeader>> {
+    let start = chain_key(BLOCK_HEADER_TAG, table_id, from);
+    let end = prefix_end(&chain_prefix(BLOCK_HEADER_TAG, table_id));
+    let end = match &end {
+        Some(end) => std::ops::Bound::Excluded(end.as_slice()),
+        None => std::ops::Bound::Unbounded,
+    };
+    let mut out = Vec::new();
+    for item in txn.scan(std::ops::Bound::Included(start.as_slice()), end)? {
         let (key, value) = item?;
         let id = chain_key_item(&key).ok_or_else(|| Error::corrupted("block header key", "bad length"))?;
         out.push((id, BlockHeader::decode(&value)));

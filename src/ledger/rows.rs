@@ -4,23 +4,99 @@
 //!
 //! A [`ChainRows`] lives for one statement (the caller holds the read gate, so headers, bodies
 //! and pending batches do not move under it): it maps seqs to blocks from the headers' row
-//! counts once, keeps the last bodies it read (lookups by key in insertion order hit the same
-//! body again and again) and the pending rows. Rows the reading transaction inserted and has
-//! not committed are not in the chain; callers take them from the 0x10 value itself.
+//! counts, keeps the bodies it read (lookups by key in insertion order hit the same body again
+//! and again) and the pending rows. Rows the reading transaction inserted and has not committed
+//! are not in the chain; callers take them from the 0x10 value itself.
+//!
+//! A [`ChainCache`] (one per database) keeps what never changes once sealed across statements:
+//! each table's block starts and the bodies read last, so a point SELECT reads the tip and no
+//! header or body it has seen before. Only committed, sealed blocks enter it, and every reader
+//! holding the read gate sees the same committed chain, so its contents are what any statement
+//! would read itself. (A purge, which removes blocks, must clear its table's entry.)
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
 use crate::storage::Txn;
 
 use super::block::BlockType;
 use super::body::body_row_ranges;
-use super::chain::{read_body, read_headers, read_pending, read_tip};
+use super::chain::{read_body, read_headers, read_headers_from, read_pending, read_tip};
 
 /// Bodies kept per statement and table; beyond, the cache starts over (a scan in key order
 /// that jumps between blocks re-reads bodies instead of holding the whole table).
 const BODY_CACHE: usize = 32;
+
+/// Bodies the shared cache keeps, all tables together (about 100 KB each with 1000 rows).
+const SHARED_BODIES: usize = 64;
+
+/// `(first seq, block id)` of each data block of a table, ascending.
+type Starts = Vec<(u64, u64)>;
+
+/// What a database keeps of its chains across statements (module docs).
+#[derive(Default)]
+pub struct ChainCache {
+    /// Per table: `(first seq, block id)` of each data block, and the last block id covered.
+    starts: Mutex<HashMap<u32, (Starts, u64)>>,
+    /// Recently read bodies by (table, block id).
+    bodies: Mutex<HashMap<(u32, u64), Arc<Body>>>,
+}
+
+impl ChainCache {
+    /// The block starts of `table_id` up to `last_block_id`, reading only headers not seen yet.
+    fn starts(&self, txn: &Txn, table_id: u32, last_block_id: u64) -> Result<Starts> {
+        let cached = self.starts.lock().get(&table_id).cloned();
+        let (mut starts, covered) = match cached {
+            Some((starts, covered)) if covered <= last_block_id => (starts, Some(covered)),
+            _ => (Vec::new(), None),
+        };
+        if covered == Some(last_block_id) {
+            return Ok(starts);
+        }
+        let from = covered.map_or(0, |c| c + 1);
+        extend_starts(txn, table_id, from, &mut starts)?;
+        self.starts.lock().insert(table_id, (starts.clone(), last_block_id));
+        Ok(starts)
+    }
+
+    fn body(&self, table_id: u32, block_id: u64) -> Option<Arc<Body>> {
+        self.bodies.lock().get(&(table_id, block_id)).cloned()
+    }
+
+    fn keep_body(&self, table_id: u32, block_id: u64, body: Arc<Body>) {
+        let mut bodies = self.bodies.lock();
+        if bodies.len() >= SHARED_BODIES {
+            bodies.clear();
+        }
+        bodies.insert((table_id, block_id), body);
+    }
+}
+
+/// Appends the starts of the data blocks from `from` on (block ids ascending).
+fn extend_starts(txn: &Txn, table_id: u32, from: u64, starts: &mut Starts) -> Result<()> {
+    let mut next = starts.last().map_or(Ok(0), |(first, id)| {
+        // The next block starts after the last cached one's rows: its header says how many.
+        match super::chain::read_header(txn, table_id, *id)? {
+            Some(Ok((h, _))) => Ok(first.saturating_add(h.row_count)),
+            _ => Err(Error::corrupted(
+                format!("block {id} of table {table_id}"),
+                "its header is missing or unreadable",
+            )),
+        }
+    })?;
+    for (id, decoded) in read_headers_from(txn, table_id, from)? {
+        let (header, _) = decoded?;
+        if header.block_type == BlockType::Data {
+            starts.push((next, id));
+            next = next.saturating_add(header.row_count);
+        }
+    }
+    Ok(())
+}
 
 /// A body as read, with where each row's bytes are.
 struct Body {
@@ -36,30 +112,30 @@ pub enum Place {
 }
 
 /// One table's chain, as a statement reads rows from it.
-pub struct ChainRows {
+pub struct ChainRows<'c> {
     table_id: u32,
     sealed_seq: u64,
     next_seq: u64,
-    /// `(first seq, block id)` of each data block, ascending.
-    starts: Vec<(u64, u64)>,
-    bodies: HashMap<u64, Body>,
+    starts: Starts,
+    bodies: HashMap<u64, Arc<Body>>,
     /// The pending rows' bytes, from `sealed_seq` on (read on first use).
     pending: Option<Vec<Vec<u8>>>,
+    cache: Option<&'c ChainCache>,
 }
 
-impl ChainRows {
-    /// The chain of `table_id` as `txn` sees it now.
-    pub fn load(txn: &Txn, table_id: u32) -> Result<ChainRows> {
-        let (sealed_seq, next_seq) = read_tip(txn, table_id)?.map_or((0, 0), |t| (t.sealed_seq, t.next_seq));
-        let mut starts = Vec::new();
-        let mut next = 0u64;
-        for (id, decoded) in read_headers(txn, table_id)? {
-            let (header, _) = decoded?;
-            if header.block_type == BlockType::Data {
-                starts.push((next, id));
-                next = next.saturating_add(header.row_count);
+impl<'c> ChainRows<'c> {
+    /// The chain of `table_id` as `txn` sees it now; `cache`: the database's, if any.
+    pub fn load(txn: &Txn, table_id: u32, cache: Option<&'c ChainCache>) -> Result<ChainRows<'c>> {
+        let tip = read_tip(txn, table_id)?;
+        let (sealed_seq, next_seq) = tip.as_ref().map_or((0, 0), |t| (t.sealed_seq, t.next_seq));
+        let starts = match (cache, &tip) {
+            (Some(cache), Some(tip)) => cache.starts(txn, table_id, tip.last_block_id)?,
+            _ => {
+                let mut starts = Vec::new();
+                extend_starts(txn, table_id, 0, &mut starts)?;
+                starts
             }
-        }
+        };
         Ok(ChainRows {
             table_id,
             sealed_seq,
@@ -67,6 +143,7 @@ impl ChainRows {
             starts,
             bodies: HashMap::new(),
             pending: None,
+            cache,
         })
     }
 
@@ -111,13 +188,24 @@ impl ChainRows {
             }
             Place::Sealed { block_id, index } => {
                 if !self.bodies.contains_key(&block_id) {
-                    let bytes = read_body(txn, self.table_id, block_id)?
-                        .ok_or_else(|| missing(&format!("the body of block {block_id} is missing")))?;
-                    let rows = body_row_ranges(&bytes)?;
+                    let shared = self.cache.and_then(|c| c.body(self.table_id, block_id));
+                    let body = match shared {
+                        Some(body) => body,
+                        None => {
+                            let bytes = read_body(txn, self.table_id, block_id)?
+                                .ok_or_else(|| missing(&format!("the body of block {block_id} is missing")))?;
+                            let rows = body_row_ranges(&bytes)?;
+                            let body = Arc::new(Body { bytes, rows });
+                            if let Some(cache) = self.cache {
+                                cache.keep_body(self.table_id, block_id, body.clone());
+                            }
+                            body
+                        }
+                    };
                     if self.bodies.len() >= BODY_CACHE {
                         self.bodies.clear();
                     }
-                    self.bodies.insert(block_id, Body { bytes, rows });
+                    self.bodies.insert(block_id, body);
                 }
                 let body = self
                     .bodies

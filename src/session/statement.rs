@@ -119,6 +119,7 @@ impl StatementRunner<'_> {
             },
             cancel: Some(self.cancel),
             identity: self.db.inner.identity.as_deref(),
+            chain_cache: Some(&self.db.inner.chain_cache),
         };
         let output = exec::execute(bound, &mut ctx)?;
         Ok(match (bound, output) {

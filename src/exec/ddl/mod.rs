@@ -157,6 +157,7 @@ impl DdlContext<'_> {
             functions: self.functions.clone(),
             cancel: self.cancel,
             identity: None,
+            chain_cache: None,
         };
         match crate::exec::execute(bound, &mut exec_ctx)? {
             ExecOutput::Rows(rows) => Ok(rows),

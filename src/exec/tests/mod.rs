@@ -113,6 +113,7 @@ impl Fixture {
             functions,
             cancel: self.cancel.as_deref(),
             identity: None,
+            chain_cache: None,
         };
         execute(&stmt, &mut ctx)
     }
