@@ -31,8 +31,10 @@
 //! waits for group commit: one leader flushes sled and fsyncs its files for everyone who
 //! committed meanwhile. Only then does COMMIT return, so it survives kill -9. Rows of blockchain
 //! tables are chained in that same batch: under the gate, `ledger::chain::LedgerHook` gives each
-//! appended row its position, leaf and running hash, and seals a block once enough are
-//! pending. DDL commits the same way and then publishes its new catalog snapshot.
+//! appended row its position, leaf and running hash, moves its bytes into the chain (a
+//! blockchain row is stored once, in its block or pending batch; its 0x10 entry keeps only its
+//! position), and seals a block once enough are pending. DDL commits the same way and then
+//! publishes its new catalog snapshot.
 
 /// Catalog snapshots: tables, columns, constraints, indexes, views, roles and privileges.
 pub mod catalog;
