@@ -334,11 +334,26 @@ async fn copy_larger_than_a_batch_is_all_or_nothing() {
     assert_eq!(e.code(), Some(&SqlState::UNIQUE_VIOLATION));
     let n: i64 = client.query_one("SELECT count(*) FROM big", &[]).await.unwrap().get(0);
     assert_eq!(n, 0);
+    // The failed COPY left no lineage edge either.
+    let lineage = "SELECT source, operation, direction FROM lineage('big')";
+    assert!(client.query(lineage, &[]).await.unwrap().is_empty());
 
     let sink = client.copy_in("COPY big FROM STDIN").await.unwrap();
     pin_mut!(sink);
     sink.send(Bytes::from(rows)).await.unwrap();
     assert_eq!(sink.finish().await.unwrap(), 25_000);
+    // One edge for the whole COPY, however many batches it took.
+    let edges: Vec<(String, String, String)> = client
+        .query(lineage, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        edges,
+        [("stdin".to_string(), "COPY".to_string(), "upstream".to_string())]
+    );
     let row = client
         .query_one("SELECT count(*), max(id), min(v) FROM big", &[])
         .await

@@ -11,6 +11,8 @@
 mod blockchain;
 /// The on-disk encoding of catalog records.
 pub mod codec;
+/// Lineage edges: which relations a table's or view's data came from.
+pub mod lineage;
 /// Owners, access control lists and the privilege check.
 pub mod privilege;
 /// Catalog records and the snapshot that holds them.

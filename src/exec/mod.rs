@@ -27,6 +27,8 @@ mod hash_join;
 mod hashing;
 /// Blockchain-table functions: verify, seal, metadata, tamper report, proofs.
 mod ledger;
+/// `lineage(relation [, depth])`.
+mod lineage;
 /// Nested-loop joins.
 mod nested_loop;
 /// NUMERIC division scale rules shared by avg and variance.

@@ -49,6 +49,7 @@ impl Executor<'_> {
         }
         let column = match func {
             TableFunc::BlockchainSigners => return Ok(self.signer_rows()),
+            TableFunc::Lineage => return self.lineage_rows(txn, &values),
             TableFunc::BlockchainMetadata | TableFunc::BlockchainTamperReport => {
                 return self.ledger_table_function(txn, func, &values);
             }

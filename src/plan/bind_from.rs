@@ -399,6 +399,9 @@ impl Binder<'_> {
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Scope)> {
         let empty = Scope::default();
+        if name == "lineage" {
+            return self.bind_lineage_function(name, args, alias);
+        }
         if let Some((func, columns)) = super::bind_ledger::table_function_columns(name) {
             if func == TableFunc::BlockchainSigners {
                 return self.bind_signers_function(name, args, alias, &columns);

@@ -109,32 +109,21 @@ impl Binder<'_> {
         let mut slots: Vec<Option<(Expr, DataType)>> = vec![None; params.len()];
         let mut named_seen = false;
         for (i, arg) in args.iter().enumerate() {
-            let (slot, expr) = match arg {
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+            let (slot, expr) = match function_argument(arg) {
+                Some((None, e)) => {
                     if named_seen {
                         return Err(Error::syntax("positional argument cannot follow named argument"));
                     }
                     (i, e)
                 }
-                // `block_id => n` parses as Named or ExprNamed depending on the operator.
-                ast::FunctionArg::Named {
-                    name: arg_name,
-                    arg: ast::FunctionArgExpr::Expr(e),
-                    ..
-                }
-                | ast::FunctionArg::ExprNamed {
-                    name: ast::Expr::Identifier(arg_name),
-                    arg: ast::FunctionArgExpr::Expr(e),
-                    ..
-                } => {
+                Some((Some(wanted), e)) => {
                     named_seen = true;
-                    let wanted = super::sql_type::fold_ident(arg_name);
                     match params.iter().position(|(p, _)| *p == wanted) {
                         Some(pos) => (pos, e),
                         None => return Err(missing(name, args.len())),
                     }
                 }
-                _ => return Err(missing(name, args.len())),
+                None => return Err(missing(name, args.len())),
             };
             let Some(place) = slots.get_mut(slot) else {
                 return Err(missing(name, args.len()));
@@ -197,6 +186,26 @@ impl Binder<'_> {
                 source: None,
             })
             .collect()
+    }
+}
+
+/// A call's argument: its name (folded) when given as `name => value`, else `None`; and its value.
+/// The whole result is `None` for forms no Vellum function takes (`*`, `t.*`).
+pub(super) fn function_argument(arg: &ast::FunctionArg) -> Option<(Option<String>, &ast::Expr)> {
+    match arg {
+        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some((None, e)),
+        // `block_id => n` parses as Named or ExprNamed depending on the operator.
+        ast::FunctionArg::Named {
+            name,
+            arg: ast::FunctionArgExpr::Expr(e),
+            ..
+        }
+        | ast::FunctionArg::ExprNamed {
+            name: ast::Expr::Identifier(name),
+            arg: ast::FunctionArgExpr::Expr(e),
+            ..
+        } => Some((Some(super::sql_type::fold_ident(name)), e)),
+        _ => None,
     }
 }
 

@@ -99,6 +99,7 @@ fn node(p: &Plan, depth: usize, out: &mut Vec<String>) {
                         TableFunc::BlockchainMetadata => "blockchain_metadata",
                         TableFunc::BlockchainTamperReport => "blockchain_tamper_report",
                         TableFunc::BlockchainSigners => "blockchain_signers",
+                        TableFunc::Lineage => "lineage",
                     },
                     list(args)
                 ),

@@ -15,6 +15,8 @@ mod bind_function;
 mod bind_group;
 /// Blockchain-table functions (verify, seal, proofs, metadata).
 mod bind_ledger;
+/// `lineage(relation [, depth])` in FROM.
+mod bind_lineage;
 /// Operators and predicates.
 mod bind_operator;
 /// `current_user`, `pg_get_userbyid`, `has_table_privilege`.

@@ -77,6 +77,8 @@ pub enum TableFunc {
     BlockchainTamperReport,
     /// blockchain_signers(): one row per registered block signer.
     BlockchainSigners,
+    /// lineage(relation [, depth]): lineage edges around a table or view.
+    Lineage,
 }
 
 /// A plan node.

@@ -20,6 +20,8 @@ pub struct CopyTarget {
     insert: Prepared,
     /// The copied columns' names, in the order the data carries them.
     pub columns: Vec<String>,
+    /// Whether a batch already recorded the COPY's lineage edge (`stdin` → table).
+    lineage_recorded: std::sync::atomic::AtomicBool,
 }
 
 impl CopyTarget {
@@ -62,7 +64,11 @@ impl Session {
             checked_as: None,
         };
         catalog.check_accesses(self.settings.identity.current(), &[access])?;
-        Ok(CopyTarget { insert, columns })
+        Ok(CopyTarget {
+            insert,
+            columns,
+            lineage_recorded: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
     /// Inserts `rows` (one text field per copied column, `None` for NULL) in one statement and
@@ -106,7 +112,8 @@ impl Session {
             width: types.len(),
         };
         self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
-        self.run(Work::Bound(&bound))?;
+        let lineage = (!target.lineage_recorded.swap(true, std::sync::atomic::Ordering::Relaxed)).then_some("stdin");
+        self.run(Work::Bound(&bound, lineage))?;
         Ok(count)
     }
 

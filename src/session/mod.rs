@@ -87,6 +87,8 @@ pub(crate) struct OpenTxn {
     /// The settings the block leaves at COMMIT once a SET LOCAL made them differ from the
     /// current ones (plain SETs are applied to both).
     pub(crate) settings_after: Option<Settings>,
+    /// The transaction's id in lineage edges, drawn from a store counter on first use.
+    pub(crate) tx_id: Option<u64>,
 }
 
 /// What `run` executes.
@@ -94,8 +96,9 @@ pub(crate) struct OpenTxn {
 enum Work<'a> {
     Statement(&'a ast::Statement),
     Prepared(&'a Prepared, &'a [Value]),
-    /// An already bound statement without parameters (COPY's INSERT over literal rows).
-    Bound(&'a crate::plan::BoundStatement),
+    /// An already bound statement without parameters (COPY's INSERT over literal rows), and
+    /// the lineage source its rows come from when an edge is to be recorded (a COPY's first batch).
+    Bound(&'a crate::plan::BoundStatement, Option<&'a str>),
 }
 
 enum TxnState {
@@ -344,6 +347,7 @@ impl Session {
             started: Utc::now(),
             settings_before: None,
             settings_after: None,
+            tx_id: None,
         }
     }
 
@@ -395,9 +399,13 @@ impl Session {
         match work {
             Work::Statement(statement) => runner.run(statement),
             Work::Prepared(prepared, params) => runner.run_prepared(prepared, params),
-            Work::Bound(bound) => {
+            Work::Bound(bound, lineage) => {
                 let _reading = self.db.store().read_guard();
-                runner.execute_bound(bound, &[])
+                let result = runner.execute_bound(bound, &[])?;
+                if let (Some(source), crate::plan::BoundStatement::Insert(plan)) = (lineage, bound) {
+                    runner.record_lineage(&[source.to_string()], &plan.table.name, "COPY")?;
+                }
+                Ok(result)
             }
         }
     }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use crate::catalog::lineage::{self, LineageEdge};
+use crate::catalog::{Access, Privileges};
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Notice, Notices, Result};
 use crate::exec::{self, ddl, ExecContext, ExecOutput};
@@ -43,7 +45,10 @@ impl StatementRunner<'_> {
                 let mut binder = Binder::new(&catalog, &[]).with_settings(&*self.settings);
                 let bound = binder.bind_statement(statement)?;
                 catalog.check_accesses(self.settings.identity.current(), binder.accesses())?;
-                self.execute_bound(&bound, &[])
+                let accesses = binder.accesses().to_vec();
+                let result = self.execute_bound(&bound, &[])?;
+                self.insert_lineage(&bound, &accesses)?;
+                Ok(result)
             }
             S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),
             S::Vacuum(v) => self.maintenance(v.table_name.as_ref(), "VACUUM"),
@@ -102,7 +107,46 @@ impl StatementRunner<'_> {
         let (plan, accesses) = prepared.plan(&catalog, self.open.ddl, &*self.settings)?;
         // Checked at every execution: a REVOKE or SET ROLE since the last one counts.
         catalog.check_accesses(self.settings.identity.current(), &accesses)?;
-        self.execute_bound(&plan, params)
+        let result = self.execute_bound(&plan, params)?;
+        self.insert_lineage(&plan, &accesses)?;
+        Ok(result)
+    }
+
+    /// Lineage of an `INSERT` that read other relations (`INSERT … SELECT`): an edge from each
+    /// relation the statement itself names to its target.
+    fn insert_lineage(&mut self, bound: &BoundStatement, accesses: &[Access]) -> Result<()> {
+        let BoundStatement::Insert(plan) = bound else {
+            return Ok(());
+        };
+        let sources = read_relations(accesses, Some(plan.table.id));
+        self.record_lineage(&sources, &plan.table.name, "INSERT SELECT")
+    }
+
+    /// Records edges from `sources` to `target` in this transaction (`catalog::lineage`).
+    pub(super) fn record_lineage(&mut self, sources: &[String], target: &str, operation: &str) -> Result<()> {
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let tx_id = match self.open.tx_id {
+            Some(id) => id,
+            None => {
+                let id = self.open.txn.next_id(b"txid")?;
+                self.open.tx_id = Some(id);
+                id
+            }
+        };
+        let timestamp = Utc::now().timestamp_micros();
+        for source in sources {
+            let edge = LineageEdge {
+                source: source.clone(),
+                target: target.to_string(),
+                operation: operation.to_string(),
+                tx_id,
+                timestamp,
+            };
+            lineage::record(&mut self.open.txn, &edge)?;
+        }
+        Ok(())
     }
 
     /// Executes a bound statement with parameter values.
@@ -173,7 +217,33 @@ impl StatementRunner<'_> {
         )?;
         self.open.catalog = Arc::new(catalog);
         self.open.ddl = true;
+        self.ddl_lineage(statement)?;
         Ok(StatementResult::Command { tag })
+    }
+
+    /// Lineage of `CREATE TABLE … AS` and `CREATE VIEW`: an edge from each relation their query
+    /// names to the new relation. The query is bound again against the catalog that now holds
+    /// the new relation, which only yields the relations it reads.
+    fn ddl_lineage(&mut self, statement: &ast::Statement) -> Result<()> {
+        let (query, name, operation) = match statement {
+            ast::Statement::CreateTable(create) => match &create.query {
+                Some(query) => (query.as_ref(), &create.name, "CREATE TABLE AS"),
+                None => return Ok(()),
+            },
+            ast::Statement::CreateView(view) => (view.query.as_ref(), &view.name, "CREATE VIEW"),
+            _ => return Ok(()),
+        };
+        let target = crate::sql::object_name(name)?;
+        let catalog = self.open.catalog.clone();
+        let mut binder = Binder::new(&catalog, &[]).with_settings(&*self.settings);
+        binder.bind_statement(&ast::Statement::Query(Box::new(query.clone())))?;
+        let target_id = catalog
+            .table(&target)
+            .map(|t| t.id)
+            .or_else(|| catalog.view(&target).map(|v| v.id));
+        let sources = read_relations(binder.accesses(), target_id);
+        drop(binder);
+        self.record_lineage(&sources, &target, operation)
     }
 
     /// VACUUM and ANALYZE check the relation they name and do nothing else: Vellum keeps no
@@ -332,6 +402,22 @@ impl StatementRunner<'_> {
 }
 
 /// The text of a SET value as PostgreSQL takes it: quotes removed, identifiers as written.
+/// The relations a statement itself reads (not those read through a view on its owner's
+/// behalf), other than `target`, in order and once each.
+fn read_relations(accesses: &[Access], target: Option<u32>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in accesses {
+        if a.checked_as.is_none()
+            && a.privileges.contains(Privileges::SELECT)
+            && Some(a.relation) != target
+            && !out.contains(&a.name)
+        {
+            out.push(a.name.clone());
+        }
+    }
+    out
+}
+
 /// One SET statement's change to `settings` (LOCAL scoping is the caller's).
 fn apply_set(settings: &mut Settings, set: &ast::Set, catalog: &crate::catalog::Catalog) -> Result<()> {
     match set {

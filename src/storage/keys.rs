@@ -5,6 +5,7 @@
 //! ```text
 //! 0x01 'c' object_id:u32            catalog record of table/index/view `object_id`
 //! 0x01 'm' name bytes               catalog metadata (format version, counters)
+//! 0x01 'l' edge_id:u64              one lineage edge (catalog::lineage)
 //! 0x01 'p' object_id:u32            owner and grants of table/view `object_id`
 //! 0x01 'r' name bytes               catalog record of role `name` (the bootstrap role has a
 //!                                   fixed id that object ids may reach, so roles key by name)
@@ -67,6 +68,7 @@ pub const CATALOG_PREFIX: &[u8] = &[0x01, b'c'];
 pub const META_PREFIX: &[u8] = &[0x01, b'm'];
 pub const ROLE_PREFIX: &[u8] = &[0x01, b'r'];
 pub const ACL_PREFIX: &[u8] = &[0x01, b'p'];
+pub const LINEAGE_PREFIX: &[u8] = &[0x01, b'l'];
 pub const SIGNER_PREFIX: &[u8] = &[0x01, b's'];
 pub const ROW_TAG: u8 = 0x10;
 pub const INDEX_TAG: u8 = 0x11;
