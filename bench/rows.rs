@@ -126,9 +126,10 @@ fn filter_of(plan: &Plan) -> Option<&Expr> {
     }
 }
 
-fn codec(c: &mut Criterion) {
+/// The 1000 rows every benchmark here works on, and their stored forms.
+fn sample_rows() -> (Vec<Vec<Value>>, Vec<Vec<u8>>) {
     let rows: Vec<Vec<Value>> = (0..1000).map(row).collect();
-    let encoded: Vec<Vec<u8>> = rows
+    let encoded = rows
         .iter()
         .map(|r| {
             let mut bytes = Vec::new();
@@ -136,6 +137,11 @@ fn codec(c: &mut Criterion) {
             bytes
         })
         .collect();
+    (rows, encoded)
+}
+
+fn codec(c: &mut Criterion) {
+    let (rows, encoded) = sample_rows();
     assert!(
         encoded.iter().all(|b| b.len() == 100),
         "rows are 100 bytes in the row format"
@@ -243,15 +249,7 @@ fn filter(c: &mut Criterion) {
     };
     let mut executor = Executor::new(&catalog, &[], &functions, None);
 
-    let rows: Vec<Vec<Value>> = (0..1000).map(row).collect();
-    let encoded: Vec<Vec<u8>> = rows
-        .iter()
-        .map(|r| {
-            let mut bytes = Vec::new();
-            encode_row(r, &mut bytes);
-            bytes
-        })
-        .collect();
+    let (rows, encoded) = sample_rows();
     // The filter keeps (2i + i mod 1000) mod 7 = 3 of the euro rows: about 1 row in 21.
     let kept = rows
         .iter()

@@ -4,11 +4,9 @@
 //! that every acknowledged row is present exactly once, every row is in the chain exactly
 //! once (sealed or pending), and the chain verifies. Several rounds reuse the directory.
 
-use std::collections::HashSet;
-
 mod kill_child;
 
-use kill_child::{child_role, int, next_random, rows, run_until_killed};
+use kill_child::{assert_whole_transactions, child_role, int, next_random, rows, run_until_killed};
 use vellum::types::Value;
 use vellum::Database;
 
@@ -56,22 +54,7 @@ fn chained_rows_survive_kill_9_once_each() {
 
         let db = Database::open(dir.path()).unwrap();
         let mut s = db.session();
-        let present = rows(&mut s, "SELECT txn, count(*) FROM chained GROUP BY txn");
-        for row in &present {
-            assert_eq!(
-                int(&row[1]),
-                ROWS_PER_TXN,
-                "transaction {} is present only in part",
-                int(&row[0])
-            );
-        }
-        let present: HashSet<i64> = present.iter().map(|r| int(&r[0])).collect();
-        for txn in &acknowledged {
-            assert!(
-                present.contains(txn),
-                "acknowledged transaction {txn} was lost (round {round})"
-            );
-        }
+        assert_whole_transactions(&mut s, "chained", ROWS_PER_TXN, &acknowledged, round);
         let total = int(&rows(&mut s, "SELECT count(*) FROM chained")[0][0]);
         // Every row holds its own position: sealed ones by (block, index), pending ones by index.
         let positioned = int(&rows(

@@ -4,9 +4,11 @@
 //! before, outside the database, catches it, in SQL and through `vellum digest` /
 //! `vellum verify --digest` against a real server.
 
-use std::io::Read;
+mod binary_common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
+
+use binary_common::{serve_loopback, vellum};
 
 use vellum::ledger::block::BlockHeader;
 use vellum::ledger::body::{body_rows, BlockBuilder};
@@ -164,54 +166,6 @@ fn a_digest_signed_by_another_database_does_not_vouch_for_this_one() {
     assert_eq!(one(&db, &check), Value::Bool(false));
 }
 
-/// Starts `vellum serve` on a free loopback port over `data`; returns the child and its port.
-fn serve(data: &Path) -> (std::process::Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .arg("serve")
-        .arg("--data")
-        .arg(data)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start vellum serve");
-    let mut stderr = child.stderr.take().unwrap();
-    let mut seen = Vec::new();
-    let mut byte = [0u8; 1];
-    let port = loop {
-        match stderr.read(&mut byte) {
-            Ok(1) => seen.push(byte[0]),
-            _ => panic!("vellum serve exited: {}", String::from_utf8_lossy(&seen)),
-        }
-        if byte[0] != b'\n' {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&seen);
-        if let Some(rest) = text.lines().find_map(|l| l.split("listening on ").nth(1)) {
-            let addr: std::net::SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
-            break addr.port();
-        }
-    };
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-    });
-    (child, port)
-}
-
-fn vellum(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn vellum_digest_saves_what_vellum_verify_digest_checks_offline() {
     let dir = tempfile::tempdir().unwrap();
@@ -220,22 +174,20 @@ fn vellum_digest_saves_what_vellum_verify_digest_checks_offline() {
     let file = dir.path().join("digests.json");
     let file_arg = file.to_str().unwrap();
     {
-        let (mut child, port) = serve(&data);
-        let url = format!("postgres://vellum@127.0.0.1:{port}/vellum");
+        let server = serve_loopback(&data);
+        let url = format!("postgres://vellum@127.0.0.1:{}/vellum", server.port);
         let (code, out, err) = vellum(&["digest", "--connect", &url, "--out", file_arg]);
-        let _ = child.kill();
-        let _ = child.wait();
+        server.stop();
         assert_eq!(code, 0, "{out}{err}");
         assert!(
             out.contains("2 digests") && out.contains("other") && out.contains('t'),
             "{out}"
         );
         // A saved digest is never overwritten.
-        let (mut child, port) = serve(&data);
-        let url = format!("postgres://vellum@127.0.0.1:{port}/vellum");
+        let server = serve_loopback(&data);
+        let url = format!("postgres://vellum@127.0.0.1:{}/vellum", server.port);
         let (code, _, err) = vellum(&["digest", "--connect", &url, "--out", file_arg]);
-        let _ = child.kill();
-        let _ = child.wait();
+        server.stop();
         assert_ne!(code, 0);
         assert!(err.contains("cannot create"), "{err}");
     }

@@ -3,70 +3,20 @@
 //! the refusals (a block signed twice, a key no signer is registered with, a key file others
 //! can read).
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+mod binary_common;
 
+use binary_common::{serve_loopback, vellum};
 use vellum::crypto::ed25519::KeyPair;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Starts `vellum serve` on a free loopback port over `data`; returns the child and its port.
-fn serve(data: &std::path::Path) -> (std::process::Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .arg("serve")
-        .arg("--data")
-        .arg(data)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start vellum serve");
-    let mut stderr = child.stderr.take().unwrap();
-    let mut seen = Vec::new();
-    let mut byte = [0u8; 1];
-    let port = loop {
-        match stderr.read(&mut byte) {
-            Ok(1) => seen.push(byte[0]),
-            _ => panic!("vellum serve exited: {}", String::from_utf8_lossy(&seen)),
-        }
-        if byte[0] != b'\n' {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&seen);
-        if let Some(rest) = text.lines().find_map(|l| l.split("listening on ").nth(1)) {
-            let addr: std::net::SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
-            break addr.port();
-        }
-    };
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-    });
-    (child, port)
-}
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn vellum(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// `vellum sign --key key --connect url --table t what…`.
+fn sign(key: &str, url: &str, what: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["sign", "--key", key, "--connect", url, "--table", "t"];
+    args.extend_from_slice(what);
+    vellum(&args)
 }
 
 #[test]
@@ -87,8 +37,8 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
         pair.public_key()
     );
 
-    let (child, port) = serve(&dir.path().join("data"));
-    let _server = Killed(child);
+    let server = serve_loopback(&dir.path().join("data"));
+    let port = server.port;
     let url = format!("postgres://vellum@127.0.0.1:{port}/vellum");
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     client
@@ -121,31 +71,12 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
     let unconfirmed = |ids: &[i64]| ids.iter().map(|i| (*i, "unconfirmed".to_string())).collect::<Vec<_>>();
     assert_eq!(report(&mut client), unconfirmed(&[0, 1, 2]));
 
-    let (code, out, err) = vellum(&[
-        "sign",
-        "--key",
-        key_file,
-        "--connect",
-        &url,
-        "--table",
-        "t",
-        "--block",
-        "1",
-    ]);
+    let (code, out, err) = sign(key_file, &url, &["--block", "1"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("signed block 1 of t (confirmed)"), "{out}");
     assert_eq!(report(&mut client), unconfirmed(&[0, 2]));
 
-    let (code, out, err) = vellum(&[
-        "sign",
-        "--key",
-        key_file,
-        "--connect",
-        &url,
-        "--table",
-        "t",
-        "--all-unsigned",
-    ]);
+    let (code, out, err) = sign(key_file, &url, &["--all-unsigned"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("2 blocks signed, 1 already signed"), "{out}");
     assert_eq!(report(&mut client), vec![]);
@@ -163,32 +94,13 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
     assert!(verified);
 
     // Signing the same block again fails (exit 1, the duplicate named).
-    let (code, _, err) = vellum(&[
-        "sign",
-        "--key",
-        key_file,
-        "--connect",
-        &url,
-        "--table",
-        "t",
-        "--block",
-        "1",
-    ]);
+    let (code, _, err) = sign(key_file, &url, &["--block", "1"]);
     assert_eq!(code, 1);
     assert!(err.contains("already signed"), "{err}");
     // A key no signer is registered with is refused before anything is signed.
     let stranger = dir.path().join("stranger.key");
     assert_eq!(vellum(&["keygen", "--out", stranger.to_str().unwrap()]).0, 0);
-    let (code, _, err) = vellum(&[
-        "sign",
-        "--key",
-        stranger.to_str().unwrap(),
-        "--connect",
-        &url,
-        "--table",
-        "t",
-        "--all-unsigned",
-    ]);
+    let (code, _, err) = sign(stranger.to_str().unwrap(), &url, &["--all-unsigned"]);
     assert_eq!(code, 1);
     assert!(err.contains("no signer is registered"), "{err}");
     // A key file others can read is refused.
@@ -196,17 +108,7 @@ fn keygen_and_sign_over_the_wire_against_vellum_serve() {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let (code, _, err) = vellum(&[
-            "sign",
-            "--key",
-            key_file,
-            "--connect",
-            &url,
-            "--table",
-            "t",
-            "--block",
-            "2",
-        ]);
+        let (code, _, err) = sign(key_file, &url, &["--block", "2"]);
         assert_eq!(code, 1);
         assert!(err.contains("group or world access"), "{err}");
     }

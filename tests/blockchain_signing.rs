@@ -125,6 +125,20 @@ fn setup(s: &mut Session, alice: &KeyPair, bob: &KeyPair, mallory: &KeyPair) {
     .unwrap();
 }
 
+/// `(block_id, signature_count, confirmed)` of every block of `t`, in block order.
+fn confirmations(s: &mut Session) -> Vec<(i64, i32, bool)> {
+    rows(
+        s,
+        "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1",
+    )
+    .into_iter()
+    .map(|r| match r.as_slice() {
+        [Value::Int8(b), Value::Int4(n), Value::Bool(c)] => (*b, *n, *c),
+        other => panic!("{other:?}"),
+    })
+    .collect()
+}
+
 #[test]
 fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,17 +183,7 @@ fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() 
     // Bob's signature completes block 1.
     let bob1 = signature(&mut s, &bob, "t", 1);
     assert_eq!(attach(&mut s, "t", 1, "bob", &bob1), Ok(true));
-    assert_eq!(
-        rows(
-            &mut s,
-            "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"
-        ),
-        vec![
-            vec![Value::Int8(0), Value::Int4(0), Value::Bool(false)],
-            vec![Value::Int8(1), Value::Int4(2), Value::Bool(true)],
-            vec![Value::Int8(2), Value::Int4(0), Value::Bool(false)],
-        ]
-    );
+    assert_eq!(confirmations(&mut s), [(0, 0, false), (1, 2, true), (2, 0, false)]);
     // Signatures live apart from headers: no block hash changed.
     assert_eq!(
         rows(
@@ -319,17 +323,7 @@ fn changed_or_planted_signatures_are_found_by_verification() {
         ]
     );
     // Block 1 lost its confirmation with bob's signature; block 2 keeps both.
-    assert_eq!(
-        rows(
-            &mut s,
-            "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"
-        ),
-        vec![
-            vec![Value::Int8(0), Value::Int4(0), Value::Bool(false)],
-            vec![Value::Int8(1), Value::Int4(1), Value::Bool(false)],
-            vec![Value::Int8(2), Value::Int4(2), Value::Bool(true)],
-        ]
-    );
+    assert_eq!(confirmations(&mut s), [(0, 0, false), (1, 1, false), (2, 2, true)]);
     assert_eq!(
         rows(
             &mut s,
@@ -388,17 +382,7 @@ fn server_held_keys_sign_at_seal_time_across_restarts_and_die_with_their_signer(
     let mut s = db.session();
     // Reopened: the key is loaded again and signs the next block.
     s.execute("INSERT INTO t VALUES (4)").unwrap();
-    assert_eq!(
-        rows(
-            &mut s,
-            "SELECT block_id, signature_count, confirmed FROM blockchain_metadata('t') ORDER BY 1"
-        ),
-        vec![
-            vec![Value::Int8(0), Value::Int4(1), Value::Bool(true)],
-            vec![Value::Int8(1), Value::Int4(1), Value::Bool(true)],
-            vec![Value::Int8(2), Value::Int4(1), Value::Bool(true)],
-        ]
-    );
+    assert_eq!(confirmations(&mut s), [(0, 1, true), (1, 1, true), (2, 1, true)]);
     assert_eq!(one(&mut s, "SELECT verify_blockchain('t')"), Value::Bool(true));
     let oid = table_oid(&mut s, "t");
     let table_id = db.catalog().table("t").unwrap().id;

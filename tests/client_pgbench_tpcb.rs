@@ -46,21 +46,7 @@ fn pgbench_initialization_and_tpcb_like_run() {
         "1|10|100000|0|0|100000"
     );
     // The primary keys pgbench added hold.
-    let duplicate = Command::new("/usr/bin/psql")
-        .args([
-            "-X",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &server.port.to_string(),
-            "-U",
-            "vellum",
-            "-d",
-            "vellum",
-        ])
-        .args(["-c", "INSERT INTO pgbench_accounts VALUES (1, 1, 0, '')"])
-        .output()
-        .expect("psql runs");
+    let duplicate = server.psql_output("INSERT INTO pgbench_accounts VALUES (1, 1, 0, '')");
     assert!(
         text(&duplicate.stderr).contains("duplicate key value violates unique constraint \"pgbench_accounts_pkey\""),
         "{}",

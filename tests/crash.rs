@@ -6,7 +6,7 @@
 
 mod kill_child;
 
-use kill_child::{child_role, int, next_random, rows, run_until_killed};
+use kill_child::{assert_whole_transactions, child_role, int, next_random, rows, run_until_killed};
 use vellum::Database;
 
 const ROWS_PER_TXN: i64 = 3;
@@ -60,22 +60,7 @@ fn committed_transactions_survive_kill_9() {
 
         let db = Database::open(dir.path()).unwrap();
         let mut s = db.session();
-        let present = rows(&mut s, "SELECT txn, count(*) FROM ledger GROUP BY txn ORDER BY txn");
-        for row in &present {
-            assert_eq!(
-                int(&row[1]),
-                ROWS_PER_TXN,
-                "transaction {} is present only in part",
-                int(&row[0])
-            );
-        }
-        let present: std::collections::HashSet<i64> = present.iter().map(|r| int(&r[0])).collect();
-        for txn in &acknowledged {
-            assert!(
-                present.contains(txn),
-                "acknowledged transaction {txn} was lost (round {round})"
-            );
-        }
+        let present = assert_whole_transactions(&mut s, "ledger", ROWS_PER_TXN, &acknowledged, round);
         let by_index = rows(&mut s, "SELECT count(*) FROM ledger WHERE txn >= 0");
         let total = rows(&mut s, "SELECT count(*) FROM ledger");
         assert_eq!(by_index, total);

@@ -3,6 +3,7 @@
 //! Expected errors are PostgreSQL 15's (SQLSTATE 28P01 `password authentication failed for user
 //! "x"` for wrong passwords and unknown roles alike, 08P01 for broken exchanges).
 
+mod binary_common;
 mod server_common;
 
 use std::io::{Read, Write};
@@ -10,6 +11,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use binary_common::Served;
 use server_common::TestServer;
 use tokio_postgres::error::SqlState;
 use vellum::crypto::scram::Verifier;
@@ -148,23 +150,23 @@ async fn loopback_trust_asks_roles_with_a_password() {
 
 // ---- psql and the real binary ----
 
-struct Binary {
-    child: std::process::Child,
-    port: u16,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn password_file(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("pw");
     std::fs::write(&path, format!("{PASSWORD}\n")).unwrap();
     path
+}
+
+/// A `vellum serve` child over a temporary directory that outlives it.
+struct Binary {
+    served: Served,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl std::ops::Deref for Binary {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.served
+    }
 }
 
 /// Starts `vellum serve` with `args` over a fresh directory (`PWFILE` in `args` stands for a
@@ -180,43 +182,12 @@ fn serve(args: &[&str]) -> Binary {
 /// password file, if any, has been applied).
 fn serve_in(dir: &std::path::Path, args: &[&str]) -> Binary {
     let pw = password_file(dir);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .arg("serve")
-        .arg("--data")
-        .arg(dir.join("data"))
-        .args(
-            args.iter()
-                .map(|a| if *a == "PWFILE" { pw.to_str().unwrap() } else { a }),
-        )
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start vellum serve");
-    let mut stderr = child.stderr.take().unwrap();
-    let mut seen = Vec::new();
-    let mut byte = [0u8; 1];
-    let port = loop {
-        match stderr.read(&mut byte) {
-            Ok(1) => seen.push(byte[0]),
-            _ => panic!("vellum serve exited: {}", String::from_utf8_lossy(&seen)),
-        }
-        if byte[0] != b'\n' {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&seen);
-        if let Some(rest) = text.lines().find_map(|l| l.split("listening on ").nth(1)) {
-            let addr: std::net::SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
-            break addr.port();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-    });
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "PWFILE" { pw.to_str().unwrap() } else { a })
+        .collect();
     Binary {
-        child,
-        port,
+        served: binary_common::serve(&dir.join("data"), &args),
         _dir: None,
     }
 }

@@ -107,7 +107,8 @@ impl KeyPair {
         Ok(pair)
     }
 
-    /// Writes a new key file at `path` with mode 0600; fails if the file exists.
+    /// Writes a new key file at `path` with mode 0600, durably (its bytes and its directory
+    /// entry); fails if the file exists.
     pub fn write_key_file(&self, path: &Path) -> Result<()> {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -116,7 +117,14 @@ impl KeyPair {
         let mut file = options.open(path).map_err(|e| io_error("create", path, &e))?;
         file.write_all(self.to_key_file().as_bytes())
             .and_then(|()| file.sync_all())
-            .map_err(|e| io_error("write", path, &e))
+            .map_err(|e| io_error("write", path, &e))?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error("sync the directory of", path, &e))
     }
 
     /// Reads the key file at `path`, refusing one that group or others may access.

@@ -160,8 +160,7 @@ impl Executor<'_> {
         match (func, args) {
             (LedgerFunc::Verify, [name]) => {
                 let (table, indexes) = self.blockchain_table(name, Privileges::SELECT)?;
-                let findings = findings(txn, &table, &indexes)?;
-                Ok(Value::Bool(!findings.iter().any(|f| f.kind.is_tampering())))
+                Ok(Value::Bool(intact(txn, &table, &indexes)?))
             }
             (LedgerFunc::Digest, [name]) => {
                 let (table, _) = self.blockchain_table(name, Privileges::SELECT)?;
@@ -208,9 +207,7 @@ impl Executor<'_> {
                     _ => false,
                 };
                 Ok(Value::Bool(
-                    ours && digest.signature_holds()
-                        && holds
-                        && !findings(txn, &table, &indexes)?.iter().any(|f| f.kind.is_tampering()),
+                    ours && digest.signature_holds() && holds && intact(txn, &table, &indexes)?,
                 ))
             }
             (LedgerFunc::VerifyBlock, [name, id]) => {
@@ -335,6 +332,12 @@ fn findings(txn: &Txn, table: &TableDef, indexes: &[IndexDef]) -> Result<Vec<Fin
         seal_interval,
     )?);
     Ok(findings)
+}
+
+/// Whether the chain verifies: no finding is tampering (blocks still awaiting signatures are
+/// not).
+fn intact(txn: &Txn, table: &TableDef, indexes: &[IndexDef]) -> Result<bool> {
+    Ok(!findings(txn, table, indexes)?.iter().any(|f| f.kind.is_tampering()))
 }
 
 fn block_id_arg(v: &Value) -> Result<u64> {

@@ -25,7 +25,5 @@ pub fn open_identity(data_dir: &Path, create: bool) -> Result<Option<KeyPair>> {
     }
     let key = KeyPair::generate()?;
     key.write_key_file(&path)?;
-    // The new file's directory entry must survive a power loss too.
-    std::fs::File::open(data_dir)?.sync_all()?;
     Ok(Some(key))
 }

@@ -97,10 +97,6 @@ impl ServerSigners {
         let pair = KeyPair::generate()?;
         let public_key = pair.public_key();
         pair.write_key_file(&self.path_of(&public_key))?;
-        if let Ok(dir) = std::fs::File::open(&self.dir) {
-            // The new file's directory entry must survive a crash as well as its bytes.
-            let _ = dir.sync_all();
-        }
         self.fresh.lock().insert(public_key);
         self.keys.write().insert(public_key, Arc::new(pair));
         Ok(public_key)

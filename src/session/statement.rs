@@ -45,9 +45,12 @@ impl StatementRunner<'_> {
                 let mut binder = Binder::new(&catalog, &[]).with_settings(&*self.settings);
                 let bound = binder.bind_statement(statement)?;
                 catalog.check_accesses(self.settings.identity.current(), binder.accesses())?;
-                let accesses = binder.accesses().to_vec();
+                // Only an INSERT records lineage from what it read.
+                let accesses = matches!(bound, BoundStatement::Insert(_)).then(|| binder.accesses().to_vec());
                 let result = self.execute_bound(&bound, &[])?;
-                self.insert_lineage(&bound, &accesses)?;
+                if let Some(accesses) = accesses {
+                    self.insert_lineage(&bound, &accesses)?;
+                }
                 Ok(result)
             }
             S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),

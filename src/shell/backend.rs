@@ -42,6 +42,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// `message (SQLSTATE)` on one line, for command-line tools' error messages.
+    pub fn brief(&self) -> String {
+        format!("{} ({})", self.message, self.sqlstate)
+    }
+
     pub fn error(sqlstate: &str, message: impl Into<String>) -> Report {
         Report {
             severity: "ERROR".to_string(),

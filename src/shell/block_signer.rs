@@ -19,8 +19,8 @@ use crate::crypto::ed25519::KeyPair;
 use crate::ledger::hex::{hash_from_hex, to_hex};
 use crate::ledger::signature::signing_message;
 
-use super::backend::Report;
 use super::Remote;
+use crate::types::quote::quote_literal;
 
 /// Which blocks `vellum sign` signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +50,12 @@ pub fn keygen(out: &Path) -> Result<String, String> {
 pub fn sign(key_file: &Path, url: &str, table: &str, blocks: BlockChoice) -> Result<SignOutcome, String> {
     let pair = KeyPair::read_key_file(key_file).map_err(|e| e.to_string())?;
     let public = to_hex(&pair.public_key());
-    let mut remote = Remote::connect(url).map_err(report)?;
+    let mut remote = Remote::connect(url).map_err(|r| r.brief())?;
     let signer = match remote
         .rows(&format!(
             "SELECT signer_name FROM blockchain_signers() WHERE public_key = '{public}'"
         ))
-        .map_err(report)?
+        .map_err(|r| r.brief())?
         .as_slice()
     {
         [row] => row.first().cloned().flatten().unwrap_or_default(),
@@ -74,7 +74,7 @@ pub fn sign(key_file: &Path, url: &str, table: &str, blocks: BlockChoice) -> Res
         .rows(&format!(
             "SELECT block_id, block_hash, prev_hash FROM blockchain_metadata({table_literal}) ORDER BY block_id"
         ))
-        .map_err(report)?;
+        .map_err(|r| r.brief())?;
     let mut chain = Vec::with_capacity(rows.len());
     for row in &rows {
         let field = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
@@ -116,7 +116,7 @@ pub fn sign(key_file: &Path, url: &str, table: &str, blocks: BlockChoice) -> Res
                 outcome.signed.push((id, confirmed));
             }
             Err(e) if e.sqlstate == "23505" && blocks == BlockChoice::AllUnsigned => outcome.already.push(id),
-            Err(e) => return Err(report(e)),
+            Err(e) => return Err(e.brief()),
         }
     }
     Ok(outcome)
@@ -125,16 +125,8 @@ pub fn sign(key_file: &Path, url: &str, table: &str, blocks: BlockChoice) -> Res
 fn first_value(remote: &mut Remote, sql: &str) -> Result<String, String> {
     remote
         .rows(sql)
-        .map_err(report)?
+        .map_err(|r| r.brief())?
         .first()
         .and_then(|r| r.first().cloned().flatten())
         .ok_or_else(|| format!("no result for {sql}"))
-}
-
-fn report(r: Report) -> String {
-    format!("{} ({})", r.message, r.sqlstate)
-}
-
-fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }

@@ -4,19 +4,19 @@
 
 use std::path::Path;
 
-use super::backend::Report;
 use super::remote::Remote;
+use crate::types::quote::quote_literal;
 
 /// Digests of every blockchain table the connected role may read, written to `out` (which must
 /// not exist: a saved digest is evidence, never silently replaced). Returns the tables.
 pub fn save_digests(url: &str, out: &Path) -> Result<Vec<String>, String> {
-    let mut remote = Remote::connect(url).map_err(report)?;
+    let mut remote = Remote::connect(url).map_err(|r| r.brief())?;
     let tables = remote
         .rows(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY c.relname",
         )
-        .map_err(report)?;
+        .map_err(|r| r.brief())?;
     let mut names = Vec::new();
     let mut digests = Vec::new();
     for row in tables {
@@ -36,7 +36,7 @@ pub fn save_digests(url: &str, out: &Path) -> Result<Vec<String>, String> {
             }
             // Not a blockchain table (42809) or not readable by this role (42501).
             Err(r) if r.sqlstate == "42809" || r.sqlstate == "42501" => {}
-            Err(r) => return Err(report(r)),
+            Err(r) => return Err(r.brief()),
         }
     }
     let text = serde_json::to_string_pretty(&digests).map_err(|e| e.to_string())? + "\n";
@@ -49,12 +49,4 @@ pub fn save_digests(url: &str, out: &Path) -> Result<Vec<String>, String> {
         .and_then(|()| file.sync_all())
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(names)
-}
-
-fn report(r: Report) -> String {
-    format!("{} ({})", r.message, r.sqlstate)
-}
-
-fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }

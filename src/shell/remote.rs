@@ -16,6 +16,7 @@ use super::backend::{
     TxnState,
 };
 use super::embedded::fold_identifier;
+use crate::types::quote::quote_literal;
 
 pub struct Remote {
     client: Client,
@@ -312,10 +313,6 @@ fn error_report(e: &postgres::Error) -> Report {
         // Not an error from the server: the connection itself failed.
         None => Report::error("08006", e.to_string()),
     }
-}
-
-fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 #[cfg(test)]

@@ -6,49 +6,28 @@
 
 #![allow(dead_code)]
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
+#[path = "../binary_common/mod.rs"]
+mod binary_common;
+
+/// `vellum serve` over a temporary data directory, stopped when dropped.
 pub struct VellumProcess {
     pub port: u16,
-    child: Child,
+    _served: binary_common::Served,
     _dir: tempfile::TempDir,
 }
 
 impl VellumProcess {
     pub fn start() -> VellumProcess {
         let dir = tempfile::tempdir().expect("temp dir");
-        // The port is free when asked for; another process taking it before `vellum serve`
-        // binds makes the start fail, and a new port is tried.
-        for _ in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("free port")
-                .port();
-            let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-                .args(["serve", "--data"])
-                .arg(dir.path().join("data"))
-                .args(["--listen", &format!("127.0.0.1:{port}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("vellum serve starts");
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return VellumProcess { port, child, _dir: dir };
-                }
-                if child.try_wait().ok().flatten().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+        let served = binary_common::serve_loopback(&dir.path().join("data"));
+        VellumProcess {
+            port: served.port,
+            _served: served,
+            _dir: dir,
         }
-        panic!("vellum serve did not start listening");
     }
 
     /// `host=... port=... user=vellum dbname=vellum` for libpq-style clients.
@@ -56,23 +35,21 @@ impl VellumProcess {
         format!("host=127.0.0.1 port={} user=vellum dbname=vellum", self.port)
     }
 
-    /// Runs one SQL command with psql and returns its unaligned, tuples-only output.
-    pub fn psql(&self, sql: &str) -> String {
-        let output = Command::new("/usr/bin/psql")
+    /// Runs one SQL command with psql (unaligned, tuples only) and returns its output as is.
+    pub fn psql_output(&self, sql: &str) -> Output {
+        Command::new("/usr/bin/psql")
             .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p"])
             .arg(self.port.to_string())
             .args(["-U", "vellum", "-d", "vellum", "-c", sql])
             .output()
-            .expect("psql runs");
+            .expect("psql runs")
+    }
+
+    /// Runs one SQL command with psql and returns its unaligned, tuples-only output.
+    pub fn psql(&self, sql: &str) -> String {
+        let output = self.psql_output(sql);
         assert!(output.status.success(), "psql -c {sql}: {}", text(&output.stderr));
         text(&output.stdout).trim().to_string()
-    }
-}
-
-impl Drop for VellumProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

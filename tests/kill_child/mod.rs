@@ -80,3 +80,31 @@ pub fn int(v: &Value) -> i64 {
         other => panic!("expected an integer, got {other:?}"),
     }
 }
+
+/// Checks what survived a round: every transaction in `table` (column `txn`) has all its
+/// `rows_per_txn` rows, and every `acknowledged` one is there. Returns the transactions present.
+pub fn assert_whole_transactions(
+    session: &mut vellum::Session,
+    table: &str,
+    rows_per_txn: i64,
+    acknowledged: &[i64],
+    round: u32,
+) -> std::collections::HashSet<i64> {
+    let present = rows(session, &format!("SELECT txn, count(*) FROM {table} GROUP BY txn"));
+    for row in &present {
+        assert_eq!(
+            int(&row[1]),
+            rows_per_txn,
+            "transaction {} is present only in part",
+            int(&row[0])
+        );
+    }
+    let present: std::collections::HashSet<i64> = present.iter().map(|r| int(&r[0])).collect();
+    for txn in acknowledged {
+        assert!(
+            present.contains(txn),
+            "acknowledged transaction {txn} was lost (round {round})"
+        );
+    }
+    present
+}
