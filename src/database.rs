@@ -1,6 +1,7 @@
 //! The database handle: owns the store and the published catalog; hands out sessions.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -32,6 +33,8 @@ pub(crate) struct DatabaseInner {
     pub(crate) identity: Option<Arc<crate::crypto::ed25519::KeyPair>>,
     /// Sealed chain data (block starts, recent bodies) shared by statements (`ledger::rows`).
     pub(crate) chain_cache: crate::ledger::rows::ChainCache,
+    /// Whether statements append to the audit chain (`session::audit`); on unless turned off.
+    audit: AtomicBool,
     /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
     /// stops and joins its thread, so the store is closed when the drop returns.
     _sealer: Option<Sealer>,
@@ -67,7 +70,7 @@ impl Database {
         } else {
             None
         };
-        Ok(Database {
+        let db = Database {
             inner: Arc::new(DatabaseInner {
                 store,
                 catalog: RwLock::new(Arc::new(catalog)),
@@ -75,9 +78,29 @@ impl Database {
                 signers,
                 identity,
                 chain_cache: crate::ledger::rows::ChainCache::default(),
+                audit: AtomicBool::new(true),
                 _sealer: sealer,
             }),
-        })
+        };
+        // A quiet open changes nothing; any other creates the audit chain the first time.
+        if services {
+            db.session().create_audit_chain()?;
+        }
+        Ok(db)
+    }
+
+    /// Whether statements append to the audit chain.
+    pub fn audit_enabled(&self) -> bool {
+        self.inner.audit.load(Ordering::Relaxed)
+    }
+
+    /// Turns the audit chain on or off for this process (`vellum serve --no-audit`): what is
+    /// not recorded while it is off is never recorded.
+    pub fn set_audit(&self, on: bool) {
+        if !on {
+            tracing::warn!("the audit chain is off: statements are not recorded in vellum_audit");
+        }
+        self.inner.audit.store(on, Ordering::Relaxed);
     }
 
     /// A new session (one per connection) acting as the bootstrap superuser, for embedded use.
@@ -165,6 +188,13 @@ fn load_catalog(store: &Store) -> Result<Catalog> {
             let (key, value) = entry?;
             catalog.put(codec::decode(&key, &value)?);
         }
+    }
+    if let Some(bytes) = txn.get(keys::AUDIT_TABLE_META)? {
+        let id: [u8; 4] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::corrupted("the audit table's id", "not 4 bytes"))?;
+        catalog.audit_table = Some(u32::from_be_bytes(id));
     }
     txn.rollback();
     Ok(catalog)

@@ -38,6 +38,7 @@ struct ServeOptions {
     password_file: Option<PathBuf>,
     tls: Option<(PathBuf, PathBuf)>,
     tls_required: bool,
+    no_audit: bool,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +84,10 @@ enum Command {
         /// Refuse unencrypted connections from other hosts (loopback may still connect without TLS).
         #[arg(long, requires = "tls_cert")]
         tls_required: bool,
+        /// Do not record statements in the audit chain (vellum_audit) while this server runs;
+        /// what runs meanwhile is never recorded. Meant for measuring the audit's cost.
+        #[arg(long)]
+        no_audit: bool,
     },
     /// Verifies the blockchain tables of a stopped database straight from its directory: prints
     /// every finding and exits with 1 when anything fails (2 on an error).
@@ -176,6 +181,7 @@ fn main() -> ExitCode {
             tls_cert,
             tls_key,
             tls_required,
+            no_audit,
         } => serve(ServeOptions {
             data,
             listen,
@@ -183,6 +189,7 @@ fn main() -> ExitCode {
             password_file,
             tls: tls_cert.zip(tls_key),
             tls_required,
+            no_audit,
         }),
         Command::Slt {
             files,
@@ -402,6 +409,9 @@ fn serve(options: ServeOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if options.no_audit {
+        db.set_audit(false);
+    }
     if let Some(verifier) = password {
         if let Err(e) = db.set_role_password(vellum::catalog::BOOTSTRAP_SUPERUSER, verifier) {
             eprintln!("vellum: cannot set the password: {e}");

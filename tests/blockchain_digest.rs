@@ -180,7 +180,7 @@ fn vellum_digest_saves_what_vellum_verify_digest_checks_offline() {
         server.stop();
         assert_eq!(code, 0, "{out}{err}");
         assert!(
-            out.contains("2 digests") && out.contains("other") && out.contains('t'),
+            out.contains("3 digests written") && out.contains(": other, t, vellum_audit"),
             "{out}"
         );
         // A saved digest is never overwritten.
@@ -192,7 +192,7 @@ fn vellum_digest_saves_what_vellum_verify_digest_checks_offline() {
         assert!(err.contains("cannot create"), "{err}");
     }
     let saved: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert_eq!(saved.len(), 2);
+    assert_eq!(saved.len(), 3);
     let data_arg = data.to_str().unwrap();
     let (code, out, err) = vellum(&["verify", "--data", data_arg, "--digest", file_arg]);
     assert_eq!(code, 0, "{out}{err}");

@@ -198,6 +198,17 @@ fn external_signatures_confirm_blocks_and_refuse_forgery_replay_and_strangers() 
     // `u` keeps the default seal interval (5 minutes): its blocks are too young as well.
     let alice_u1 = signature(&mut s, &alice, "u", 1);
     assert_eq!(attach(&mut s, "u", 1, "alice", &alice_u1), Ok(true));
+    // Each signature attached is a write the audit chain records; refused ones are not.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT object, count(*) FROM vellum_audit WHERE operation = 'SIGN BLOCK' GROUP BY object ORDER BY object"
+        ),
+        vec![
+            vec![Value::Text("t".into()), Value::Int8(2)],
+            vec![Value::Text("u".into()), Value::Int8(1)],
+        ]
+    );
 
     // A signature attached inside a rolled-back transaction leaves nothing.
     s.execute("BEGIN").unwrap();

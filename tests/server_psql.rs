@@ -99,6 +99,8 @@ SELECT seal_blockchain_block('payments') AS sealed;
 SELECT block_id, row_count, block_type, length(block_hash) AS hash_len FROM blockchain_metadata('payments') ORDER BY block_id;
 SELECT verify_blockchain('payments') AS intact, verify_blockchain_proof(blockchain_proof('payments', 2, 0)) AS proof_ok;
 SELECT reloptions::text FROM pg_class WHERE relname = 'payments';
+\\dt
+SELECT operation, object, row_count FROM vellum_audit ORDER BY tx_id, statement_no;
 UPDATE payments SET amount = 0 WHERE id = 1;
 ";
     let (ok, stdout, stderr) = psql(&server, script);
@@ -128,7 +130,16 @@ UPDATE payments SET amount = 0 WHERE id = 1;
          (1 row)\n\
          reloptions\n\
          {block_size=4,block_seal_interval=00:00:00,hash_algorithm=SHA256,enable_merkle_tree=true}\n\
-         (1 row)\n"
+         (1 row)\n\
+         List of relations\n\
+         Schema|Name|Type|Owner\n\
+         public|payments|table|vellum\n\
+         (1 row)\n\
+         operation|object|row_count\n\
+         CREATE TABLE|payments|0\n\
+         COPY|payments|5\n\
+         SEAL BLOCK|payments|0\n\
+         (3 rows)\n"
     );
     assert!(
         stderr.contains("ERROR:  UPDATE not allowed on blockchain table 'payments'"),

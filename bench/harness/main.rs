@@ -66,6 +66,10 @@ struct Args {
     /// PostgreSQL's loopback port (0: any free one).
     #[arg(long, default_value_t = 0)]
     pg_port: u16,
+    /// Run Vellum without its audit chain (`vellum serve --no-audit`), to measure what the
+    /// audit costs against a run without this flag.
+    #[arg(long)]
+    no_audit: bool,
 }
 
 #[tokio::main]
@@ -91,7 +95,7 @@ async fn run(args: &Args) -> Result<(), String> {
         .collect::<Vec<_>>()
         .join(" ");
 
-    let vellum = VellumServer::start(free_port(args.vellum_port)?)?;
+    let vellum = VellumServer::start(free_port(args.vellum_port)?, args.no_audit)?;
     eprintln!("vellum serve listening on 127.0.0.1:{}", vellum.port);
     let (postgres, alone) = match (args.compare_postgres, PostgresServer::available()) {
         (false, _) => (None, Some("--compare-postgres not given".to_string())),

@@ -80,7 +80,7 @@ pub struct VellumServer {
 }
 
 impl VellumServer {
-    pub fn start(port: u16) -> Result<VellumServer, String> {
+    pub fn start(port: u16, no_audit: bool) -> Result<VellumServer, String> {
         let binary = vellum_binary()?;
         let dir = ScratchDir::new("vellum")?;
         let log = std::fs::File::create(dir.path().join("server.log")).map_err(|e| e.to_string())?;
@@ -90,6 +90,7 @@ impl VellumServer {
             .arg(dir.path().join("data"))
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
+            .args(no_audit.then_some("--no-audit"))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

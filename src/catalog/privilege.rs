@@ -318,7 +318,19 @@ pub struct Access {
 }
 
 /// 42501 `must be owner of table t` unless `user` owns relation `object_id` or is a superuser.
+/// 42501 `must be superuser to <what>` unless `user` is a superuser.
+pub fn require_superuser(catalog: &Catalog, user: u32, what: &str) -> Result<()> {
+    if catalog.is_superuser(user) {
+        return Ok(());
+    }
+    Err(Error::sql(
+        sqlstate::INSUFFICIENT_PRIVILEGE,
+        format!("must be superuser to {what}"),
+    ))
+}
+
 pub fn require_owner(catalog: &Catalog, user: u32, object_id: u32, kind: &str, name: &str) -> Result<()> {
+    catalog.refuse_system_table(object_id, name)?;
     if catalog.is_superuser(user) || catalog.owner_of(object_id) == user {
         return Ok(());
     }

@@ -134,7 +134,14 @@ pub struct Catalog {
     pub(super) signers: BTreeMap<String, Arc<super::SignerDef>>,
     /// Bumped by every committed DDL; a DDL transaction whose base version is stale fails.
     pub version: u64,
+    /// The id of the audit chain (`AUDIT_TABLE`), a system table: stored under the meta key
+    /// `keys::AUDIT_TABLE_META` rather than in its table record, so that a user table that
+    /// happens to bear the name is never taken for it.
+    pub audit_table: Option<u32>,
 }
+
+/// The name of the audit chain, the system blockchain table of every write (`ledger::audit_log`).
+pub const AUDIT_TABLE: &str = "vellum_audit";
 
 impl Catalog {
     pub fn table(&self, name: &str) -> Option<&Arc<TableDef>> {
@@ -144,6 +151,37 @@ impl Catalog {
     /// The table or 42P01.
     pub fn table_or_err(&self, name: &str) -> Result<&Arc<TableDef>> {
         self.tables.get(name).ok_or_else(|| Error::undefined_table(name))
+    }
+
+    /// The audit chain's table, when this database has one.
+    pub fn audit_table(&self) -> Option<&Arc<TableDef>> {
+        self.tables.get(AUDIT_TABLE).filter(|t| Some(t.id) == self.audit_table)
+    }
+
+    /// Whether relation `id` is a system table: readable as granted, written only by Vellum.
+    pub fn is_system_table(&self, id: u32) -> bool {
+        self.audit_table == Some(id)
+    }
+
+    /// 42501 for any change to a system table, whoever asks (superusers included).
+    pub fn refuse_system_table(&self, id: u32, name: &str) -> Result<()> {
+        if self.is_system_table(id) {
+            return Err(Error::sql(
+                crate::error::sqlstate::INSUFFICIENT_PRIVILEGE,
+                format!("permission denied: \"{name}\" is a system table"),
+            )
+            .with_hint("Only Vellum itself writes the audit chain."));
+        }
+        Ok(())
+    }
+
+    /// The schema relation `id` shows in: `pg_catalog` for system tables, else `public`.
+    pub fn schema_of(&self, id: u32) -> &'static str {
+        if self.is_system_table(id) {
+            "pg_catalog"
+        } else {
+            "public"
+        }
     }
 
     pub fn table_by_id(&self, id: u32) -> Option<&Arc<TableDef>> {

@@ -276,7 +276,7 @@ pub fn delete(exec: &mut Executor<'_>, txn: &mut Txn, plan: &DeletePlan) -> Resu
         let old = row
             .get(..width)
             .ok_or_else(|| Error::bug("DELETE input narrower than its table"))?;
-        table::delete_row(txn, &indexes, &key, old)?;
+        table::delete_row(txn, table, &indexes, &key, old)?;
         output.push(exec, txn, old)?;
     }
     Ok(output.finish())

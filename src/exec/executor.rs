@@ -85,10 +85,14 @@ impl<'a> Executor<'a> {
     }
 
     /// Hands the seals this statement asked for to the transaction, to run at its commit.
-    pub fn finish_seals(&mut self, txn: &mut Txn) {
+    /// Returns the tables asked to seal.
+    pub fn finish_seals(&mut self, txn: &mut Txn) -> Vec<u32> {
+        let mut tables = Vec::new();
         for (table_id, target) in self.seals.drain(..) {
             txn.chain_seal(table_id, target);
+            tables.push(table_id);
         }
+        tables
     }
 
     /// Counts one unit of work and fails with 57014 once a cancel request arrived.

@@ -73,6 +73,17 @@ pub struct ExecContext<'a> {
     pub identity: Option<&'a crate::crypto::ed25519::KeyPair>,
     /// The database's cache of sealed chain data, shared by statements (None: read everything).
     pub chain_cache: Option<&'a crate::ledger::rows::ChainCache>,
+    /// What the statement asked of blockchain tables beyond rows, filled by `execute`.
+    pub effects: LedgerEffects,
+}
+
+/// Changes a query made through ledger functions (the audit chain records them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LedgerEffects {
+    /// Tables `seal_blockchain` asked to seal, once per call.
+    pub sealed: Vec<u32>,
+    /// Tables `sign_blockchain_block` attached a signature to, once per signature.
+    pub signed: Vec<u32>,
 }
 
 /// What a statement produced.
@@ -97,8 +108,8 @@ pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecO
         BoundStatement::Update(p) => dml::update(&mut exec, ctx.txn, p)?,
         BoundStatement::Delete(p) => dml::delete(&mut exec, ctx.txn, p)?,
     };
-    exec.finish_seals(ctx.txn);
-    exec.finish_signatures(ctx.txn)?;
+    ctx.effects.sealed = exec.finish_seals(ctx.txn);
+    ctx.effects.signed = exec.finish_signatures(ctx.txn)?;
     Ok(output)
 }
 

@@ -30,6 +30,7 @@ use super::Executor;
 
 /// A signature to write when the statement ends.
 pub(super) struct PendingSignature {
+    table_id: u32,
     key: Vec<u8>,
     value: Vec<u8>,
     duplicate: String,
@@ -113,6 +114,7 @@ impl Executor<'_> {
         );
         valid.insert(signer.public_key);
         self.signatures.push(PendingSignature {
+            table_id: table.id,
             key,
             value: record.encode(),
             duplicate,
@@ -120,13 +122,16 @@ impl Executor<'_> {
         Ok(Value::Bool(is_confirmed(&table, valid.len())))
     }
 
-    /// Hands the signatures this statement attached to the transaction.
-    pub fn finish_signatures(&mut self, txn: &mut Txn) -> Result<()> {
+    /// Hands the signatures this statement attached to the transaction; returns the table of
+    /// each.
+    pub fn finish_signatures(&mut self, txn: &mut Txn) -> Result<Vec<u32>> {
+        let mut tables = Vec::new();
         for p in self.signatures.drain(..) {
+            tables.push(p.table_id);
             let conflict = Conflict::MustBeAbsent(Error::sql(sqlstate::UNIQUE_VIOLATION, p.duplicate));
             txn.put(p.key, p.value, conflict)?;
         }
-        Ok(())
+        Ok(tables)
     }
 
     /// `blockchain_signers()`: name, public key, whether the server holds the key, created at.

@@ -15,6 +15,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::chain::{self, StoredRow};
 use crate::ledger::rows::ChainRows;
+use crate::storage::changes::Image;
 use crate::storage::keys::{encode_key, index_prefix, table_prefix};
 use crate::storage::row::{decode_row, encode_row};
 use crate::storage::{Conflict, Txn};
@@ -29,6 +30,8 @@ const ROW_ID_COUNTER: &[u8] = b"rowid";
 pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], row: Row) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     encode_row(&row, &mut bytes);
+    txn.note_row(Image::New, table.id, &bytes);
+    txn.count_row();
     if table.is_blockchain() {
         // Its bytes move into the chain at commit (ledger::chain).
         bytes = chain::uncommitted_row(&bytes);
@@ -106,6 +109,13 @@ pub fn clear_table(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>]) -
     Ok(())
 }
 
+/// Notes the old image of a row about to change (`storage::changes`).
+pub fn note_old_row(txn: &mut Txn, table: &TableDef, row: &[Value]) {
+    let mut bytes = Vec::new();
+    encode_row(row, &mut bytes);
+    txn.note_row(Image::Old, table.id, &bytes);
+}
+
 /// The row stored under `key`, if any.
 pub fn fetch_row(txn: &Txn, key: &[u8]) -> Result<Option<Row>> {
     match txn.get(key)? {
@@ -115,7 +125,9 @@ pub fn fetch_row(txn: &Txn, key: &[u8]) -> Result<Option<Row>> {
 }
 
 /// Deletes a row and its index entries.
-pub fn delete_row(txn: &mut Txn, indexes: &[Arc<IndexDef>], key: &[u8], row: &[Value]) -> Result<()> {
+pub fn delete_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], key: &[u8], row: &[Value]) -> Result<()> {
+    note_old_row(txn, table, row);
+    txn.count_row();
     for index in indexes {
         let (entry, _) = index_entry_key(index, row, key)?;
         txn.delete(entry)?;
@@ -147,6 +159,9 @@ pub fn update_row(
     }
     let mut bytes = Vec::new();
     encode_row(&new_row, &mut bytes);
+    note_old_row(txn, table, old_row);
+    txn.note_row(Image::New, table.id, &bytes);
+    txn.count_row();
     if moved {
         txn.delete(old_key.to_vec())?;
         txn.put_absent(new_key.clone(), bytes, || pk_violation(table, &new_row))?;

@@ -83,10 +83,11 @@ impl Binder<'_> {
             .collect();
         let rel = match parts.as_slice() {
             [t] => t.clone(),
-            [s, t] if s == "public" => t.clone(),
+            [s, t] if s == "public" || s == "pg_catalog" => t.clone(),
             _ => return Err(Error::undefined_table(&name.to_string())),
         };
         if let Some(t) = self.table_def(&rel) {
+            self.catalog.refuse_system_table(t.id, &t.name)?;
             return Ok(t);
         }
         if self.catalog.view(&rel).is_some() {

@@ -128,6 +128,13 @@ impl Connection {
             None => self.insert_batch(&target, reader.finish()).await?,
         }
         .map(|n| count + n);
+        let result = match result {
+            Ok(n) => {
+                let target = target.clone();
+                self.blocking(move |s| s.copy_finish(&target)).await?.map(|()| n)
+            }
+            Err(e) => Err(e),
+        };
         if implicit {
             let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
             if let Err(e) = self.blocking(move |s| s.execute(end)).await? {

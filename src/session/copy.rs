@@ -22,12 +22,23 @@ pub struct CopyTarget {
     pub columns: Vec<String>,
     /// Whether a batch already recorded the COPY's lineage edge (`stdin` → table).
     lineage_recorded: std::sync::atomic::AtomicBool,
+    /// The target table's name and the statement's hash, for the audit record.
+    table: String,
+    statement_sha256: [u8; 32],
 }
 
 impl CopyTarget {
     /// The declared type of each copied column.
     pub fn column_types(&self) -> &[DataType] {
         &self.insert.param_types
+    }
+
+    pub(super) fn audit_entry(&self) -> super::audit::AuditEntry {
+        super::audit::AuditEntry {
+            operation: "COPY".into(),
+            object: Some(self.table.clone()),
+            statement_sha256: self.statement_sha256,
+        }
     }
 }
 
@@ -41,6 +52,7 @@ impl Session {
         let name = sql::object_name(table)?;
         let catalog = self.catalog();
         let def = catalog.table(&name).ok_or_else(|| Error::undefined_table(&name))?;
+        let columns_given = columns;
         let columns: Vec<String> = if columns.is_empty() {
             def.columns.iter().map(|c| c.name.clone()).collect()
         } else {
@@ -68,6 +80,8 @@ impl Session {
             insert,
             columns,
             lineage_recorded: std::sync::atomic::AtomicBool::new(false),
+            statement_sha256: super::audit::copy_statement_hash(table, columns_given),
+            table: name,
         })
     }
 
@@ -115,6 +129,12 @@ impl Session {
         let lineage = (!target.lineage_recorded.swap(true, std::sync::atomic::Ordering::Relaxed)).then_some("stdin");
         self.run(Work::Bound(&bound, lineage))?;
         Ok(count)
+    }
+
+    /// Ends a COPY whose every batch went in: appends its one audit record (every batch's
+    /// rows counted and hashed together) to the transaction the batches ran in.
+    pub fn copy_finish(&mut self, target: &CopyTarget) -> Result<()> {
+        self.run(Work::CopyEnd(target)).map(|_| ())
     }
 
     /// An error raised outside the engine (a syntax error, bad COPY data, a Bind parameter that

@@ -8,6 +8,8 @@
 //! `storage`), plus its own transaction's writes; a write to a row another transaction changed
 //! and committed meanwhile fails at commit with 40001 (first committer wins).
 
+/// The audit chain of every write.
+mod audit;
 /// Bulk loads (`COPY ... FROM STDIN`) through the INSERT path.
 mod copy;
 /// Who the session acts as.
@@ -87,8 +89,25 @@ pub(crate) struct OpenTxn {
     /// The settings the block leaves at COMMIT once a SET LOCAL made them differ from the
     /// current ones (plain SETs are applied to both).
     pub(crate) settings_after: Option<Settings>,
-    /// The transaction's id in lineage edges, drawn from a store counter on first use.
+    /// The transaction's id in lineage edges and audit records, drawn from a store counter
+    /// on first use (`OpenTxn::tx_id`).
     pub(crate) tx_id: Option<u64>,
+    /// Audit records this transaction wrote so far (the next one's `statement_no` - 1).
+    pub(crate) audit_records: u32,
+}
+
+impl OpenTxn {
+    /// The transaction's id, drawn on first use.
+    pub(crate) fn tx_id(&mut self) -> Result<u64> {
+        match self.tx_id {
+            Some(id) => Ok(id),
+            None => {
+                let id = self.txn.next_id(b"txid")?;
+                self.tx_id = Some(id);
+                Ok(id)
+            }
+        }
+    }
 }
 
 /// What `run` executes.
@@ -99,6 +118,8 @@ enum Work<'a> {
     /// An already bound statement without parameters (COPY's INSERT over literal rows), and
     /// the lineage source its rows come from when an edge is to be recorded (a COPY's first batch).
     Bound(&'a crate::plan::BoundStatement, Option<&'a str>),
+    /// The end of a COPY whose batches went in as `Bound`: its audit record.
+    CopyEnd(&'a CopyTarget),
 }
 
 enum TxnState {
@@ -348,6 +369,7 @@ impl Session {
             settings_before: None,
             settings_after: None,
             tx_id: None,
+            audit_records: 0,
         }
     }
 
@@ -389,12 +411,18 @@ impl Session {
             open.catalog = self.db.catalog();
             open.base_version = open.catalog.version;
         }
+        // Row changes count from here, for the audit record of this statement; the batches
+        // of one COPY after its first add up to one record (`Session::copy_finish`).
+        if !matches!(work, Work::Bound(_, None) | Work::CopyEnd(_)) {
+            open.txn.take_row_changes();
+        }
         let mut runner = statement::StatementRunner {
             db: &self.db,
             open,
             settings: &mut self.settings,
             cancel: &self.cancel,
             notices: &mut self.notices,
+            effects: Default::default(),
         };
         match work {
             Work::Statement(statement) => runner.run(statement),
@@ -406,6 +434,11 @@ impl Session {
                     runner.record_lineage(&[source.to_string()], &plan.table.name, "COPY")?;
                 }
                 Ok(result)
+            }
+            Work::CopyEnd(target) => {
+                let _reading = self.db.store().read_guard();
+                runner.audit(target.audit_entry())?;
+                Ok(StatementResult::Command { tag: "COPY".into() })
             }
         }
     }

@@ -25,6 +25,8 @@ pub struct Prepared {
     pub columns: Vec<OutputColumn>,
     /// The bound plan, the privileges it needs and the catalog version it was bound against.
     plan: Mutex<Option<CachedPlan>>,
+    /// The statement's hash in audit records, computed on first use.
+    hash: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl Prepared {
@@ -43,6 +45,7 @@ impl Prepared {
                 param_types: vec![],
                 columns: vec![],
                 plan: Mutex::new(None),
+                hash: std::sync::OnceLock::new(),
             });
         };
         if let Some(index) = max_param(stmt) {
@@ -74,6 +77,15 @@ impl Prepared {
             param_types,
             columns,
             plan: Mutex::new(plan),
+            hash: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The statement's hash in audit records (`session::audit::statement_hash`).
+    pub(crate) fn statement_hash(&self) -> [u8; 32] {
+        *self.hash.get_or_init(|| match &self.statement {
+            Some(statement) => super::audit::statement_hash(statement),
+            None => crate::crypto::sha256(b""),
         })
     }
 

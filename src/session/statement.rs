@@ -17,7 +17,7 @@ use crate::sql::{ast, ident};
 use crate::types::functions::FunctionContext;
 use crate::types::{DataType, Value};
 
-use super::{OpenTxn, Prepared, Settings, StatementResult};
+use super::{audit, OpenTxn, Prepared, Settings, StatementResult};
 
 pub(super) struct StatementRunner<'a> {
     pub(super) db: &'a Database,
@@ -25,6 +25,8 @@ pub(super) struct StatementRunner<'a> {
     pub(super) settings: &'a mut Settings,
     pub(super) cancel: &'a AtomicBool,
     pub(super) notices: &'a mut Notices,
+    /// The ledger changes of the last bound statement executed (for its audit record).
+    pub(super) effects: exec::LedgerEffects,
 }
 
 impl StatementRunner<'_> {
@@ -51,6 +53,8 @@ impl StatementRunner<'_> {
                 if let Some(accesses) = accesses {
                     self.insert_lineage(&bound, &accesses)?;
                 }
+                let effects = std::mem::take(&mut self.effects);
+                self.audit_bound(&bound, &effects, || audit::statement_hash(statement))?;
                 Ok(result)
             }
             S::Explain { statement, analyze, .. } => self.explain(statement, *analyze),
@@ -112,6 +116,8 @@ impl StatementRunner<'_> {
         catalog.check_accesses(self.settings.identity.current(), &accesses)?;
         let result = self.execute_bound(&plan, params)?;
         self.insert_lineage(&plan, &accesses)?;
+        let effects = std::mem::take(&mut self.effects);
+        self.audit_bound(&plan, &effects, || prepared.statement_hash())?;
         Ok(result)
     }
 
@@ -130,14 +136,7 @@ impl StatementRunner<'_> {
         if sources.is_empty() {
             return Ok(());
         }
-        let tx_id = match self.open.tx_id {
-            Some(id) => id,
-            None => {
-                let id = self.open.txn.next_id(b"txid")?;
-                self.open.tx_id = Some(id);
-                id
-            }
-        };
+        let tx_id = self.open.tx_id()?;
         let timestamp = Utc::now().timestamp_micros();
         for source in sources {
             let edge = LineageEdge {
@@ -167,8 +166,10 @@ impl StatementRunner<'_> {
             cancel: Some(self.cancel),
             identity: self.db.inner.identity.as_deref(),
             chain_cache: Some(&self.db.inner.chain_cache),
+            effects: Default::default(),
         };
         let output = exec::execute(bound, &mut ctx)?;
+        self.effects = ctx.effects;
         Ok(match (bound, output) {
             (BoundStatement::Query(q), ExecOutput::Rows(rows)) => {
                 let tag = format!("SELECT {}", rows.len());
@@ -221,6 +222,15 @@ impl StatementRunner<'_> {
         self.open.catalog = Arc::new(catalog);
         self.open.ddl = true;
         self.ddl_lineage(statement)?;
+        let operation = match statement {
+            ast::Statement::CreateTable(create) if create.query.is_some() => "CREATE TABLE AS".to_string(),
+            _ => tag.clone(),
+        };
+        self.audit(audit::AuditEntry {
+            operation,
+            object: audit::ddl_object(statement),
+            statement_sha256: audit::statement_hash(statement),
+        })?;
         Ok(StatementResult::Command { tag })
     }
 
@@ -287,7 +297,11 @@ impl StatementRunner<'_> {
             let started = std::time::Instant::now();
             let result = {
                 let _reading = self.db.store().read_guard();
-                self.execute_bound(&bound, &[])?
+                let result = self.execute_bound(&bound, &[])?;
+                // EXPLAIN ANALYZE runs the statement: its changes are audited as its own.
+                let effects = std::mem::take(&mut self.effects);
+                self.audit_bound(&bound, &effects, || audit::statement_hash(statement))?;
+                result
             };
             let rows = match &result {
                 StatementResult::Query { rows, .. } => rows.len().to_string(),

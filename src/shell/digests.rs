@@ -7,14 +7,15 @@ use std::path::Path;
 use super::remote::Remote;
 use crate::types::quote::quote_literal;
 
-/// Digests of every blockchain table the connected role may read, written to `out` (which must
+/// Digests of every blockchain table the connected role may read (the audit chain included), written to `out` (which must
 /// not exist: a saved digest is evidence, never silently replaced). Returns the tables.
 pub fn save_digests(url: &str, out: &Path) -> Result<Vec<String>, String> {
     let mut remote = Remote::connect(url).map_err(|r| r.brief())?;
     let tables = remote
         .rows(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY c.relname",
+             WHERE c.relkind = 'r' AND (n.nspname = 'public' OR (n.nspname = 'pg_catalog' AND c.relname = 'vellum_audit')) \
+             ORDER BY c.relname",
         )
         .map_err(|r| r.brief())?;
     let mut names = Vec::new();

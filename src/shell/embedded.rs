@@ -86,6 +86,7 @@ impl Backend for Embedded {
         let catalog = self.session.catalog();
         let mut relations: Vec<Relation> = catalog
             .tables()
+            .filter(|t| !catalog.is_system_table(t.id))
             .map(|t| Relation {
                 name: t.name.clone(),
                 kind: "table".to_string(),

@@ -99,7 +99,8 @@ impl Backend for Remote {
         let relation = self.rows(&format!(
             "SELECT c.oid, c.relkind FROM pg_catalog.pg_class c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = 'public' AND c.relname = {literal} AND c.relkind IN ('r', 'p', 'v')"
+             WHERE n.nspname IN ('public', 'pg_catalog') AND c.relname = {literal} \
+             AND c.relkind IN ('r', 'p', 'v') ORDER BY n.nspname = 'public' DESC LIMIT 1"
         ))?;
         let Some([Some(oid), Some(relkind)]) = relation.first().map(Vec::as_slice) else {
             return Ok(None);

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! 0x01 'c' object_id:u32            catalog record of table/index/view `object_id`
-//! 0x01 'm' name bytes               catalog metadata (format version, counters)
+//! 0x01 'm' name bytes               catalog metadata (format version, counters, the audit
+//!                                   chain's table id under `AUDIT_TABLE_META`)
 //! 0x01 'l' edge_id:u64              one lineage edge (catalog::lineage)
 //! 0x01 'p' object_id:u32            owner and grants of table/view `object_id`
 //! 0x01 'r' name bytes               catalog record of role `name` (the bootstrap role has a
@@ -66,6 +67,10 @@ use crate::types::Value;
 
 pub const CATALOG_PREFIX: &[u8] = &[0x01, b'c'];
 pub const META_PREFIX: &[u8] = &[0x01, b'm'];
+/// The audit chain's table id (u32 BE); no counter bears this name.
+pub const AUDIT_TABLE_META: &[u8] = &[
+    0x01, b'm', b'a', b'u', b'd', b'i', b't', b'-', b't', b'a', b'b', b'l', b'e',
+];
 pub const ROLE_PREFIX: &[u8] = &[0x01, b'r'];
 pub const ACL_PREFIX: &[u8] = &[0x01, b'p'];
 pub const LINEAGE_PREFIX: &[u8] = &[0x01, b'l'];

@@ -55,6 +55,8 @@
 
 /// The commit-time hook that appends to and seals hash chains.
 mod chain;
+/// Row changes of a statement, counted and hashed for the audit chain.
+pub mod changes;
 /// Group commit: many committers share one flush + fsync.
 mod commit;
 /// Every key prefix of the keyspace, and the order-preserving key encoding of values.

@@ -12,6 +12,7 @@ use std::ops::Bound;
 
 use crate::error::{sqlstate, Error, Result};
 
+use super::changes::{Image, RowChanges};
 use super::keys::prefix_end;
 use super::store::sled_error;
 use super::{ChainWork, Store};
@@ -66,6 +67,8 @@ pub struct Txn {
     unverified: bool,
     /// Per chain id: what the commit hook must complete (see `chain.rs`).
     chains: BTreeMap<u32, ChainWork>,
+    /// Row changes noted since last taken (the audit chain's row count and digest).
+    changes: RowChanges,
 }
 
 type Pair = (Vec<u8>, Vec<u8>);
@@ -90,6 +93,7 @@ impl Txn {
             expects_since: None,
             unverified: false,
             chains: BTreeMap::new(),
+            changes: RowChanges::default(),
         }
     }
 
@@ -281,6 +285,27 @@ impl Txn {
     /// Forgets what this transaction asked of chain `chain` (the chain was dropped).
     pub fn chain_forget(&mut self, chain: u32) {
         self.chains.remove(&chain);
+    }
+
+    /// Notes one image of a changed row of table `table` (`storage::changes`).
+    pub fn note_row(&mut self, image: Image, table: u32, bytes: &[u8]) {
+        self.changes.note(image, table, bytes);
+    }
+
+    /// Counts one changed row, after its images were noted.
+    pub fn count_row(&mut self) {
+        self.changes.count();
+    }
+
+    /// The row changes noted since the last take, leaving none.
+    pub fn take_row_changes(&mut self) -> RowChanges {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Puts back changes taken earlier (work that must not count, like an ALTER TABLE's
+    /// rewrite of every row, takes them first and restores them after).
+    pub fn restore_row_changes(&mut self, changes: RowChanges) {
+        self.changes = changes;
     }
 
     /// True if this transaction has written nothing.

@@ -77,6 +77,7 @@ pub enum ScalarFunc {
     Ascii,
     Chr,
     Md5,
+    Sha256,
     ToHex,
     Translate,
     RegexpReplace,

@@ -140,6 +140,7 @@ pub(super) static SIGS: &[Sig] = &[
     f("starts_with", S::StartsWith, &[T, T], Bool),
     f("ascii", S::Ascii, &[T], I4), f("chr", S::Chr, &[I4], T),
     f("md5", S::Md5, &[T], T), f("md5", S::Md5, &[Bytea], T),
+    f("sha256", S::Sha256, &[Bytea], Bytea),
     f("to_hex", S::ToHex, &[I4], T), f("to_hex", S::ToHex, &[I8], T),
     f("translate", S::Translate, &[T, T, T], T),
     f("regexp_replace", S::RegexpReplace, &[T, T, T], T), f("regexp_replace", S::RegexpReplace, &[T, T, T, T], T),

@@ -279,6 +279,10 @@ pub(super) fn call(func: ScalarFunc, args: &[Value]) -> Result<Option<Value>> {
             };
             Text(digest.iter().map(|b| format!("{b:02x}")).collect())
         }
+        S::Sha256 => match arg(args, 0)? {
+            Bytea(b) => Bytea(crate::crypto::sha256(b).to_vec()),
+            _ => Bytea(crate::crypto::sha256(t(0)?.as_bytes()).to_vec()),
+        },
         S::ToHex => Text(match arg(args, 0)? {
             Int4(v) => format!("{:x}", *v as u32),
             _ => format!("{:x}", int_arg(args, 0)? as u64),
@@ -442,6 +446,14 @@ mod tests {
         );
         assert_eq!(run(ScalarFunc::SplitPart, &[s("a,b,c"), s(","), Value::Int4(5)]), s(""));
         assert_eq!(run(ScalarFunc::Md5, &[s("abc")]), s("900150983cd24fb0d6963f7d28e17f72"));
+        // FIPS 180-2's example.
+        let Value::Bytea(digest) = run(ScalarFunc::Sha256, &[Value::Bytea(b"abc".to_vec())]) else {
+            panic!("sha256 returns bytea");
+        };
+        assert_eq!(
+            digest.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(run(ScalarFunc::ToHex, &[Value::Int4(-1)]), s("ffffffff"));
         assert_eq!(run(ScalarFunc::ToHex, &[Value::Int8(255)]), s("ff"));
         assert_eq!(run(ScalarFunc::Translate, &[s("12345"), s("143"), s("ax")]), s("a2x5"));

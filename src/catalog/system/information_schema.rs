@@ -44,12 +44,12 @@ pub(super) fn relation(catalog: &Catalog, name: &str, ctx: &SystemContext) -> Op
         "tables" => {
             let mut rows: Vec<Vec<Value>> = catalog
                 .tables()
-                .map(|t| (t.name.clone(), "BASE TABLE"))
-                .chain(catalog.views().map(|v| (v.name.clone(), "VIEW")))
-                .map(|(n, kind)| {
+                .map(|t| (t.id, t.name.clone(), "BASE TABLE"))
+                .chain(catalog.views().map(|v| (v.id, v.name.clone(), "VIEW")))
+                .map(|(id, n, kind)| {
                     vec![
                         text(DATABASE_NAME),
-                        text("public"),
+                        text(catalog.schema_of(id)),
                         Value::Text(n),
                         text(kind),
                         Value::Null,
@@ -245,15 +245,19 @@ fn columns(catalog: &Catalog, ctx: &SystemContext) -> SystemRelation {
         ("is_generated", T),
         ("is_updatable", T),
     ]);
-    let mut names: Vec<(i64, String, bool)> = catalog
+    let mut names: Vec<(i64, String, bool, &str)> = catalog
         .tables()
-        .map(|t| (relation_oid(t.id), t.name.clone(), true))
-        .chain(catalog.views().map(|v| (relation_oid(v.id), v.name.clone(), false)))
+        .map(|t| (relation_oid(t.id), t.name.clone(), true, catalog.schema_of(t.id)))
+        .chain(
+            catalog
+                .views()
+                .map(|v| (relation_oid(v.id), v.name.clone(), false, catalog.schema_of(v.id))),
+        )
         .collect();
     names.sort_by(|a, b| a.1.cmp(&b.1));
     let attrs = attribute_rows(catalog, ctx);
     let mut rows = Vec::new();
-    for (relid, table, is_table) in names {
+    for (relid, table, is_table, schema) in names {
         for a in attrs.iter().filter(|a| a.relid == relid) {
             let (char_len, octet_len) = match &a.data_type {
                 DataType::Varchar(Some(n)) | DataType::Char(Some(n)) => {
@@ -282,7 +286,7 @@ fn columns(catalog: &Catalog, ctx: &SystemContext) -> SystemRelation {
             let (data_type, udt) = sql_type_names(&a.data_type);
             rows.push(vec![
                 text(DATABASE_NAME),
-                text("public"),
+                text(schema),
                 text(&table),
                 text(&a.name),
                 Value::Int4(a.num as i32),
@@ -372,7 +376,7 @@ fn table_privileges(catalog: &Catalog, name: &str, ctx: &SystemContext) -> Syste
                     Value::Text(catalog.role_name(item.grantor)),
                     Value::Text(grantee.clone()),
                     text(DATABASE_NAME),
-                    text("public"),
+                    text(catalog.schema_of(id)),
                     Value::Text(relname.clone()),
                     text(privilege),
                     yes_no(grantable),

@@ -45,7 +45,11 @@ pub(super) fn class_rows(catalog: &Catalog, ctx: &SystemContext) -> Vec<ClassRow
         rows.push(ClassRow {
             oid: relation_oid(t.id),
             name: t.name.clone(),
-            namespace: PUBLIC_OID,
+            namespace: if catalog.is_system_table(t.id) {
+                PG_CATALOG_OID
+            } else {
+                PUBLIC_OID
+            },
             kind: "r",
             natts: t.columns.len(),
             checks: t.checks.len(),

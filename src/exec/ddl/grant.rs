@@ -62,6 +62,7 @@ pub(super) fn revoke(revoke: &ast::Revoke, ctx: &mut DdlContext<'_>) -> Result<S
     Ok("REVOKE".into())
 }
 
+#[derive(Clone, Copy)]
 enum Change {
     Grant(Privileges),
     Revoke(Privileges),
@@ -81,7 +82,16 @@ fn change_grants(
         Change::Revoke(_) => (sqlstate::PRIVILEGE_NOT_REVOKED, "no privileges could be revoked"),
     };
     for (id, kind, name) in relations {
-        if !may_grant(ctx, id, kind, &name, warning)? {
+        if ctx.catalog.is_system_table(id) {
+            // A system table is read as granted and written by nobody: superusers may grant
+            // and revoke SELECT on it, and revoke anything.
+            privilege::require_superuser(ctx.catalog, ctx.user, &format!("change grants on \"{name}\""))?;
+            if let Change::Grant(p) = change {
+                if !Privileges::SELECT.contains(p) {
+                    ctx.catalog.refuse_system_table(id, &name)?;
+                }
+            }
+        } else if !may_grant(ctx, id, kind, &name, warning)? {
             continue;
         }
         let mut acl = ctx.catalog.object_acl(id);
@@ -181,7 +191,12 @@ fn relations(objects: Option<&ast::GrantObjects>, ctx: &DdlContext<'_>) -> Resul
         Some(ast::GrantObjects::AllTablesInSchema { schemas }) => {
             for schema in schemas {
                 public_schema(schema)?;
-                out.extend(ctx.catalog.tables().map(|t| (t.id, "table", t.name.clone())));
+                out.extend(
+                    ctx.catalog
+                        .tables()
+                        .filter(|t| !ctx.catalog.is_system_table(t.id))
+                        .map(|t| (t.id, "table", t.name.clone())),
+                );
                 out.extend(ctx.catalog.views().map(|v| (v.id, "view", v.name.clone())));
             }
         }

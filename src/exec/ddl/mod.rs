@@ -158,6 +158,7 @@ impl DdlContext<'_> {
             cancel: self.cancel,
             identity: None,
             chain_cache: None,
+            effects: Default::default(),
         };
         match crate::exec::execute(bound, &mut exec_ctx)? {
             ExecOutput::Rows(rows) => Ok(rows),

@@ -11,6 +11,7 @@ pub(super) fn execute(truncate: &ast::Truncate, ctx: &mut DdlContext<'_>) -> Res
     let mut tables = Vec::new();
     for target in &truncate.table_names {
         let table = ctx.table(&target.name)?;
+        ctx.catalog.refuse_system_table(table.id, &table.name)?;
         table.refuse_on_blockchain("TRUNCATE")?;
         tables.push(table);
     }
@@ -26,6 +27,11 @@ pub(super) fn execute(truncate: &ast::Truncate, ctx: &mut DdlContext<'_>) -> Res
         ctx.catalog.check_accesses(ctx.user, &[access])?;
     }
     for t in tables {
+        // The audit chain records what was removed: every row's old image.
+        for (_, row) in table::scan_rows(ctx.txn, &t)? {
+            table::note_old_row(ctx.txn, &t, &row);
+            ctx.txn.count_row();
+        }
         let indexes = ctx.catalog.table_indexes(t.id);
         table::clear_table(ctx.txn, &t, &indexes)?;
     }

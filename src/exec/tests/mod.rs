@@ -114,6 +114,7 @@ impl Fixture {
             cancel: self.cancel.as_deref(),
             identity: None,
             chain_cache: None,
+            effects: Default::default(),
         };
         execute(&stmt, &mut ctx)
     }
