@@ -147,11 +147,24 @@ impl Database {
                 format!("role \"{name}\" does not exist"),
             ));
         };
+        let role_id = role.id;
         let mut role = (*role).clone();
         role.password = Some(verifier);
         let record = CatalogRecord::Role(role);
         let mut txn = inner.store.begin();
         txn.put(keys::role_key(name), codec::encode(&record)?, Conflict::Unchanged)?;
+        if self.audit_enabled() {
+            // Recorded as the role itself altering its password, in the same transaction.
+            let audit = crate::session::audit::AuditRecord {
+                tx_id: txn.next_id(b"txid")?,
+                statement_no: 1,
+                actor: role_id,
+                role: role_id,
+                entry: crate::session::audit::password_entry(name),
+                changes: Default::default(),
+            };
+            crate::session::audit::append(&mut txn, &current, audit)?;
+        }
         txn.commit(Durability::Sync)?;
         let mut catalog = (*current).clone();
         catalog.put(record);
@@ -239,5 +252,25 @@ mod tests {
         for i in 0..12 {
             assert!(db.catalog().table(&format!("t{i}")).is_some(), "t{i} lost");
         }
+        // The audit chain kept the one password change that went through (and not the refused
+        // ones), hashed as the statement that would have made it, the password masked.
+        let mut session = db.session();
+        let rows = match session
+            .execute("SELECT actor, object, statement_sha256 FROM vellum_audit WHERE operation = 'ALTER ROLE'")
+            .unwrap()
+            .pop()
+        {
+            Some(crate::session::StatementResult::Query { rows, .. }) => rows,
+            other => panic!("{other:?}"),
+        };
+        let hash: String = crate::crypto::sha256(b"ALTER ROLE vellum PASSWORD '********'")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        use crate::types::Value::Text;
+        assert_eq!(
+            rows,
+            vec![vec![Text("vellum".into()), Text("vellum".into()), Text(hash)]]
+        );
     }
 }

@@ -26,7 +26,9 @@
 //!
 //! An `INSERT` buffers its row and index entries in the transaction (`storage::Txn`), checking
 //! uniqueness against its own writes and committed data and recording what must still hold at
-//! commit. `COMMIT` re-validates those expectations under the commit gate, applies every write
+//! commit; the rows it writes are counted and hashed (`storage::changes`), and when it succeeds
+//! `session::audit` appends its record to the audit chain `vellum_audit` in the same
+//! transaction. `COMMIT` re-validates those expectations under the commit gate, applies every write
 //! as one atomic sled batch (tables, indexes and catalog records share one keyspace), then
 //! waits for group commit: one leader flushes sled and fsyncs its files for everyone who
 //! committed meanwhile. Only then does COMMIT return, so it survives kill -9. Rows of blockchain

@@ -25,6 +25,9 @@
 //! to every writer (`Catalog::refuse_system_table`). Its blocks seal like any blockchain
 //! table's, so `verify_blockchain('vellum_audit')` checks it.
 //!
+//! A password set outside any session (`Database::set_role_password`) is recorded by `append`
+//! in the transaction that sets it.
+//!
 //! Failed statements leave no record: their changes are undone with them, and a failed
 //! statement inside a block aborts the block, whose records all vanish at ROLLBACK.
 
@@ -39,7 +42,8 @@ use crate::exec::LedgerEffects;
 use crate::ledger::hex::to_hex;
 use crate::plan::BoundStatement;
 use crate::sql::{self, ast};
-use crate::storage::{keys, Conflict};
+use crate::storage::changes::RowChanges;
+use crate::storage::{keys, Conflict, Txn};
 use crate::types::Value;
 
 use super::statement::StatementRunner;
@@ -60,7 +64,7 @@ pub(crate) const AUDIT_TABLE_SQL: &str = "CREATE BLOCKCHAIN TABLE vellum_audit (
 ) WITH (block_size = 1000, block_seal_interval = '1 minute')";
 
 /// What one audited statement did, before the transaction's and session's part is added.
-pub(super) struct AuditEntry {
+pub(crate) struct AuditEntry {
     pub operation: String,
     pub object: Option<String>,
     pub statement_sha256: [u8; 32],
@@ -75,31 +79,21 @@ impl StatementRunner<'_> {
             return Ok(());
         }
         let catalog = self.open.catalog.clone();
-        let Some(table) = catalog.audit_table() else {
+        if catalog.audit_table().is_none() {
             return Ok(());
-        };
+        }
         let tx_id = self.open.tx_id()?;
         self.open.audit_records += 1;
         let identity = self.settings.identity;
-        let row = vec![
-            Value::Int8(tx_id as i64),
-            Value::Int4(i32::try_from(self.open.audit_records).unwrap_or(i32::MAX)),
-            Value::TimestampTz(Utc::now()),
-            Value::Text(catalog.role_name(identity.session_user)),
-            Value::Text(catalog.role_name(identity.current())),
-            Value::Text(entry.operation),
-            entry.object.map_or(Value::Null, Value::Text),
-            Value::Int8(i64::try_from(changes.rows).unwrap_or(i64::MAX)),
-            changes
-                .digest()
-                .map_or(Value::Null, |d| Value::Text(to_hex(d.as_slice()))),
-            Value::Text(to_hex(&entry.statement_sha256)),
-        ];
-        let indexes = catalog.table_indexes(table.id);
-        crate::exec::table::insert_row(&mut self.open.txn, table, &indexes, row)?;
-        // The record's own row is not a change of the next statement.
-        self.open.txn.take_row_changes();
-        Ok(())
+        let record = AuditRecord {
+            tx_id,
+            statement_no: self.open.audit_records,
+            actor: identity.session_user,
+            role: identity.current(),
+            entry,
+            changes,
+        };
+        append(&mut self.open.txn, &catalog, record)
     }
 
     /// Audits a bound statement that ran: its DML, or the seals and signatures it asked for.
@@ -125,6 +119,44 @@ impl StatementRunner<'_> {
         }
         Ok(())
     }
+}
+
+/// One record, with everything but its timestamp.
+pub(crate) struct AuditRecord {
+    pub tx_id: u64,
+    pub statement_no: u32,
+    /// Role ids of the session user and the current role.
+    pub actor: u32,
+    pub role: u32,
+    pub entry: AuditEntry,
+    pub changes: RowChanges,
+}
+
+/// Appends `record` to the audit chain of `catalog` (nothing when it has none) in `txn`.
+pub(crate) fn append(txn: &mut Txn, catalog: &Catalog, record: AuditRecord) -> Result<()> {
+    let Some(table) = catalog.audit_table() else {
+        return Ok(());
+    };
+    let row = vec![
+        Value::Int8(i64::try_from(record.tx_id).unwrap_or(i64::MAX)),
+        Value::Int4(i32::try_from(record.statement_no).unwrap_or(i32::MAX)),
+        Value::TimestampTz(Utc::now()),
+        Value::Text(catalog.role_name(record.actor)),
+        Value::Text(catalog.role_name(record.role)),
+        Value::Text(record.entry.operation),
+        record.entry.object.map_or(Value::Null, Value::Text),
+        Value::Int8(i64::try_from(record.changes.rows).unwrap_or(i64::MAX)),
+        record
+            .changes
+            .digest()
+            .map_or(Value::Null, |d| Value::Text(to_hex(d.as_slice()))),
+        Value::Text(to_hex(&record.entry.statement_sha256)),
+    ];
+    let indexes = catalog.table_indexes(table.id);
+    crate::exec::table::insert_row(txn, table, &indexes, row)?;
+    // The record's own row is not a change of the next statement.
+    txn.take_row_changes();
+    Ok(())
 }
 
 /// What a bound statement did, as (operation, object) records: one for DML, one per kind of
@@ -245,6 +277,20 @@ fn masked_password() -> ast::Password {
     ))
 }
 
+/// The record of a password set outside any session (`vellum serve --password-file`), hashed
+/// as the masked statement that would have set it.
+pub(crate) fn password_entry(role: &str) -> AuditEntry {
+    let text = format!(
+        "ALTER ROLE {} PASSWORD '********'",
+        crate::types::quote::quote_ident(role)
+    );
+    AuditEntry {
+        operation: "ALTER ROLE".into(),
+        object: Some(role.to_string()),
+        statement_sha256: sha256(text.as_bytes()),
+    }
+}
+
 /// The text a `COPY ... FROM STDIN` is hashed as: its target and columns, as written back.
 pub(super) fn copy_statement_hash(table: &ast::ObjectName, columns: &[ast::Ident]) -> [u8; 32] {
     let columns: Vec<String> = columns.iter().map(ToString::to_string).collect();
@@ -289,5 +335,52 @@ impl Session {
         )?;
         Arc::make_mut(&mut open.catalog).audit_table = Some(id);
         self.commit_txn(open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition ledger-format.md §9 documents is the one every database creates.
+    #[test]
+    fn the_documented_definition_is_the_created_one() {
+        let doc = include_str!("../../grammar/ledger-format.md");
+        let section = doc.split("## 9. Audit records").nth(1).expect("section 9");
+        let block = section
+            .split("```text")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .expect("definition block");
+        let words = |s: &str| {
+            s.replace('(', " ( ")
+                .replace(')', " ) ")
+                .replace(',', " , ")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(words(block), words(AUDIT_TABLE_SQL));
+    }
+
+    #[test]
+    fn passwords_are_masked_before_hashing() {
+        let parse = |sql: &str| sql::parse(sql).unwrap().pop().unwrap();
+        let hash = |sql: &str| statement_hash(&parse(sql));
+        assert_eq!(
+            hash("ALTER ROLE bob PASSWORD 'one'"),
+            hash("ALTER ROLE bob PASSWORD 'two'")
+        );
+        assert_eq!(
+            hash("CREATE ROLE bob LOGIN PASSWORD 'one'"),
+            hash("CREATE ROLE bob LOGIN PASSWORD 'two'")
+        );
+        assert_ne!(
+            hash("ALTER ROLE bob PASSWORD 'one'"),
+            hash("ALTER ROLE ann PASSWORD 'one'")
+        );
+        // Everything else is hashed as printed back: case and spacing do not count.
+        assert_eq!(hash("delete   from t"), sha256(b"DELETE FROM t"));
+        assert_ne!(hash("DELETE FROM t"), hash("DELETE FROM u"));
     }
 }

@@ -9,7 +9,7 @@
 //! and committed meanwhile fails at commit with 40001 (first committer wins).
 
 /// The audit chain of every write.
-mod audit;
+pub(crate) mod audit;
 /// Bulk loads (`COPY ... FROM STDIN`) through the INSERT path.
 mod copy;
 /// Who the session acts as.
