@@ -7,12 +7,24 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use crate::catalog::{codec, Catalog, CatalogRecord};
+use crate::crypto::aead::AeadKey;
 use crate::crypto::scram::Verifier;
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::sealer::Sealer;
 use crate::ledger::server_signers::ServerSigners;
 use crate::session::Session;
 use crate::storage::{keys, Conflict, Durability, Store};
+
+/// How [`Database::open_with_options`] opens a database.
+#[derive(Debug, Default, Clone)]
+pub struct OpenOptions {
+    /// The master key wrapping the data keys of encrypted tables (`ledger::at_rest`); without
+    /// it everything but those tables works.
+    pub master_key: Option<AeadKey>,
+    /// No background services (the sealer), no audit chain created: nothing changes unless a
+    /// session writes ([`Database::open_quiet`]).
+    pub quiet: bool,
+}
 
 /// An open database. Clone it freely: clones share one store.
 #[derive(Clone)]
@@ -43,17 +55,39 @@ pub(crate) struct DatabaseInner {
 impl Database {
     /// Opens or creates the database stored in directory `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        Database::open_with(path.as_ref(), true)
+        Database::open_with_options(path, OpenOptions::default())
     }
 
     /// Opens the database without its background services (the sealer), so nothing changes
     /// unless a session writes: what offline verification (`vellum verify`) uses.
     pub fn open_quiet(path: impl AsRef<Path>) -> Result<Database> {
-        Database::open_with(path.as_ref(), false)
+        Database::open_with_options(
+            path,
+            OpenOptions {
+                quiet: true,
+                ..Default::default()
+            },
+        )
     }
 
-    fn open_with(path: &Path, services: bool) -> Result<Database> {
+    /// Opens or creates the database stored in directory `path`, as `options` say.
+    pub fn open_with_options(path: impl AsRef<Path>, options: OpenOptions) -> Result<Database> {
+        let path = path.as_ref();
+        let services = !options.quiet;
         let store = Store::open(path)?;
+        store.set_master_key(options.master_key);
+        match crate::ledger::at_rest::locked_tables(&store) {
+            Ok((_, 0)) => {}
+            Ok((encrypted, locked)) => tracing::warn!(
+                "{locked} of {encrypted} encrypted tables cannot be read or written: {}",
+                if store.master_key().is_some() {
+                    "the master key given does not open their data keys"
+                } else {
+                    "no master key is configured (--master-key-file)"
+                }
+            ),
+            Err(e) => tracing::warn!("cannot read the at-rest records: {e}"),
+        }
         let catalog = load_catalog(&store)?;
         let signers = Arc::new(ServerSigners::open(path, &catalog, services));
         // A damaged or exposed key file must not lock users out of their data: digests are
@@ -171,6 +205,14 @@ impl Database {
         catalog.version += 1;
         *inner.catalog.write() = Arc::new(catalog);
         Ok(())
+    }
+
+    /// Re-wraps every encrypted table's data key under `new`, which becomes this database's
+    /// master key; no block is rewritten (`ledger::at_rest::rotate_master_key`). The current
+    /// master key must open them. Returns how many data keys were re-wrapped.
+    pub fn rotate_master_key(&self, new: AeadKey) -> Result<usize> {
+        let _ddl = self.inner.ddl_lock.lock();
+        crate::ledger::at_rest::rotate_master_key(&self.inner.store, new)
     }
 
     /// The committed catalog snapshot.

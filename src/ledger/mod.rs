@@ -35,10 +35,17 @@
 //! - Positions and hashes are assigned at commit, under the store's commit gate, by
 //!   `chain::LedgerHook` (a `storage::ChainHook`): concurrent inserters never conflict and
 //!   make one linear chain; a rolled-back transaction leaves nothing.
+//! - A table created with `compression = 'ZSTD'` or `encryption = 'TDE'` stores its bodies
+//!   (and, encrypted, its pending batches) in an envelope (`envelope.rs`, ledger-format §10)
+//!   with its data key wrapped under the master key (`at_rest.rs`, key `0x01 'k' table_id`);
+//!   `chain.rs` seals and opens them, so every reader and verification sees plain bodies and
+//!   the hashes stay over the plaintext rows.
 //! - Sealing (by size at commit, on request through `seal_blockchain_block`, by age through
 //!   `sealer::Sealer`) takes all pending rows, writes the block value, the header and the new
 //!   tip, and deletes the pending batches, in the same atomic batch as its commit.
 
+/// Compression and encryption at rest: per-table records, data keys, the payload codec.
+pub mod at_rest;
 /// Verification of a stored chain (blocks, pending rows, tip, table rows).
 pub mod audit;
 /// Block headers, the block hash and their stored form.
@@ -49,6 +56,8 @@ pub mod body;
 pub mod chain;
 /// The canonical table definition and its hash (the genesis Merkle root).
 pub mod definition;
+/// The at-rest envelope of stored payloads: zstd compression, AES-256-GCM encryption.
+pub mod envelope;
 /// Signed external digests of a chain, for keeping outside the database.
 pub mod digest;
 /// Hex text of hashes.
