@@ -89,7 +89,12 @@ impl Database {
             Err(e) => tracing::warn!("cannot read the at-rest records: {e}"),
         }
         let catalog = load_catalog(&store)?;
-        let signers = Arc::new(ServerSigners::open(path, &catalog, services));
+        let signers = Arc::new(ServerSigners::open(
+            path,
+            &catalog,
+            services,
+            store.master_key().as_deref().cloned(),
+        ));
         // A damaged or exposed key file must not lock users out of their data: digests are
         // then refused, with the reason in the log.
         let identity = crate::ledger::identity::open_identity(path, services)
@@ -208,11 +213,14 @@ impl Database {
     }
 
     /// Re-wraps every encrypted table's data key under `new`, which becomes this database's
-    /// master key; no block is rewritten (`ledger::at_rest::rotate_master_key`). The current
-    /// master key must open them. Returns how many data keys were re-wrapped.
+    /// master key; no block is rewritten (`ledger::at_rest::rotate_master_key`), and re-wraps the
+    /// key files of server-held signers. The current master key must open them. Returns how
+    /// many data keys were re-wrapped.
     pub fn rotate_master_key(&self, new: AeadKey) -> Result<usize> {
         let _ddl = self.inner.ddl_lock.lock();
-        crate::ledger::at_rest::rotate_master_key(&self.inner.store, new)
+        let count = crate::ledger::at_rest::rotate_master_key(&self.inner.store, new.clone())?;
+        self.inner.signers.rewrap(&new)?;
+        Ok(count)
     }
 
     /// The committed catalog snapshot.

@@ -568,7 +568,8 @@ fn master_key(file: Option<PathBuf>) -> vellum::Result<Option<vellum::crypto::ae
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     });
-    file.map(|f| vellum::crypto::aead::AeadKey::read_key_file(&f)).transpose()
+    file.map(|f| vellum::crypto::aead::AeadKey::read_key_file(&f))
+        .transpose()
 }
 
 /// `vellum rekey`: re-wraps the data keys of a stopped database under a new master key.
@@ -593,10 +594,7 @@ fn rekey(data: &std::path::Path, old: &std::path::Path, new: &std::path::Path) -
     })();
     match outcome {
         Ok((count, fingerprint)) => {
-            println!(
-                "{count} data keys re-wrapped under master key {}",
-                hex(&fingerprint)
-            );
+            println!("{count} data keys re-wrapped under master key {}", hex(&fingerprint));
             ExitCode::SUCCESS
         }
         Err(e) => {

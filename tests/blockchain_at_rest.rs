@@ -58,7 +58,11 @@ fn failure(s: &mut Session, sql: &str) -> (String, String, String) {
 
 /// Text of the second column, as inserted: long, repetitive, and distinct per row.
 fn note(i: i64) -> String {
-    format!("reading {i:05} from sensor bay {}, status nominal, calibration ok; ", i % 7).repeat(3)
+    format!(
+        "reading {i:05} from sensor bay {}, status nominal, calibration ok; ",
+        i % 7
+    )
+    .repeat(3)
 }
 
 #[test]
@@ -70,7 +74,9 @@ fn a_zstd_table_reads_and_verifies_as_before_with_smaller_bodies() {
         for (name, with) in [("z", ", compression = 'ZSTD'"), ("p", "")] {
             run(
                 &mut s,
-                &format!("CREATE BLOCKCHAIN TABLE {name} (id bigint PRIMARY KEY, note text) WITH (block_size = 100{with})"),
+                &format!(
+                    "CREATE BLOCKCHAIN TABLE {name} (id bigint PRIMARY KEY, note text) WITH (block_size = 100{with})"
+                ),
             );
             for chunk in 0..5 {
                 let values: Vec<String> = (chunk * 50..chunk * 50 + 50)
@@ -82,7 +88,10 @@ fn a_zstd_table_reads_and_verifies_as_before_with_smaller_bodies() {
         // 250 rows: two sealed blocks of 100 and 50 pending rows each.
         for name in ["z", "p"] {
             assert_eq!(one(&mut s, &format!("SELECT count(*) FROM {name}")), Value::Int8(250));
-            assert_eq!(one(&mut s, &format!("SELECT verify_blockchain('{name}')")), Value::Bool(true));
+            assert_eq!(
+                one(&mut s, &format!("SELECT verify_blockchain('{name}')")),
+                Value::Bool(true)
+            );
             assert_eq!(
                 one(&mut s, &format!("SELECT note FROM {name} WHERE id = 123")),
                 Value::Text(note(123))
@@ -96,7 +105,10 @@ fn a_zstd_table_reads_and_verifies_as_before_with_smaller_bodies() {
         }
         // The same rows give the same Merkle roots: hashes are over the plaintext rows.
         let roots = |s: &mut Session, t: &str| {
-            rows(s, &format!("SELECT merkle_root FROM blockchain_metadata('{t}') WHERE block_id > 0"))
+            rows(
+                s,
+                &format!("SELECT merkle_root FROM blockchain_metadata('{t}') WHERE block_id > 0"),
+            )
         };
         assert_eq!(roots(&mut s, "z"), roots(&mut s, "p"));
         (table_id(&db, "z"), table_id(&db, "p"))
@@ -195,13 +207,26 @@ fn setup_encrypted(dir: &Path, key: &AeadKey) {
 
 fn check_encrypted_reads(s: &mut Session, count: i64) {
     assert_eq!(one(s, "SELECT count(*) FROM enc"), Value::Int8(count));
-    assert_eq!(one(s, "SELECT secret FROM enc WHERE id = 13"), Value::Text(format!("{SECRET}-13")));
-    assert_eq!(one(s, "SELECT secret FROM enc WHERE id = 22"), Value::Text(format!("{SECRET}-22")));
+    assert_eq!(
+        one(s, "SELECT secret FROM enc WHERE id = 13"),
+        Value::Text(format!("{SECRET}-13"))
+    );
+    assert_eq!(
+        one(s, "SELECT secret FROM enc WHERE id = 22"),
+        Value::Text(format!("{SECRET}-22"))
+    );
     let all = rows(s, "SELECT id, secret, _block_id FROM enc WHERE id < 25 ORDER BY id");
     assert_eq!(all.len(), 25);
     for (i, row) in all.iter().enumerate() {
-        let block = if i < 20 { Value::Int8(i as i64 / 10 + 1) } else { Value::Null };
-        assert_eq!(row, &vec![Value::Int4(i as i32), Value::Text(format!("{SECRET}-{i}")), block]);
+        let block = if i < 20 {
+            Value::Int8(i as i64 / 10 + 1)
+        } else {
+            Value::Null
+        };
+        assert_eq!(
+            row,
+            &vec![Value::Int4(i as i32), Value::Text(format!("{SECRET}-{i}")), block]
+        );
     }
     assert_eq!(one(s, "SELECT verify_blockchain('enc')"), Value::Bool(true));
     assert_eq!(one(s, "SELECT verify_blockchain_block('enc', 2)"), Value::Bool(true));
@@ -215,7 +240,10 @@ fn an_encrypted_table_leaves_no_plaintext_on_disk_and_needs_its_key() {
     // The scan can fail: the unencrypted blockchain table's values are there to be found.
     assert!(on_disk(dir.path(), VISIBLE), "the raw scan finds nothing at all");
     assert!(!on_disk(dir.path(), SECRET), "plaintext of the encrypted table on disk");
-    assert!(!on_disk(dir.path(), "quetzal"), "plaintext of the encrypted table on disk");
+    assert!(
+        !on_disk(dir.path(), "quetzal"),
+        "plaintext of the encrypted table on disk"
+    );
 
     // Stored bodies and pending batches are encrypted envelopes.
     {
@@ -244,7 +272,10 @@ fn an_encrypted_table_leaves_no_plaintext_on_disk_and_needs_its_key() {
             let (code, message, hint) = failure(&mut s, sql);
             assert_eq!(code, "55000", "{sql}: {message}");
             assert!(message.contains("no master key"), "{sql}: {message}");
-            assert!(hint.contains("--master-key-file") && hint.contains("encryption = 'TDE'"), "{hint}");
+            assert!(
+                hint.contains("--master-key-file") && hint.contains("encryption = 'TDE'"),
+                "{hint}"
+            );
         }
         let (_, message, _) = failure(&mut s, "SELECT * FROM enc");
         assert!(message.contains("\"enc\""), "{message}");
@@ -261,9 +292,15 @@ fn an_encrypted_table_leaves_no_plaintext_on_disk_and_needs_its_key() {
         run(&mut s, "INSERT INTO open_bc VALUES (25, 'more')");
         run(&mut s, "INSERT INTO plain VALUES (2, 'two')");
         assert_eq!(one(&mut s, "SELECT count(*) FROM plain"), Value::Int8(2));
-        run(&mut s, "CREATE BLOCKCHAIN TABLE zz (id int) WITH (compression = 'zstd')");
+        run(
+            &mut s,
+            "CREATE BLOCKCHAIN TABLE zz (id int) WITH (compression = 'zstd')",
+        );
         run(&mut s, "INSERT INTO zz VALUES (1)");
-        assert_eq!(one(&mut s, "SELECT count(*) FROM blockchain_metadata('enc')"), Value::Int8(3));
+        assert_eq!(
+            one(&mut s, "SELECT count(*) FROM blockchain_metadata('enc')"),
+            Value::Int8(3)
+        );
         // Nothing of `enc` changed meanwhile (the audit chain recorded the refused statements
         // or not; the table itself has the same rows).
     }
@@ -302,8 +339,14 @@ fn altered_or_moved_ciphertext_is_found_by_verification() {
     {
         let store = Store::open(dir.path()).unwrap();
         // Block 1's ciphertext copied over block 2's: authentic bytes, wrong place.
-        let one_body = store.raw_scan_prefix(&chain_key(BLOCK_BODY_TAG, enc, 1)).unwrap().remove(0).1;
-        store.raw_put(&chain_key(BLOCK_BODY_TAG, enc, 2), Some(&one_body)).unwrap();
+        let one_body = store
+            .raw_scan_prefix(&chain_key(BLOCK_BODY_TAG, enc, 1))
+            .unwrap()
+            .remove(0)
+            .1;
+        store
+            .raw_put(&chain_key(BLOCK_BODY_TAG, enc, 2), Some(&one_body))
+            .unwrap();
         // One flipped bit in the last pending batch.
         let (pending_key, mut batch) = stored(&store, PENDING_TAG, enc).pop().unwrap();
         let last = batch.len() - 1;
@@ -323,8 +366,14 @@ fn altered_or_moved_ciphertext_is_found_by_verification() {
         report.contains(&vec![Value::Null, Value::Text("pending_altered".into())]),
         "{report:?}"
     );
-    assert_eq!(one(&mut s, "SELECT verify_blockchain_block('enc', 1)"), Value::Bool(true));
-    assert_eq!(one(&mut s, "SELECT verify_blockchain_block('enc', 2)"), Value::Bool(false));
+    assert_eq!(
+        one(&mut s, "SELECT verify_blockchain_block('enc', 1)"),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        one(&mut s, "SELECT verify_blockchain_block('enc', 2)"),
+        Value::Bool(false)
+    );
     // Reading the moved block is corruption, not a key problem.
     assert_eq!(failure(&mut s, "SELECT secret FROM enc WHERE id = 15").0, "XX001");
 }
@@ -372,7 +421,9 @@ fn rotating_the_master_key_rewraps_data_keys_without_rewriting_blocks() {
         // A rotation from a key that does not open the data keys changes nothing.
         drop(s);
         assert_eq!(
-            db.rotate_master_key(AeadKey::generate().unwrap()).unwrap_err().sqlstate(),
+            db.rotate_master_key(AeadKey::generate().unwrap())
+                .unwrap_err()
+                .sqlstate(),
             "55000"
         );
     }
@@ -406,7 +457,10 @@ fn the_command_line_makes_keys_rotates_them_and_verifies_with_them() {
             .collect();
         assert_eq!(printed.trim(), fingerprint);
     }
-    assert!(!vellum(&["master-key", "--out", a.to_str().unwrap()]).status.success(), "overwrote a key file");
+    assert!(
+        !vellum(&["master-key", "--out", a.to_str().unwrap()]).status.success(),
+        "overwrote a key file"
+    );
     setup_encrypted(&data, &AeadKey::read_key_file(&a).unwrap());
     let d = data.to_str().unwrap();
     let verify = |key: Option<&Path>| {
@@ -442,5 +496,96 @@ fn the_command_line_makes_keys_rotates_them_and_verifies_with_them() {
         .env("VELLUM_MASTER_KEY_FILE", &b)
         .output()
         .unwrap();
-    assert_eq!(by_env.status.code(), Some(0), "{}", String::from_utf8_lossy(&by_env.stderr));
+    assert_eq!(
+        by_env.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&by_env.stderr)
+    );
+}
+
+/// The one key file in `<data>/signers/`, as text.
+fn signer_file(data: &Path) -> String {
+    let mut all = Vec::new();
+    files(&data.join("signers"), &mut all);
+    assert_eq!(all.len(), 1, "{all:?}");
+    std::fs::read_to_string(&all[0]).unwrap()
+}
+
+fn fingerprint_hex(key: &AeadKey) -> String {
+    key.fingerprint().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Seals a new block of `t` and returns its signature count.
+fn signed_block(s: &mut Session, id: i64) -> Value {
+    run(s, &format!("INSERT INTO t VALUES ({id})"));
+    let block = one(s, "SELECT seal_blockchain_block('t')");
+    one(
+        s,
+        &format!(
+            "SELECT signature_count FROM blockchain_metadata('t') WHERE block_id = {}",
+            match block {
+                Value::Int8(n) => n,
+                other => panic!("{other:?}"),
+            }
+        ),
+    )
+}
+
+#[test]
+fn server_held_signer_keys_are_wrapped_under_the_master_key() {
+    let dir = tempfile::tempdir().unwrap();
+    // Made before the database had a master key: a plain key file.
+    {
+        let db = open(dir.path(), None);
+        let mut s = db.session();
+        run(&mut s, "CREATE SIGNER notary GENERATE KEY");
+        run(
+            &mut s,
+            "CREATE BLOCKCHAIN TABLE t (id int) WITH (authorized_signers = 'notary', required_signatures = 1)",
+        );
+        assert_eq!(signed_block(&mut s, 1), Value::Int4(1));
+    }
+    assert!(signer_file(dir.path()).starts_with("vellum-ed25519-key v1\nsecret "));
+    // Opened with a master key: the file is re-written wrapped, and signing goes on.
+    let first = AeadKey::generate().unwrap();
+    {
+        let db = open(dir.path(), Some(&first));
+        let mut s = db.session();
+        assert_eq!(signed_block(&mut s, 2), Value::Int4(1));
+    }
+    let text = signer_file(dir.path());
+    assert!(text.starts_with("vellum-ed25519-key-wrapped v1\n"), "{text}");
+    assert!(text.contains(&format!("master {}\n", fingerprint_hex(&first))));
+    assert!(!text.contains("secret"));
+    // Without the master key the database still opens; blocks then go unsigned.
+    {
+        let db = open(dir.path(), None);
+        let mut s = db.session();
+        assert_eq!(signed_block(&mut s, 3), Value::Int4(0));
+    }
+    // Rotation re-wraps the key file too.
+    let second = AeadKey::generate().unwrap();
+    {
+        let db = open(dir.path(), Some(&first));
+        db.rotate_master_key(second.clone()).unwrap();
+    }
+    let text = signer_file(dir.path());
+    assert!(
+        text.contains(&format!("master {}\n", fingerprint_hex(&second))),
+        "{text}"
+    );
+    let db = open(dir.path(), Some(&second));
+    let mut s = db.session();
+    assert_eq!(signed_block(&mut s, 4), Value::Int4(1));
+    // A signer created now gets a wrapped file from the start.
+    run(&mut s, "CREATE SIGNER clerk GENERATE KEY");
+    let mut all = Vec::new();
+    files(&dir.path().join("signers"), &mut all);
+    assert_eq!(all.len(), 2);
+    for f in all {
+        assert!(std::fs::read_to_string(f)
+            .unwrap()
+            .starts_with("vellum-ed25519-key-wrapped v1\n"));
+    }
 }

@@ -128,7 +128,12 @@ impl AeadKey {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(path).map_err(|e| io_error("create", path, &e))?;
-        let text: String = self.0.iter().map(|b| format!("{b:02x}")).chain(["\n".to_string()]).collect();
+        let text: String = self
+            .0
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .chain(["\n".to_string()])
+            .collect();
         file.write_all(text.as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(|e| io_error("write", path, &e))?;
@@ -262,7 +267,10 @@ mod tests {
             "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
         );
         assert_eq!(AeadKey::read_key_file(&path).unwrap(), key);
-        assert!(key.write_key_file(&path).is_err(), "an existing file is never overwritten");
+        assert!(
+            key.write_key_file(&path).is_err(),
+            "an existing file is never overwritten"
+        );
         let raw = dir.path().join("raw.key");
         write_private(&raw, key.as_bytes());
         assert_eq!(AeadKey::read_key_file(&raw).unwrap(), key);
@@ -280,7 +288,9 @@ mod tests {
             assert_eq!(AeadKey::read_key_file(&path).unwrap_err().sqlstate(), "42501");
         }
         assert_eq!(
-            AeadKey::read_key_file(&dir.path().join("missing")).unwrap_err().sqlstate(),
+            AeadKey::read_key_file(&dir.path().join("missing"))
+                .unwrap_err()
+                .sqlstate(),
             "58030"
         );
         // Fingerprints tell keys apart and are not the key's own bytes.

@@ -55,6 +55,7 @@ use crate::storage::keys::{at_rest_key, AT_REST_PREFIX};
 use crate::storage::{Conflict, Store, Txn};
 
 use super::envelope;
+use super::signature::table_oid;
 
 /// First byte of an at-rest record.
 pub const RECORD_VERSION: u8 = 1;
@@ -100,7 +101,8 @@ impl Record {
     }
 
     pub fn decode(table_id: u32, bytes: &[u8]) -> Result<Record> {
-        let corrupt = |reason: &str| Error::corrupted(format!("at-rest record of table {table_id}"), reason.to_string());
+        let corrupt =
+            |reason: &str| Error::corrupted(format!("at-rest record of table {table_id}"), reason.to_string());
         let (Some(&RECORD_VERSION), Some(&mode)) = (bytes.first(), bytes.get(1)) else {
             return Err(corrupt("bad length or format version"));
         };
@@ -230,11 +232,7 @@ pub fn create_record(txn: &mut Txn, table: &TableDef) -> Result<()> {
     } else {
         None
     };
-    txn.put(
-        at_rest_key(table.id),
-        Record { mode, wrapped }.encode(),
-        Conflict::None,
-    )
+    txn.put(at_rest_key(table.id), Record { mode, wrapped }.encode(), Conflict::None)
 }
 
 /// Deletes a table's at-rest record (DROP).
@@ -271,10 +269,7 @@ impl Codec {
     pub fn load(txn: &Txn, table_id: u32) -> Result<Codec> {
         let record = match txn.get(&at_rest_key(table_id))? {
             Some(bytes) => Record::decode(table_id, &bytes)?,
-            None => Record {
-                mode: 0,
-                wrapped: None,
-            },
+            None => Record { mode: 0, wrapped: None },
         };
         Ok(Codec {
             table_id,
@@ -305,7 +300,7 @@ impl Codec {
                 "an encrypted payload in a table that is not encrypted",
             ));
         };
-        let what = format!("with OID {}", self.table_id);
+        let what = format!("with OID {}", table_oid(self.table_id));
         let key = unwrap(self.table_id, self.mode, wrapped, self.master.as_deref(), &what)?;
         Ok(self.key.get_or_init(|| key))
     }
@@ -373,7 +368,7 @@ pub fn rotate_master_key(store: &Store, new: AeadKey) -> Result<usize> {
         if wrapped.fingerprint == new.fingerprint() {
             continue;
         }
-        let what = format!("with OID {table_id}");
+        let what = format!("with OID {}", table_oid(table_id));
         let data_key = unwrap(table_id, record.mode, wrapped, old.as_deref(), &what)?;
         let rewrapped_record = Record {
             mode: record.mode,
@@ -437,14 +432,27 @@ mod tests {
         assert_eq!(&bytes[..2], &[1, 3]);
         assert_eq!(&bytes[2..10], &master.fingerprint());
         assert_eq!(&bytes[10..22], &wrapped.nonce);
-        assert!(!bytes.windows(32).any(|w| w == data.as_bytes()), "data key in the clear");
+        assert!(
+            !bytes.windows(32).any(|w| w == data.as_bytes()),
+            "data key in the clear"
+        );
         // The wrapped key is AES-256-GCM under the master key, with the documented AD.
         let mut ad = b"vellum data key v1".to_vec();
         ad.extend_from_slice(&[0x01, b'k', 0, 0, 0, 5]);
         ad.extend_from_slice(&bytes[..10]);
-        assert_eq!(master.decrypt(&wrapped.nonce, &ad, &bytes[22..]).unwrap(), data.as_bytes());
+        assert_eq!(
+            master.decrypt(&wrapped.nonce, &ad, &bytes[22..]).unwrap(),
+            data.as_bytes()
+        );
         assert_eq!(Record::decode(5, &bytes).unwrap(), record);
-        for bad in [&[][..], &[2, 1][..], &[1, 0][..], &[1, 4][..], &[1, 2][..], &bytes[..69]] {
+        for bad in [
+            &[][..],
+            &[2, 1][..],
+            &[1, 0][..],
+            &[1, 4][..],
+            &[1, 2][..],
+            &bytes[..69],
+        ] {
             assert_eq!(Record::decode(5, bad).unwrap_err().sqlstate(), "XX001");
         }
     }
@@ -463,7 +471,12 @@ mod tests {
         assert_eq!(wrong.sqlstate(), "55000");
         assert!(wrong.message().contains("not the one"), "{}", wrong.message());
         // Moved to another table's record, or its mode changed: no longer authenticates.
-        assert_eq!(unwrap(6, ENCRYPTED, &wrapped, Some(&master), "t").unwrap_err().sqlstate(), "XX001");
+        assert_eq!(
+            unwrap(6, ENCRYPTED, &wrapped, Some(&master), "t")
+                .unwrap_err()
+                .sqlstate(),
+            "XX001"
+        );
         assert_eq!(
             unwrap(5, ENCRYPTED | COMPRESSED, &wrapped, Some(&master), "t")
                 .unwrap_err()
@@ -472,6 +485,11 @@ mod tests {
         );
         let mut altered = wrapped.clone();
         altered.sealed[0] ^= 1;
-        assert_eq!(unwrap(5, ENCRYPTED, &altered, Some(&master), "t").unwrap_err().sqlstate(), "XX001");
+        assert_eq!(
+            unwrap(5, ENCRYPTED, &altered, Some(&master), "t")
+                .unwrap_err()
+                .sqlstate(),
+            "XX001"
+        );
     }
 }

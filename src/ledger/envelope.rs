@@ -136,7 +136,9 @@ pub fn open(stored: &[u8], key: impl FnOnce() -> Result<AeadKey>, at: &[u8]) -> 
         return Ok(stored.to_vec());
     }
     let corrupt = |reason: &str| Error::corrupted(format!("stored payload under key {}", hex(at)), reason.to_string());
-    let head = stored.get(..HEAD_LEN).ok_or_else(|| corrupt("truncated envelope head"))?;
+    let head = stored
+        .get(..HEAD_LEN)
+        .ok_or_else(|| corrupt("truncated envelope head"))?;
     if head[1] != ENVELOPE_VERSION {
         return Err(corrupt(&format!("unknown envelope version {}", head[1])));
     }
@@ -219,7 +221,9 @@ mod tests {
         assert_eq!(seal(body(), false, None, AT).unwrap(), body());
         assert_eq!(open(&body(), no_key, AT).unwrap(), body());
         // Incompressible bytes of a compressed-only table stay plain.
-        let noise: Vec<u8> = (0..64u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 1).collect();
+        let noise: Vec<u8> = (0..64u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 1)
+            .collect();
         let mut noisy = vec![1u8];
         noisy.extend_from_slice(&noise);
         assert_eq!(seal(noisy.clone(), true, None, AT).unwrap(), noisy);

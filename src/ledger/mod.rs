@@ -56,10 +56,10 @@ pub mod body;
 pub mod chain;
 /// The canonical table definition and its hash (the genesis Merkle root).
 pub mod definition;
-/// The at-rest envelope of stored payloads: zstd compression, AES-256-GCM encryption.
-pub mod envelope;
 /// Signed external digests of a chain, for keeping outside the database.
 pub mod digest;
+/// The at-rest envelope of stored payloads: zstd compression, AES-256-GCM encryption.
+pub mod envelope;
 /// Hex text of hashes.
 pub mod hex;
 /// The server's identity key, which signs digests.

@@ -401,7 +401,12 @@ mod tests {
         ])
         .unwrap();
         // The same values the older spellings give, so definition hashes do not depend on them.
-        let older = opts(&[("compression", "zstd"), ("encryption", "true"), ("tde_algorithm", "AES256GCM")]).unwrap();
+        let older = opts(&[
+            ("compression", "zstd"),
+            ("encryption", "true"),
+            ("tde_algorithm", "AES256GCM"),
+        ])
+        .unwrap();
         assert_eq!(o, older);
         assert_eq!(o.compression, "zstd");
         assert!(o.encryption);
