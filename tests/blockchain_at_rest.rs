@@ -589,3 +589,48 @@ fn server_held_signer_keys_are_wrapped_under_the_master_key() {
             .starts_with("vellum-ed25519-key-wrapped v1\n"));
     }
 }
+
+#[test]
+fn the_sealer_passes_an_encrypted_table_without_its_key_and_seals_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = AeadKey::generate().unwrap();
+    {
+        let db = open(dir.path(), Some(&key));
+        let mut s = db.session();
+        // Intervals long enough that nothing is sealed before the restart.
+        run(
+            &mut s,
+            "CREATE BLOCKCHAIN TABLE locked (id int) WITH (encryption = 'TDE', block_seal_interval = '3 seconds');
+             CREATE BLOCKCHAIN TABLE soon (id int) WITH (block_seal_interval = '3 seconds');
+             INSERT INTO locked VALUES (1), (2);
+             INSERT INTO soon VALUES (1), (2)",
+        );
+    }
+    // Restarted without the key: both become due; only `soon` can be sealed, and is.
+    let db = open(dir.path(), None);
+    let mut s = db.session();
+    let sealed = "SELECT count(*) FROM blockchain_metadata('soon') WHERE block_type = 'data' AND row_count = 2";
+    let mut waited = 0;
+    while one(&mut s, sealed) != Value::Int8(1) {
+        assert!(waited < 600, "pending rows of 'soon' were never sealed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    }
+    assert_eq!(
+        one(&mut s, "SELECT count(*) FROM blockchain_metadata('locked')"),
+        Value::Int8(1)
+    );
+    drop(s);
+    drop(db);
+    // With the key back, its rows are sealed too.
+    let db = open(dir.path(), Some(&key));
+    let mut s = db.session();
+    let sealed = "SELECT count(*) FROM blockchain_metadata('locked') WHERE block_type = 'data' AND row_count = 2";
+    let mut waited = 0;
+    while one(&mut s, sealed) != Value::Int8(1) {
+        assert!(waited < 600, "pending rows of 'locked' were never sealed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    }
+    assert_eq!(one(&mut s, "SELECT verify_blockchain('locked')"), Value::Bool(true));
+}

@@ -252,7 +252,11 @@ pub fn check_access(store: &Store, table: &TableDef) -> Result<()> {
 /// Whether the chain of `table_id` can be written now: false only for an encrypted table whose
 /// data key the configured master key (if any) does not unwrap. The sealer asks before sealing.
 pub fn writable(txn: &Txn, table_id: u32) -> bool {
-    Codec::load(txn, table_id).and_then(|c| c.key().map(|_| ())).is_ok()
+    match Codec::load(txn, table_id) {
+        Ok(codec) => !codec.encrypted() || codec.key().is_ok(),
+        // An unreadable record fails the seal itself, with the reason.
+        Err(_) => true,
+    }
 }
 
 /// How one table's chain payloads are stored: loaded once per commit or read (one get).
@@ -411,6 +415,33 @@ pub fn locked_tables(store: &Store) -> Result<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_encrypted_tables_without_their_key_are_unwritable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let master = AeadKey::from_bytes([3; 32]);
+        let mut txn = store.begin();
+        let encrypted = Record {
+            mode: ENCRYPTED,
+            wrapped: Some(wrap(2, ENCRYPTED, &AeadKey::from_bytes([4; 32]), &master).unwrap()),
+        };
+        let compressed = Record {
+            mode: COMPRESSED,
+            wrapped: None,
+        };
+        txn.put(at_rest_key(2), encrypted.encode(), Conflict::None).unwrap();
+        txn.put(at_rest_key(3), compressed.encode(), Conflict::None).unwrap();
+        txn.commit(crate::storage::Durability::Sync).unwrap();
+        let txn = store.begin();
+        // Table 1 has no record (an ordinary blockchain table), 3 is compressed only.
+        assert!(writable(&txn, 1) && writable(&txn, 3));
+        assert!(!writable(&txn, 2));
+        store.set_master_key(Some(AeadKey::from_bytes([5; 32])));
+        assert!(!writable(&txn, 2));
+        store.set_master_key(Some(master));
+        assert!(writable(&txn, 1) && writable(&txn, 2) && writable(&txn, 3));
+    }
 
     #[test]
     fn records_have_the_documented_layout() {
