@@ -271,6 +271,8 @@ impl Executor<'_> {
                 Ok(Value::Bool(InclusionProof::from_json(text)?.verify().is_ok()))
             }
             (LedgerFunc::Sign, _) => self.sign_block(txn, args),
+            (LedgerFunc::Purge, _) => self.purge_by_policy(txn, args),
+            (LedgerFunc::PurgeBlocks, _) => self.purge_on_request(txn, args),
             _ => Err(Error::bug(format!("{func:?} called with {} arguments", args.len()))),
         }
     }
@@ -305,6 +307,7 @@ impl Executor<'_> {
                 }
                 Ok(rows)
             }
+            TableFunc::BlockchainPurgeLog => self.purge_log_rows(txn, &table),
             TableFunc::BlockchainTamperReport => Ok(findings(txn, &table, &indexes)?
                 .into_iter()
                 .map(|f| {

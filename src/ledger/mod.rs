@@ -39,8 +39,12 @@
 //!   `sealer::Sealer`) takes all pending rows, writes the block value, the header and the new
 //!   tip, and deletes the pending batches, in the same atomic batch as its commit.
 
+/// Anchor blocks: what a purge leaves in place of the blocks it removed.
+pub mod anchor;
 /// Verification of a stored chain (blocks, pending rows, tip, table rows).
 pub mod audit;
+/// Purge policies: which sealed blocks a table lets go.
+pub mod purge;
 /// Block headers, the block hash and their stored form.
 pub mod block;
 /// Sealed block bodies: rows stored together, encoded and hashed in one pass.
