@@ -129,8 +129,13 @@ impl Database {
     pub fn apply_purge_policies(&self) {
         let catalog = self.catalog();
         for table in catalog.tables() {
-            let Some(options) = table.blockchain_options() else { continue };
-            if matches!(crate::ledger::purge::canonical(&options.purge_policy), "NONE" | "MANUAL") {
+            let Some(options) = table.blockchain_options() else {
+                continue;
+            };
+            if matches!(
+                crate::ledger::purge::canonical(&options.purge_policy),
+                "NONE" | "MANUAL"
+            ) {
                 continue;
             }
             let sql = format!(

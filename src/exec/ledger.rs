@@ -202,8 +202,14 @@ impl Executor<'_> {
                 // The digest must be this database's, unaltered, and the chain must still hold
                 // its block with its hash — recomputed, not only as stored — and verify.
                 let ours = self.identity.is_some_and(|k| k.public_key() == digest.public_key);
+                // A block purged since is held by the anchor that replaced it, which keeps its
+                // hash (and verification checks the anchor).
                 let holds = match read_header(txn, table.id, digest.block_id)? {
+                    Some(Ok((header, _))) if header.block_type == crate::ledger::BlockType::Anchor => {
+                        super::purge::anchored_hash(txn, &table, digest.block_id)? == Some(digest.block_hash)
+                    }
                     Some(Ok((header, stored))) => stored == digest.block_hash && header.hash() == digest.block_hash,
+                    None => super::purge::anchored_hash(txn, &table, digest.block_id)? == Some(digest.block_hash),
                     _ => false,
                 };
                 Ok(Value::Bool(

@@ -113,7 +113,7 @@ impl Executor<'_> {
             }
         }
         if !runs.is_empty() {
-            let reason = canonical(&table.blockchain_options().map_or("none", |o| o.purge_policy.as_str())).to_string();
+            let reason = canonical(table.blockchain_options().map_or("none", |o| o.purge_policy.as_str())).to_string();
             self.purges.push(PlannedPurge {
                 table,
                 indexes,
@@ -155,7 +155,11 @@ impl Executor<'_> {
         let (first, last) = (*first as u64, *last as u64);
         let mut selected = Vec::new();
         for id in first..=last {
-            match blocks.iter().find(|b| b.header.block_id == id).map(|b| b.header.block_type) {
+            match blocks
+                .iter()
+                .find(|b| b.header.block_id == id)
+                .map(|b| b.header.block_type)
+            {
                 Some(BlockType::Data) => selected.push(id),
                 Some(_) => {
                     return Err(invalid(format!("block {id} of \"{}\" is not a data block", table.name)));
@@ -287,6 +291,16 @@ fn block_infos(txn: &Txn, table: &TableDef) -> Result<Vec<BlockInfo>> {
     Ok(out)
 }
 
+/// The hash of block `block_id` as the anchor that purged it keeps it, if one did.
+pub(super) fn anchored_hash(txn: &Txn, table: &TableDef, block_id: u64) -> Result<Option<Hash>> {
+    Ok(anchors(txn, table)?.into_iter().find_map(|(r, _, _)| {
+        let offset = block_id
+            .checked_sub(r.first_block)
+            .filter(|_| block_id <= r.last_block)?;
+        r.purged_hashes.get(usize::try_from(offset).ok()?).copied()
+    }))
+}
+
 /// Every anchor of `table`: its record, its header, its stored hash.
 fn anchors(txn: &Txn, table: &TableDef) -> Result<Vec<(AnchorRecord, BlockHeader, Hash)>> {
     let mut out = Vec::new();
@@ -318,15 +332,18 @@ fn apply(txn: &mut Txn, purge: &PlannedPurge) -> Result<()> {
     let index_defs: Vec<IndexDef> = purge.indexes.iter().map(|i| i.as_ref().clone()).collect();
     let findings = crate::ledger::audit::verify_chain(txn, table, &index_defs, txn.chain_appended(table.id))?;
     if let Some(f) = findings.iter().find(|f| f.kind.is_tampering()) {
-        return Err(refuse(table, format!("its chain does not verify ({}: {})", f.kind.name(), f.detail)));
+        return Err(refuse(
+            table,
+            format!("its chain does not verify ({}: {})", f.kind.name(), f.detail),
+        ));
     }
     let mut anchors = anchors(txn, table)?;
-    let mut last_purge = anchors.iter().map(|(r, _, _)| r.purge_id).max().unwrap_or(0);
+    let first_purge = anchors.iter().map(|(r, _, _)| r.purge_id).max().unwrap_or(0) + 1;
     let mut last_anchor_hash = anchors
         .iter()
-        .find(|(r, _, _)| r.purge_id == last_purge)
+        .find(|(r, _, _)| r.purge_id + 1 == first_purge)
         .map_or([0; 32], |(_, _, h)| *h);
-    for &(first, last) in &purge.runs {
+    for (purge_id, &(first, last)) in (first_purge..).zip(&purge.runs) {
         let all = headers(txn, table.id)?;
         let Some(at) = all.iter().position(|(h, _)| h.block_id == first) else {
             return Err(refuse(table, format!("block {first} is not stored")));
@@ -374,7 +391,11 @@ fn apply(txn: &mut Txn, purge: &PlannedPurge) -> Result<()> {
         if doomed.len() != rows.len() {
             return Err(refuse(
                 table,
-                format!("{} rows are stored in blocks {first} to {last}, {} entries point at them", rows.len(), doomed.len()),
+                format!(
+                    "{} rows are stored in blocks {first} to {last}, {} entries point at them",
+                    rows.len(),
+                    doomed.len()
+                ),
             ));
         }
         for (key, row) in &doomed {
@@ -391,9 +412,8 @@ fn apply(txn: &mut Txn, purge: &PlannedPurge) -> Result<()> {
                 txn.delete(key)?;
             }
         }
-        last_purge += 1;
         let record = AnchorRecord {
-            purge_id: last_purge,
+            purge_id,
             first_block: first,
             last_block: last,
             purged_rows: rows.len() as u64,

@@ -24,6 +24,7 @@ use crate::storage::row::decode_columns;
 use crate::storage::Txn;
 use crate::types::Value;
 
+use super::anchor::AnchorRecord;
 use super::body::body_rows;
 use super::chain::{
     read_body, read_header, read_headers, read_pending_batches, read_tip, stored_row, PendingEntry, StoredHeader,
@@ -33,7 +34,6 @@ use super::definition::definition_hash;
 use super::hex::to_hex;
 use super::merkle::Hash;
 use super::verify::{summarize_body, BodySummary, ChainVerifier, Finding, FindingKind, StoredBlock};
-use super::anchor::AnchorRecord;
 use super::BlockType;
 
 /// Every finding about `table`'s chain; empty when intact.
@@ -435,7 +435,10 @@ fn check_rows(
                 v,
                 FindingKind::RowAltered,
                 *block,
-                format!("a table row entry points at position {seq}, a row purged under anchor {}", block.unwrap_or(0)),
+                format!(
+                    "a table row entry points at position {seq}, a row purged under anchor {}",
+                    block.unwrap_or(0)
+                ),
             );
             continue;
         }

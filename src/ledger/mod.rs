@@ -43,8 +43,6 @@
 pub mod anchor;
 /// Verification of a stored chain (blocks, pending rows, tip, table rows).
 pub mod audit;
-/// Purge policies: which sealed blocks a table lets go.
-pub mod purge;
 /// Block headers, the block hash and their stored form.
 pub mod block;
 /// Sealed block bodies: rows stored together, encoded and hashed in one pass.
@@ -67,6 +65,8 @@ pub mod merkle;
 pub mod options;
 /// Inclusion proofs and their JSON form.
 pub mod proof;
+/// Purge policies: which sealed blocks a table lets go.
+pub mod purge;
 /// Reading committed rows back from the chain, by seq and in chain order.
 pub mod rows;
 /// The background thread sealing pending rows older than their table's interval.

@@ -224,7 +224,9 @@ fn cross_check(o: &mut BlockchainOptions, tde_given: bool) -> Result<()> {
         "COMPLIANCE_BASED" => {
             let rules = super::purge::ComplianceRules::from_stored(&o.compliance_rules)?;
             if rules.retention.is_none() && !rules.erasure {
-                return Err(needs("compliance_rules naming a retention period or gdpr_right_to_erasure"));
+                return Err(needs(
+                    "compliance_rules naming a retention period or gdpr_right_to_erasure",
+                ));
             }
         }
         _ => {}
@@ -307,8 +309,8 @@ fn size(value: &str) -> Result<u64> {
 /// stored as sorted `name=value` texts (`purge.rs` reads them back). Members are periods
 /// (strings that read as intervals) or `gdpr_right_to_erasure` (a boolean).
 fn compliance_json(value: &str) -> Result<Vec<String>> {
-    let parsed: serde_json::Value = serde_json::from_str(value)
-        .map_err(|e| invalid(format!("compliance_rules is not a JSON object: {e}")))?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(value).map_err(|e| invalid(format!("compliance_rules is not a JSON object: {e}")))?;
     let Some(members) = parsed.as_object() else {
         return Err(invalid("compliance_rules must be a JSON object".into()));
     };
@@ -321,12 +323,16 @@ fn compliance_json(value: &str) -> Result<Vec<String>> {
         match (name.as_str(), v) {
             ("gdpr_right_to_erasure", serde_json::Value::Bool(b)) => rules.push(format!("{name}={b}")),
             ("gdpr_right_to_erasure", _) => {
-                return Err(invalid("compliance_rules: gdpr_right_to_erasure must be true or false".into()))
+                return Err(invalid(
+                    "compliance_rules: gdpr_right_to_erasure must be true or false".into(),
+                ))
             }
             (_, serde_json::Value::String(period)) => {
                 let iv = interval(&format!("compliance_rules.{name}"), period)?;
                 if iv.comparable_micros() <= 0 {
-                    return Err(invalid(format!("compliance_rules: \"{name}\" must be a positive period")));
+                    return Err(invalid(format!(
+                        "compliance_rules: \"{name}\" must be a positive period"
+                    )));
                 }
                 rules.push(format!("{name}={}", period.trim()));
             }
@@ -340,7 +346,6 @@ fn compliance_json(value: &str) -> Result<Vec<String>> {
     rules.sort();
     Ok(rules)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -31,8 +31,13 @@ use super::block::{BlockHeader, BlockType};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Policy {
     /// Nothing is purged by policy; `erasure`: explicit ranges may be erased on request.
-    Never { erasure: bool },
-    OlderThan { period: Interval, erasure: bool },
+    Never {
+        erasure: bool,
+    },
+    OlderThan {
+        period: Interval,
+        erasure: bool,
+    },
     KeepNewest(u64),
     MaxSize(u64),
     Custom(String),
@@ -54,7 +59,12 @@ impl Policy {
             },
             "COUNT_BASED" => Policy::KeepNewest(options.retention_blocks.ok_or_else(|| missing("retention_blocks"))?),
             "SIZE_BASED" => Policy::MaxSize(options.max_total_size.ok_or_else(|| missing("max_total_size"))?),
-            "CUSTOM" => Policy::Custom(options.purge_function.clone().ok_or_else(|| missing("purge_function"))?),
+            "CUSTOM" => Policy::Custom(
+                options
+                    .purge_function
+                    .clone()
+                    .ok_or_else(|| missing("purge_function"))?,
+            ),
             "COMPLIANCE_BASED" => {
                 let rules = ComplianceRules::from_stored(&options.compliance_rules)?;
                 match rules.retention {
@@ -242,7 +252,10 @@ mod tests {
         // 4500 bytes stored: down to 2500 takes blocks 1 and 4 (1000 each).
         assert_eq!(select(&Policy::MaxSize(2500), &blocks, None), [1, 4]);
         assert_eq!(select(&Policy::MaxSize(2499), &blocks, None), [1, 4, 5]);
-        assert_eq!(select(&Policy::Never { erasure: true }, &blocks, Some(1000)), Vec::<u64>::new());
+        assert_eq!(
+            select(&Policy::Never { erasure: true }, &blocks, Some(1000)),
+            Vec::<u64>::new()
+        );
     }
 
     #[test]

@@ -288,7 +288,10 @@ impl ChainVerifier {
         if record.last_block != id || record.first_block < 1 {
             altered(
                 self,
-                format!("its record covers blocks {} to {}", record.first_block, record.last_block),
+                format!(
+                    "its record covers blocks {} to {}",
+                    record.first_block, record.last_block
+                ),
             );
         }
         if record.prev_hash != h.prev_block_hash || record.purged_rows != h.row_count {

@@ -91,17 +91,32 @@ fn check_purge_function(table: &str, options: &BlockchainOptions, catalog: &Cata
         return Ok(());
     }
     let sql = crate::exec::purge::custom_query(table, expr);
-    let mut statements = crate::sql::parse(&sql)
-        .map_err(|e| Error::sql(sqlstate::INVALID_PARAMETER_VALUE, format!("invalid purge_function: {}", e.message())))?;
+    let mut statements = crate::sql::parse(&sql).map_err(|e| {
+        Error::sql(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            format!("invalid purge_function: {}", e.message()),
+        )
+    })?;
     let (Some(statement), None) = (statements.pop(), statements.pop()) else {
-        return Err(Error::sql(sqlstate::INVALID_PARAMETER_VALUE, "purge_function must be one expression"));
+        return Err(Error::sql(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            "purge_function must be one expression",
+        ));
     };
     if !matches!(statement, ast::Statement::Query(_)) {
-        return Err(Error::sql(sqlstate::INVALID_PARAMETER_VALUE, "purge_function must be an expression"));
+        return Err(Error::sql(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            "purge_function must be an expression",
+        ));
     }
     crate::plan::binder::Binder::new(catalog, &[])
         .bind_statement(&statement)
-        .map_err(|e| Error::sql(sqlstate::INVALID_PARAMETER_VALUE, format!("invalid purge_function: {}", e.message())))?;
+        .map_err(|e| {
+            Error::sql(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                format!("invalid purge_function: {}", e.message()),
+            )
+        })?;
     Ok(())
 }
 
