@@ -441,7 +441,7 @@ mod tests {
         assert!(message(&[("required_signatures", "2")]).contains("required_signatures"));
         assert!(message(&[("tde_algorithm", "AES256GCM")]).contains("encryption"));
         assert!(message(&[("max_total_size", "10 parsecs")]).contains("max_total_size"));
-        assert!(message(&[("purge_function", "1bad")]).contains("purge_function"));
+        assert!(message(&[("purge_function", " ")]).contains("purge_function"));
         assert!(message(&[("compression", "lzma")]).contains("compression"));
         assert!(message(&[("retention_blocks", "0")]).contains("retention_blocks"));
     }
