@@ -15,6 +15,9 @@ use crate::ledger::server_signers::ServerSigners;
 use crate::session::Session;
 use crate::storage::{keys, Conflict, Durability, Store};
 
+/// How often the purge policies run in the background.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How [`Database::open_with_options`] opens a database.
 #[derive(Debug, Default, Clone)]
 pub struct OpenOptions {
@@ -44,12 +47,21 @@ pub(crate) struct DatabaseInner {
     /// it ever had one.
     pub(crate) identity: Option<Arc<crate::crypto::ed25519::KeyPair>>,
     /// Sealed chain data (block starts, recent bodies) shared by statements (`ledger::rows`).
-    pub(crate) chain_cache: crate::ledger::rows::ChainCache,
+    pub(crate) chain_cache: Arc<crate::ledger::rows::ChainCache>,
     /// Whether statements append to the audit chain (`session::audit`); on unless turned off.
     audit: AtomicBool,
     /// Seals pending rows by age. It holds its own `Store` clone; dropping the last handle
     /// stops and joins its thread, so the store is closed when the drop returns.
     _sealer: Option<Sealer>,
+    /// Stops the purge policies' thread (it holds a weak handle; see `start_purger`).
+    purger: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+}
+
+impl Drop for DatabaseInner {
+    fn drop(&mut self) {
+        // The purger notices on its next look; it never keeps the database alive.
+        self.purger.get_mut().take();
+    }
 }
 
 impl Database {
@@ -103,7 +115,8 @@ impl Database {
                 None
             })
             .map(Arc::new);
-        crate::ledger::chain::LedgerHook::install(&store, signers.clone());
+        let chain_cache = Arc::new(crate::ledger::rows::ChainCache::default());
+        crate::ledger::chain::LedgerHook::install(&store, signers.clone(), chain_cache.clone());
         let sealer = if services {
             Some(Sealer::start(store.clone())?)
         } else {
@@ -116,16 +129,62 @@ impl Database {
                 ddl_lock: Mutex::new(()),
                 signers,
                 identity,
-                chain_cache: crate::ledger::rows::ChainCache::default(),
+                chain_cache,
                 audit: AtomicBool::new(true),
                 _sealer: sealer,
+                purger: Mutex::new(None),
             }),
         };
         // A quiet open changes nothing; any other creates the audit chain the first time.
         if services {
             db.session().create_audit_chain()?;
+            db.start_purger()?;
         }
         Ok(db)
+    }
+
+    /// Applies every blockchain table's purge policy once a minute (`PURGE_EVERY`), as
+    /// `SELECT purge_blockchain('t')` by the bootstrap superuser, recorded as authorized by
+    /// `system`. The thread holds only a weak handle, so dropping the database ends it.
+    fn start_purger(&self) -> Result<()> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let weak = Arc::downgrade(&self.inner);
+        std::thread::Builder::new()
+            .name("vellum-purger".into())
+            .spawn(move || loop {
+                match stopped.recv_timeout(PURGE_EVERY) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+                let Some(inner) = weak.upgrade() else { return };
+                let db = Database { inner };
+                db.apply_purge_policies();
+            })?;
+        *self.inner.purger.lock() = Some(stop);
+        Ok(())
+    }
+
+    /// Runs every table's purge policy now; failures are logged and retried next time.
+    pub fn apply_purge_policies(&self) {
+        let catalog = self.catalog();
+        for table in catalog.tables() {
+            let Some(options) = table.blockchain_options() else {
+                continue;
+            };
+            if matches!(
+                crate::ledger::purge::canonical(&options.purge_policy),
+                "NONE" | "MANUAL"
+            ) {
+                continue;
+            }
+            let sql = format!(
+                "SELECT purge_blockchain({})",
+                crate::types::quote::quote_literal(&table.name)
+            );
+            if let Err(e) = self.session().execute(&sql) {
+                tracing::warn!("purge policy of {}: {e}", table.name);
+            }
+        }
     }
 
     /// Whether statements append to the audit chain.

@@ -634,3 +634,44 @@ fn the_sealer_passes_an_encrypted_table_without_its_key_and_seals_the_others() {
     }
     assert_eq!(one(&mut s, "SELECT verify_blockchain('locked')"), Value::Bool(true));
 }
+
+#[test]
+fn an_anchor_of_an_encrypted_table_is_stored_encrypted_and_verifies_with_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = AeadKey::generate().unwrap();
+    let id = {
+        let db = open(dir.path(), Some(&key));
+        let mut s = db.session();
+        run(
+            &mut s,
+            "CREATE BLOCKCHAIN TABLE kept (id int PRIMARY KEY, v text) WITH (block_size = 2, \
+             block_seal_interval = '0', purge_policy = 'manual', encryption = 'TDE')",
+        );
+        run(
+            &mut s,
+            "INSERT INTO kept SELECT g, 'erasable reason row ' || g FROM generate_series(1, 6) g",
+        );
+        assert_eq!(
+            one(
+                &mut s,
+                "SELECT purge_blockchain_blocks('kept', 1, 2, 'erasure of quetzal-request')"
+            ),
+            Value::Int8(2)
+        );
+        assert_eq!(one(&mut s, "SELECT verify_blockchain('kept')"), Value::Bool(true));
+        table_id(&db, "kept")
+    };
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let anchor = store.raw_scan_prefix(&chain_key(BLOCK_BODY_TAG, id, 2)).unwrap();
+        assert_eq!(&anchor[0].1[..3], &[0xE5, 1, 0x02]);
+    }
+    assert!(
+        !on_disk(dir.path(), "quetzal-request"),
+        "the anchor's reason in the clear"
+    );
+    let db = open(dir.path(), Some(&key));
+    let mut s = db.session();
+    assert_eq!(one(&mut s, "SELECT verify_blockchain('kept')"), Value::Bool(true));
+    assert_eq!(one(&mut s, "SELECT count(*) FROM kept"), Value::Int8(2));
+}

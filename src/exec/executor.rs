@@ -46,6 +46,8 @@ pub struct Executor<'a> {
     /// Seals asked for by `seal_blockchain_block` (table id, target block id), handed to the
     /// transaction when the statement ends (the statement only reads the transaction).
     pub(super) seals: Vec<(u32, u64)>,
+    /// Purges decided by `purge_blockchain*`, applied when the statement ends.
+    pub(super) purges: Vec<super::purge::PlannedPurge>,
     /// Signatures attached by `sign_blockchain_block`, written when the statement ends.
     pub(super) signatures: Vec<super::signing::PendingSignature>,
     /// Per blockchain table scanned: where its sealed blocks start (hidden columns).
@@ -77,6 +79,7 @@ impl<'a> Executor<'a> {
             in_lists: HashMap::new(),
             partitions: HashMap::new(),
             seals: Vec::new(),
+            purges: Vec::new(),
             signatures: Vec::new(),
             chain_rows: HashMap::new(),
             chain_cache: None,

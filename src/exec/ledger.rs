@@ -206,8 +206,14 @@ impl Executor<'_> {
                 // The digest must be this database's, unaltered, and the chain must still hold
                 // its block with its hash — recomputed, not only as stored — and verify.
                 let ours = self.identity.is_some_and(|k| k.public_key() == digest.public_key);
+                // A block purged since is held by the anchor that replaced it, which keeps its
+                // hash (and verification checks the anchor).
                 let holds = match read_header(txn, table.id, digest.block_id)? {
+                    Some(Ok((header, _))) if header.block_type == crate::ledger::BlockType::Anchor => {
+                        super::purge::anchored_hash(txn, &table, digest.block_id)? == Some(digest.block_hash)
+                    }
                     Some(Ok((header, stored))) => stored == digest.block_hash && header.hash() == digest.block_hash,
+                    None => super::purge::anchored_hash(txn, &table, digest.block_id)? == Some(digest.block_hash),
                     _ => false,
                 };
                 Ok(Value::Bool(
@@ -275,6 +281,8 @@ impl Executor<'_> {
                 Ok(Value::Bool(InclusionProof::from_json(text)?.verify().is_ok()))
             }
             (LedgerFunc::Sign, _) => self.sign_block(txn, args),
+            (LedgerFunc::Purge, _) => self.purge_by_policy(txn, args),
+            (LedgerFunc::PurgeBlocks, _) => self.purge_on_request(txn, args),
             _ => Err(Error::bug(format!("{func:?} called with {} arguments", args.len()))),
         }
     }
@@ -309,6 +317,7 @@ impl Executor<'_> {
                 }
                 Ok(rows)
             }
+            TableFunc::BlockchainPurgeLog => self.purge_log_rows(txn, &table),
             TableFunc::BlockchainTamperReport => Ok(findings(txn, &table, &indexes)?
                 .into_iter()
                 .map(|f| {

@@ -33,6 +33,8 @@ mod lineage;
 mod nested_loop;
 /// NUMERIC division scale rules shared by avg and variance.
 mod numeric_scale;
+/// Purging sealed blocks: by policy, on request, and the purge log.
+pub mod purge;
 /// Table and index scans, including primary-key and index lookups.
 mod scan;
 /// UNION / INTERSECT / EXCEPT.
@@ -84,6 +86,8 @@ pub struct LedgerEffects {
     pub sealed: Vec<u32>,
     /// Tables `sign_blockchain_block` attached a signature to, once per signature.
     pub signed: Vec<u32>,
+    /// Tables a purge removed blocks of, once per purge.
+    pub purged: Vec<u32>,
 }
 
 /// What a statement produced.
@@ -108,6 +112,7 @@ pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecO
         BoundStatement::Update(p) => dml::update(&mut exec, ctx.txn, p)?,
         BoundStatement::Delete(p) => dml::delete(&mut exec, ctx.txn, p)?,
     };
+    ctx.effects.purged = exec.finish_purges(ctx.txn)?;
     ctx.effects.sealed = exec.finish_seals(ctx.txn);
     ctx.effects.signed = exec.finish_signatures(ctx.txn)?;
     Ok(output)

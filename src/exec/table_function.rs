@@ -50,7 +50,7 @@ impl Executor<'_> {
         let column = match func {
             TableFunc::BlockchainSigners => return Ok(self.signer_rows()),
             TableFunc::Lineage => return self.lineage_rows(txn, &values),
-            TableFunc::BlockchainMetadata | TableFunc::BlockchainTamperReport => {
+            TableFunc::BlockchainMetadata | TableFunc::BlockchainTamperReport | TableFunc::BlockchainPurgeLog => {
                 return self.ledger_table_function(txn, func, &values);
             }
             TableFunc::GenerateSeries => self.generate_series(&values)?,

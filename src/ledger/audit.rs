@@ -24,6 +24,7 @@ use crate::storage::row::decode_columns;
 use crate::storage::Txn;
 use crate::types::Value;
 
+use super::anchor::AnchorRecord;
 use super::body::body_rows;
 use super::chain::{
     read_body, read_header, read_headers, read_pending_batches, read_tip, stored_row, PendingEntry, StoredHeader,
@@ -83,9 +84,18 @@ fn read_entries(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Entry)>> {
     Ok(out)
 }
 
-/// The chain's rows in seq order: sealing block (None: pending) and, with a primary key, the
-/// key the row must be stored under.
-type ChainRowsSeen = Vec<(Option<u64>, Option<Vec<u8>>)>;
+/// One position of the chain as verification saw it.
+struct Slot {
+    /// The sealing block (None: pending); for a purged row, the anchor that replaced its block.
+    block: Option<u64>,
+    /// With a primary key, the key the row must be stored under.
+    key: Option<Vec<u8>>,
+    /// The row was purged: no entry may point at it.
+    purged: bool,
+}
+
+/// The chain's rows in seq order.
+type ChainRowsSeen = Vec<Slot>;
 
 /// Checks blocks, pending rows and the tip; returns the verifier, the chain's rows and
 /// whether their seqs are certain.
@@ -107,7 +117,7 @@ fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(Chain
             .iter()
             .zip(unopened.iter_mut())
             .map(|((id, decoded), unopened)| match decoded {
-                Ok((h, _)) if h.block_type == BlockType::Data => match read_body(txn, table.id, *id) {
+                Ok((h, _)) if h.block_type != BlockType::Genesis => match read_body(txn, table.id, *id) {
                     Err(e @ Error::Corrupted { .. }) => {
                         *unopened = Some(e.to_string());
                         Ok(None)
@@ -125,8 +135,27 @@ fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(Chain
         }
         for (((id, decoded), body), summary) in window.iter().zip(&bodies).zip(summaries) {
             let id = *id;
-            if id != last_id.map_or(0, |l| l + 1) {
+            // An anchor stands for the blocks its record covers, and for their rows.
+            let anchor = match decoded {
+                Ok((h, _)) if h.block_type == BlockType::Anchor => {
+                    body.as_deref().and_then(|b| AnchorRecord::decode(b).ok())
+                }
+                _ => None,
+            };
+            let first_id = anchor.as_ref().map_or(id, |r| r.first_block);
+            if first_id != last_id.map_or(0, |l| l + 1) {
                 aligned = false;
+            }
+            match (decoded, &anchor) {
+                (Ok((h, _)), Some(r)) if r.purged_rows == h.row_count => {
+                    chain.extend((0..r.purged_rows).map(|_| Slot {
+                        block: Some(id),
+                        key: None,
+                        purged: true,
+                    }));
+                }
+                (Ok((h, _)), _) if h.block_type == BlockType::Anchor => aligned = false,
+                _ => {}
             }
             let (header, stored_hash) = match decoded {
                 Ok((h, stored)) => (h.clone(), *stored),
@@ -145,7 +174,11 @@ fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(Chain
                 match &summary {
                     BodySummary::Hashed { leaves, .. } => {
                         let mut row_keys = row_keys.into_iter();
-                        chain.extend(leaves.iter().map(|_| (Some(id), row_keys.next().flatten())));
+                        chain.extend(leaves.iter().map(|_| Slot {
+                            block: Some(id),
+                            key: row_keys.next().flatten(),
+                            purged: false,
+                        }));
                     }
                     _ => aligned = false,
                 }
@@ -182,10 +215,15 @@ fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(Chain
         if p.seq != chain.len() as u64 {
             aligned = false;
         }
-        chain.push((None, keys.as_ref().and_then(|k| k.of_row(&p.row))));
+        chain.push(Slot {
+            block: None,
+            key: keys.as_ref().and_then(|k| k.of_row(&p.row)),
+            purged: false,
+        });
     }
     let last_running = pending.last().map(|p| p.running).unwrap_or(v.tip());
     v.pending(pending.iter().map(|p| (p.seq, p.leaf, p.running, p.row.as_slice())));
+    v.finish_anchors();
     check_tip(txn, table, &mut v, last_id, sealed_rows, &pending, last_running);
     Ok((v, chain, aligned))
 }
@@ -343,14 +381,14 @@ const MAX_ROW_FINDINGS: usize = 100;
 /// sealing block (None: pending) and, when `keyed`, the key the row must be stored under.
 fn check_rows(
     v: &mut ChainVerifier,
-    chain: &[(Option<u64>, Option<Vec<u8>>)],
+    chain: &[Slot],
     keyed: bool,
     aligned: bool,
     entries: &[(Vec<u8>, Entry)],
     own: &[Vec<u8>],
 ) {
     let own: HashSet<&[u8]> = own.iter().map(Vec::as_slice).collect();
-    let mut claimed = vec![false; chain.len()];
+    let mut claimed: Vec<bool> = chain.iter().map(|s| s.purged).collect();
     let mut reported = 0usize;
     let mut report = |v: &mut ChainVerifier, kind: FindingKind, block: Option<u64>, detail: String| {
         reported += 1;
@@ -401,7 +439,23 @@ fn check_rows(
             );
             continue;
         };
-        let (block, row_key) = &chain[i];
+        let Slot {
+            block,
+            key: row_key,
+            purged,
+        } = &chain[i];
+        if *purged {
+            report(
+                v,
+                FindingKind::RowAltered,
+                *block,
+                format!(
+                    "a table row entry points at position {seq}, a row purged under anchor {}",
+                    block.unwrap_or(0)
+                ),
+            );
+            continue;
+        }
         if claimed[i] {
             report(
                 v,
@@ -420,7 +474,7 @@ fn check_rows(
         claimed[i] = true;
     }
     if aligned {
-        for (i, (block, _)) in chain.iter().enumerate() {
+        for (i, Slot { block, .. }) in chain.iter().enumerate() {
             if !claimed[i] {
                 report(
                     v,
@@ -430,7 +484,7 @@ fn check_rows(
                 );
             }
         }
-    } else if count != chain.len() {
+    } else if count != chain.iter().filter(|s| !s.purged).count() {
         report(
             v,
             FindingKind::RowAltered,
@@ -450,18 +504,38 @@ fn check_rows(
     }
 }
 
+/// The hash the block after stored block `id` links to: its hash, or for an anchor the
+/// last purged block's; `None` when it is missing or unreadable.
+fn link_of(txn: &Txn, table_id: u32, id: u64) -> Result<Option<Hash>> {
+    Ok(match read_header(txn, table_id, id)? {
+        Some(Ok((h, _))) if h.block_type == BlockType::Anchor => read_body(txn, table_id, id)?
+            .and_then(|b| AnchorRecord::decode(&b).ok())
+            .map(|r| r.last_purged_hash),
+        Some(Ok((h, _))) => Some(h.hash()),
+        _ => None,
+    })
+}
+
 /// Findings about block `block_id` alone (its header, its link to the block before, its
 /// rows); `None` when no such block is stored.
 pub fn verify_block(txn: &Txn, table: &TableDef, indexes: &[IndexDef], block_id: u64) -> Result<Option<Vec<Finding>>> {
     let Some(decoded) = read_header(txn, table.id, block_id)? else {
         return Ok(None);
     };
-    let prev_hash = match block_id.checked_sub(1) {
+    // The block this one links to: the one before it, or for an anchor the one before the
+    // blocks it replaced; an anchor before it is linked through its record.
+    let first = match &decoded {
+        Ok((h, _)) if h.block_type == BlockType::Anchor => read_body(txn, table.id, block_id)?
+            .and_then(|b| AnchorRecord::decode(&b).ok())
+            .map_or(block_id, |r| r.first_block),
+        _ => block_id,
+    };
+    let prev_hash = match first.checked_sub(1) {
         None => [0; 32],
-        Some(prev) => match read_header(txn, table.id, prev)? {
-            Some(Ok((h, _))) => h.hash(),
+        Some(prev) => match link_of(txn, table.id, prev)? {
+            Some(link) => link,
             // Without a readable predecessor the link cannot hold.
-            _ => {
+            None => {
                 return Ok(Some(vec![Finding {
                     kind: FindingKind::BlockMissing,
                     block_id: Some(prev),

@@ -335,17 +335,27 @@ pub fn drop_chain(txn: &mut Txn, table_id: u32) -> Result<()> {
 pub struct LedgerHook {
     /// Server-held keys that sign each sealed block (`server_signers`).
     signers: Arc<super::server_signers::ServerSigners>,
+    /// The database's chain cache, cleared for a table whose blocks a purge removed.
+    cache: Arc<super::rows::ChainCache>,
 }
 
 impl LedgerHook {
     /// Installs the hook on `store`.
-    pub fn install(store: &Store, signers: Arc<super::server_signers::ServerSigners>) {
-        store.set_chain_hook(Arc::new(LedgerHook { signers }));
+    pub fn install(
+        store: &Store,
+        signers: Arc<super::server_signers::ServerSigners>,
+        cache: Arc<super::rows::ChainCache>,
+    ) {
+        store.set_chain_hook(Arc::new(LedgerHook { signers, cache }));
     }
 }
 
 impl ChainHook for LedgerHook {
     fn finish(&self, txn: &mut Txn, chain: u32, work: &ChainWork) -> Result<()> {
+        if work.purged {
+            // Under the commit gate: no statement reads the chain until this batch is applied.
+            self.cache.forget(chain);
+        }
         let Some(mut tip) = read_tip(txn, chain)? else {
             if work.appended.is_empty() {
                 return Ok(());

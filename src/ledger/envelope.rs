@@ -8,7 +8,7 @@
 //! plaintext canonical rows (ledger-format §1-§3), so a payload is opened before anything
 //! reads or verifies it, and what verification checks is exactly what SELECT returns.
 //!
-//! # Layout (envelope version 1; ledger-format §10)
+//! # Layout (envelope version 1; ledger-format §11)
 //!
 //! ```text
 //! offset size field

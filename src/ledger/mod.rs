@@ -36,7 +36,7 @@
 //!   `chain::LedgerHook` (a `storage::ChainHook`): concurrent inserters never conflict and
 //!   make one linear chain; a rolled-back transaction leaves nothing.
 //! - A table created with `compression = 'ZSTD'` or `encryption = 'TDE'` stores its bodies
-//!   (and, encrypted, its pending batches) in an envelope (`envelope.rs`, ledger-format §10)
+//!   (and, encrypted, its pending batches) in an envelope (`envelope.rs`, ledger-format §11)
 //!   with its data key wrapped under the master key (`at_rest.rs`, key `0x01 'k' table_id`);
 //!   `chain.rs` seals and opens them, so every reader and verification sees plain bodies and
 //!   the hashes stay over the plaintext rows.
@@ -44,6 +44,8 @@
 //!   `sealer::Sealer`) takes all pending rows, writes the block value, the header and the new
 //!   tip, and deletes the pending batches, in the same atomic batch as its commit.
 
+/// Anchor blocks: what a purge leaves in place of the blocks it removed.
+pub mod anchor;
 /// Compression and encryption at rest: per-table records, data keys, the payload codec.
 pub mod at_rest;
 /// Verification of a stored chain (blocks, pending rows, tip, table rows).
@@ -72,6 +74,8 @@ pub mod merkle;
 pub mod options;
 /// Inclusion proofs and their JSON form.
 pub mod proof;
+/// Purge policies: which sealed blocks a table lets go.
+pub mod purge;
 /// Reading committed rows back from the chain, by seq and in chain order.
 pub mod rows;
 /// The background thread sealing pending rows older than their table's interval.

@@ -8,12 +8,12 @@
 //! | `block_seal_interval` | interval ≥ 0 (`'5 minutes'`, `'30 seconds'`); `'0'`: seal only by size or on request | `'5 minutes'` |
 //! | `hash_algorithm` | `SHA256` | `SHA256` |
 //! | `enable_merkle_tree` | boolean | true |
-//! | `purge_policy` | `none`, `time` (needs retention_period), `blocks` (needs retention_blocks), `size` (needs max_total_size), `function` (needs purge_function), `manual` | `none` |
+//! | `purge_policy` | `none`, `TIME_BASED` (needs retention_period), `COUNT_BASED` (needs retention_blocks), `SIZE_BASED` (needs max_total_size), `COMPLIANCE_BASED` (needs compliance_rules), `CUSTOM` (needs purge_function), `manual`; the older `time`, `blocks`, `size`, `function` read as the first four (`purge.rs`) | `none` |
 //! | `retention_period` | interval > 0 | — |
 //! | `retention_blocks` | integer 1..=9223372036854775807 | — |
 //! | `max_total_size` | bytes: integer, or number with unit `bytes`, `kB`, `MB`, `GB`, `TB` (1024-based, as `pg_size_bytes`), > 0 | — |
-//! | `compliance_rules` | comma-separated subset of `gdpr`, `hipaa`, `sox`, `pci_dss`, `sec_17a_4` | none |
-//! | `purge_function` | function name, `name` or `schema.name` | — |
+//! | `compliance_rules` | a JSON object of periods (`"hipaa_retention": "6 years"`) and `"gdpr_right_to_erasure": true/false`; or, as before, a comma-separated subset of `gdpr`, `hipaa`, `sox`, `pci_dss`, `sec_17a_4` (names without periods) | none |
+//! | `purge_function` | a boolean SQL expression over `blockchain_metadata`'s columns, e.g. `timestamp < now() - interval '90 days' AND row_count < 10` | — |
 //! | `required_signatures` | integer 0..=64, at most the number of authorized_signers | 0 |
 //! | `authorized_signers` | comma-separated Ed25519 public keys (64 hex digits each), at most 64, distinct | none |
 //! | `compression` | `none`, `zstd` (sealed bodies zstd-compressed at rest) | `none` |
@@ -101,7 +101,30 @@ pub fn parse_options(pairs: &[(String, Option<String>)]) -> Result<BlockchainOpt
             }
             "enable_merkle_tree" => o.enable_merkle_tree = boolean(&name, &value)?,
             "purge_policy" => {
-                o.purge_policy = one_of(&name, &value, &["none", "time", "blocks", "size", "function", "manual"])?
+                let lower = one_of(
+                    &name,
+                    &value,
+                    &[
+                        "none",
+                        "time_based",
+                        "count_based",
+                        "size_based",
+                        "compliance_based",
+                        "custom",
+                        "manual",
+                        "time",
+                        "blocks",
+                        "size",
+                        "function",
+                    ],
+                )?;
+                // The names are stored upper-case; the older short names as they were,
+                // so the definitions (and genesis hashes) of existing tables do not change.
+                o.purge_policy = if lower.contains('_') || lower == "custom" {
+                    lower.to_ascii_uppercase()
+                } else {
+                    lower
+                };
             }
             "retention_period" => {
                 let iv = interval(&name, &value)?;
@@ -120,6 +143,9 @@ pub fn parse_options(pairs: &[(String, Option<String>)]) -> Result<BlockchainOpt
                 o.retention_blocks = Some(n as u64);
             }
             "max_total_size" => o.max_total_size = Some(size(&value)?),
+            "compliance_rules" if value.trim_start().starts_with('{') => {
+                o.compliance_rules = compliance_json(&value)?;
+            }
             "compliance_rules" => {
                 let mut rules = Vec::new();
                 for rule in value.split(',').map(|r| r.trim().to_ascii_lowercase()) {
@@ -135,7 +161,15 @@ pub fn parse_options(pairs: &[(String, Option<String>)]) -> Result<BlockchainOpt
                 rules.dedup();
                 o.compliance_rules = rules;
             }
-            "purge_function" => o.purge_function = Some(function_name(&value)?),
+            // A boolean SQL expression over blockchain_metadata's columns (checked by CREATE,
+            // which can bind it); older definitions named a function, which still reads as
+            // an expression's text.
+            "purge_function" => {
+                if value.is_empty() {
+                    return Err(invalid("purge_function must not be empty".into()));
+                }
+                o.purge_function = Some(value.clone());
+            }
             "required_signatures" => {
                 let n = integer(&name, &value)?;
                 o.required_signatures = u32::try_from(n)
@@ -192,11 +226,19 @@ pub fn parse_options(pairs: &[(String, Option<String>)]) -> Result<BlockchainOpt
 
 fn cross_check(o: &mut BlockchainOptions, tde_given: bool) -> Result<()> {
     let needs = |option: &str| invalid(format!("purge_policy '{}' requires {option}", o.purge_policy));
-    match o.purge_policy.as_str() {
-        "time" if o.retention_period.is_none() => return Err(needs("retention_period")),
-        "blocks" if o.retention_blocks.is_none() => return Err(needs("retention_blocks")),
-        "size" if o.max_total_size.is_none() => return Err(needs("max_total_size")),
-        "function" if o.purge_function.is_none() => return Err(needs("purge_function")),
+    match super::purge::canonical(&o.purge_policy) {
+        "TIME_BASED" if o.retention_period.is_none() => return Err(needs("retention_period")),
+        "COUNT_BASED" if o.retention_blocks.is_none() => return Err(needs("retention_blocks")),
+        "SIZE_BASED" if o.max_total_size.is_none() => return Err(needs("max_total_size")),
+        "CUSTOM" if o.purge_function.is_none() => return Err(needs("purge_function")),
+        "COMPLIANCE_BASED" => {
+            let rules = super::purge::ComplianceRules::from_stored(&o.compliance_rules)?;
+            if rules.retention.is_none() && !rules.erasure {
+                return Err(needs(
+                    "compliance_rules naming a retention period or gdpr_right_to_erasure",
+                ));
+            }
+        }
         _ => {}
     }
     if o.required_signatures as usize > o.authorized_signers.len() {
@@ -273,22 +315,46 @@ fn size(value: &str) -> Result<u64> {
     Ok(bytes as u64)
 }
 
-fn function_name(value: &str) -> Result<String> {
-    let lower = value.to_ascii_lowercase();
-    let parts: Vec<&str> = lower.split('.').collect();
-    let ok = parts.len() <= 2
-        && parts.iter().all(|p| {
-            let mut chars = p.chars();
-            matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-        });
-    if ok {
-        Ok(lower)
-    } else {
-        Err(invalid(format!(
-            "invalid value for option \"purge_function\": {value} (a function name, optionally schema-qualified)"
-        )))
+/// `compliance_rules = '{"hipaa_retention": "6 years", "gdpr_right_to_erasure": true}'`:
+/// stored as sorted `name=value` texts (`purge.rs` reads them back). Members are periods
+/// (strings that read as intervals) or `gdpr_right_to_erasure` (a boolean).
+fn compliance_json(value: &str) -> Result<Vec<String>> {
+    let parsed: serde_json::Value =
+        serde_json::from_str(value).map_err(|e| invalid(format!("compliance_rules is not a JSON object: {e}")))?;
+    let Some(members) = parsed.as_object() else {
+        return Err(invalid("compliance_rules must be a JSON object".into()));
+    };
+    let mut rules = Vec::new();
+    for (name, v) in members {
+        let name = name.to_ascii_lowercase();
+        if name.contains('=') {
+            return Err(invalid(format!("compliance_rules: bad rule name \"{name}\"")));
+        }
+        match (name.as_str(), v) {
+            ("gdpr_right_to_erasure", serde_json::Value::Bool(b)) => rules.push(format!("{name}={b}")),
+            ("gdpr_right_to_erasure", _) => {
+                return Err(invalid(
+                    "compliance_rules: gdpr_right_to_erasure must be true or false".into(),
+                ))
+            }
+            (_, serde_json::Value::String(period)) => {
+                let iv = interval(&format!("compliance_rules.{name}"), period)?;
+                if iv.comparable_micros() <= 0 {
+                    return Err(invalid(format!(
+                        "compliance_rules: \"{name}\" must be a positive period"
+                    )));
+                }
+                rules.push(format!("{name}={}", period.trim()));
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "compliance_rules: \"{name}\" must be a period such as \"7 years\""
+                )))
+            }
+        }
     }
+    rules.sort();
+    Ok(rules)
 }
 
 #[cfg(test)]
@@ -385,7 +451,7 @@ mod tests {
         assert!(message(&[("required_signatures", "2")]).contains("required_signatures"));
         assert!(message(&[("tde_algorithm", "AES256GCM")]).contains("encryption"));
         assert!(message(&[("max_total_size", "10 parsecs")]).contains("max_total_size"));
-        assert!(message(&[("purge_function", "1bad")]).contains("purge_function"));
+        assert!(message(&[("purge_function", " ")]).contains("purge_function"));
         assert!(message(&[("compression", "lzma")]).contains("compression"));
         assert!(message(&[("retention_blocks", "0")]).contains("retention_blocks"));
         assert!(message(&[("encryption", "AES")]).contains("encryption"));

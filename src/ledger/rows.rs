@@ -12,7 +12,8 @@
 //! each table's block starts and the bodies read last, so a point SELECT reads the tip and no
 //! header or body it has seen before. Only committed, sealed blocks enter it, and every reader
 //! holding the read gate sees the same committed chain, so its contents are what any statement
-//! would read itself. (A purge, which removes blocks, must clear its table's entry.)
+//! would read itself. A purge, which removes blocks, clears its table's entries when it commits
+//! (`LedgerHook`, under the commit gate, so no reader sees the purged chain with stale starts).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -47,6 +48,12 @@ pub struct ChainCache {
 }
 
 impl ChainCache {
+    /// Drops everything kept of `table_id` (its sealed blocks changed: a purge committed).
+    pub fn forget(&self, table_id: u32) {
+        self.starts.lock().remove(&table_id);
+        self.bodies.lock().retain(|(table, _), _| *table != table_id);
+    }
+
     /// The block starts of `table_id` up to `last_block_id`, reading only headers not seen yet.
     fn starts(&self, txn: &Txn, table_id: u32, last_block_id: u64) -> Result<Starts> {
         let cached = self.starts.lock().get(&table_id).cloned();
@@ -92,8 +99,9 @@ fn extend_starts(txn: &Txn, table_id: u32, from: u64, starts: &mut Starts) -> Re
         let (header, _) = decoded?;
         if header.block_type == BlockType::Data {
             starts.push((next, id));
-            next = next.saturating_add(header.row_count);
         }
+        // An anchor counts the rows of the blocks it replaced: positions after it stay put.
+        next = next.saturating_add(header.row_count);
     }
     Ok(())
 }

@@ -13,10 +13,15 @@
 //! - block 0 is a genesis with no rows whose root is the current definition's hash, else
 //!   `definition_altered`; a genesis anywhere else is `block_inserted`;
 //! - a data block's body hashes to its `merkle_root` with `row_count` rows, else `row_altered`;
+//! - an anchor (`anchor.rs`) stands for the ids its record covers (they are not missing); its
+//!   record hashes to its `merkle_root` and agrees with its header, else `anchor_altered`; the
+//!   next block links to the record's `last_purged_hash`; and the anchors, ordered by purge
+//!   id, are 1, 2, … each naming the previous one's hash, else `purge_log_broken`;
 //! - pending rows: each stored leaf equals the leaf of its stored bytes, and the running hash
 //!   recomputes from the last block's hash, else `pending_altered` (from that row on the
 //!   running hash is re-seeded with the stored value, so one change gives one finding).
 
+use super::anchor::AnchorRecord;
 use super::block::{BlockHeader, BlockType};
 use super::body::body_rows;
 use super::hex::to_hex;
@@ -41,6 +46,11 @@ pub enum FindingKind {
     /// A block older than the seal interval lacks its required signatures. Not tampering:
     /// `verify_blockchain` still passes; the tamper report lists it apart.
     Unconfirmed,
+    /// An anchor's record is missing, unreadable, or disagrees with its header or position.
+    AnchorAltered,
+    /// The anchors do not form the purge log: purge ids not 1, 2, … or a broken
+    /// `prev_anchor_hash` link (an anchor rewritten, removed or added).
+    PurgeLogBroken,
 }
 
 impl FindingKind {
@@ -57,6 +67,8 @@ impl FindingKind {
             FindingKind::TipAltered => "tip_altered",
             FindingKind::SignatureInvalid => "signature_invalid",
             FindingKind::Unconfirmed => "unconfirmed",
+            FindingKind::AnchorAltered => "anchor_altered",
+            FindingKind::PurgeLogBroken => "purge_log_broken",
         }
     }
 
@@ -116,11 +128,17 @@ pub fn summarize_body(body: Option<&[u8]>) -> BodySummary {
     }
 }
 
+fn body_hash(body: Option<&[u8]>) -> Option<Hash> {
+    body.map(crate::crypto::sha256)
+}
+
 /// Checks blocks fed in key order; collects findings.
 pub struct ChainVerifier {
     definition_hash: Hash,
     next_id: u64,
     last_hash: Hash,
+    /// Anchors seen: (purge id, previous anchor's hash, this anchor's recomputed hash, block id).
+    anchors: Vec<(u64, Hash, Hash, u64)>,
     pub findings: Vec<Finding>,
 }
 
@@ -131,6 +149,7 @@ impl ChainVerifier {
             definition_hash,
             next_id: 0,
             last_hash: [0; 32],
+            anchors: Vec::new(),
             findings: Vec::new(),
         }
     }
@@ -142,6 +161,7 @@ impl ChainVerifier {
             definition_hash,
             next_id,
             last_hash,
+            anchors: Vec::new(),
             findings: Vec::new(),
         }
     }
@@ -161,6 +181,15 @@ impl ChainVerifier {
     pub fn block_summarized(&mut self, block: StoredBlock<'_>, summary: Option<BodySummary>) {
         let id = block.key_id;
         let h = &block.header;
+        let record = (h.block_type == BlockType::Anchor).then(|| match block.body {
+            Some(body) => AnchorRecord::decode(body).map_err(|e| e.to_string()),
+            None => Err("its record is missing".to_string()),
+        });
+        // The blocks an anchor replaced are not missing.
+        let covered_from = match &record {
+            Some(Ok(r)) if r.last_block == id && r.first_block >= self.next_id => r.first_block,
+            _ => id,
+        };
         if id < self.next_id {
             self.report(
                 FindingKind::BlockInserted,
@@ -169,7 +198,7 @@ impl ChainVerifier {
             );
             return;
         }
-        for missing in self.next_id..id.min(self.next_id.saturating_add(1000)) {
+        for missing in self.next_id..covered_from.min(self.next_id.saturating_add(1000)) {
             self.report(
                 FindingKind::BlockMissing,
                 Some(missing),
@@ -220,10 +249,75 @@ impl ChainVerifier {
                 format!("block {id} claims to be a genesis"),
             ),
             (_, BlockType::Data) => self.check_body(id, h, summary.unwrap_or_else(|| summarize_body(block.body))),
-            (_, BlockType::Anchor) => {}
+            (_, BlockType::Anchor) => {
+                if let Some(link) = self.check_anchor(id, h, body_hash(block.body), record, computed) {
+                    self.next_id = id + 1;
+                    self.last_hash = link;
+                    return;
+                }
+            }
         }
         self.next_id = id + 1;
         self.last_hash = computed;
+    }
+
+    /// Checks an anchor against its record; returns the hash the next block links to (the
+    /// last purged block's) when the record is sound.
+    fn check_anchor(
+        &mut self,
+        id: u64,
+        h: &BlockHeader,
+        body_hash: Option<Hash>,
+        record: Option<std::result::Result<AnchorRecord, String>>,
+        computed: Hash,
+    ) -> Option<Hash> {
+        let altered = |v: &mut ChainVerifier, why: String| {
+            v.report(FindingKind::AnchorAltered, Some(id), format!("anchor {id}: {why}"));
+        };
+        let record = match record {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
+                altered(self, format!("its record is unreadable: {e}"));
+                return None;
+            }
+            None => return None,
+        };
+        if body_hash != Some(h.merkle_root) {
+            altered(self, "its record does not hash to its Merkle root".into());
+        }
+        if record.last_block != id || record.first_block < 1 {
+            altered(
+                self,
+                format!(
+                    "its record covers blocks {} to {}",
+                    record.first_block, record.last_block
+                ),
+            );
+        }
+        if record.prev_hash != h.prev_block_hash || record.purged_rows != h.row_count {
+            altered(self, "its record and its header disagree".into());
+        }
+        self.anchors
+            .push((record.purge_id, record.prev_anchor_hash, computed, id));
+        Some(record.last_purged_hash)
+    }
+
+    /// Checks the anchors seen form the purge log: purge ids 1, 2, … each linked to the
+    /// previous one's hash. Call once after the last block.
+    pub fn finish_anchors(&mut self) {
+        let mut anchors = std::mem::take(&mut self.anchors);
+        anchors.sort_by_key(|a| a.0);
+        let mut prev: Hash = [0; 32];
+        for (i, (purge_id, prev_anchor, hash, id)) in anchors.into_iter().enumerate() {
+            if purge_id != i as u64 + 1 || prev_anchor != prev {
+                self.report(
+                    FindingKind::PurgeLogBroken,
+                    Some(id),
+                    format!("anchor {id} (purge {purge_id}) does not follow purge {i} in the purge log"),
+                );
+            }
+            prev = hash;
+        }
     }
 
     fn check_body(&mut self, id: u64, h: &BlockHeader, summary: BodySummary) {

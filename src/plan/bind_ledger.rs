@@ -2,9 +2,10 @@
 //! `verify_blockchain(text, digest text)`, `blockchain_digest(text)`,
 //! `verify_blockchain_block(text, bigint)` (the block also by name, `block_id => n`),
 //! `seal_blockchain_block(text)`, `blockchain_proof(text, bigint, bigint)`,
-//! `verify_blockchain_proof(text)`, `sign_blockchain_block(text, bigint, text, text)`, and in
-//! FROM `blockchain_metadata(text)`, `blockchain_tamper_report(text)` and
-//! `blockchain_signers()`. Arguments are coerced as PostgreSQL coerces them to a declared
+//! `verify_blockchain_proof(text)`, `sign_blockchain_block(text, bigint, text, text)`,
+//! `purge_blockchain(text [, timestamptz])`, `purge_blockchain_blocks(text, bigint, bigint,
+//! text)`, and in FROM `blockchain_metadata(text)`, `blockchain_tamper_report(text)`,
+//! `blockchain_purge_log(text)` and `blockchain_signers()`. Arguments are coerced as PostgreSQL coerces them to a declared
 //! signature; the table itself is resolved when the function runs.
 
 use crate::error::{sqlstate, Error, Result};
@@ -36,6 +37,22 @@ fn signature(name: &str, arguments: usize) -> Option<(LedgerFunc, Params, DataTy
             DataType::Bool,
         ),
         "seal_blockchain_block" => (LedgerFunc::Seal, &[TABLE], DataType::Int8),
+        "purge_blockchain" if arguments == 2 => (
+            LedgerFunc::Purge,
+            &[TABLE, ("as_of", DataType::TimestampTz)],
+            DataType::Int8,
+        ),
+        "purge_blockchain" => (LedgerFunc::Purge, &[TABLE], DataType::Int8),
+        "purge_blockchain_blocks" => (
+            LedgerFunc::PurgeBlocks,
+            &[
+                TABLE,
+                ("first_block", DataType::Int8),
+                ("last_block", DataType::Int8),
+                ("reason", DataType::Text),
+            ],
+            DataType::Int8,
+        ),
         "blockchain_proof" => (
             LedgerFunc::Proof,
             &[TABLE, ("block_id", DataType::Int8), ("row_index", DataType::Int8)],
@@ -81,6 +98,19 @@ pub(super) fn table_function_columns(name: &str) -> Option<(TableFunc, Vec<(&'st
                 ("public_key", DataType::Text),
                 ("server_held", DataType::Bool),
                 ("created_at", DataType::TimestampTz),
+            ],
+        )),
+        "blockchain_purge_log" => Some((
+            TableFunc::BlockchainPurgeLog,
+            vec![
+                ("purge_id", DataType::Int8),
+                ("block_range", DataType::Text),
+                ("reason", DataType::Text),
+                ("timestamp", DataType::TimestampTz),
+                ("authorized_by", DataType::Text),
+                ("rows_purged", DataType::Int8),
+                ("anchor_block_id", DataType::Int8),
+                ("anchor_hash", DataType::Text),
             ],
         )),
         "blockchain_tamper_report" => Some((

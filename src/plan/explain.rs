@@ -98,6 +98,7 @@ fn node(p: &Plan, depth: usize, out: &mut Vec<String>) {
                         TableFunc::Unnest => "unnest",
                         TableFunc::BlockchainMetadata => "blockchain_metadata",
                         TableFunc::BlockchainTamperReport => "blockchain_tamper_report",
+                        TableFunc::BlockchainPurgeLog => "blockchain_purge_log",
                         TableFunc::BlockchainSigners => "blockchain_signers",
                         TableFunc::Lineage => "lineage",
                     },

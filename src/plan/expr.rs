@@ -126,6 +126,10 @@ pub enum LedgerFunc {
     Digest,
     /// `verify_blockchain(table text, digest text) → boolean`
     VerifyDigest,
+    /// `purge_blockchain(table text [, as_of timestamptz]) → bigint`
+    Purge,
+    /// `purge_blockchain_blocks(table text, first bigint, last bigint, reason text) → bigint`
+    PurgeBlocks,
 }
 
 /// How a subquery's rows become a value.

@@ -75,6 +75,8 @@ pub enum TableFunc {
     BlockchainMetadata,
     /// blockchain_tamper_report(table): one row per verification finding.
     BlockchainTamperReport,
+    /// `blockchain_purge_log(table)`.
+    BlockchainPurgeLog,
     /// blockchain_signers(): one row per registered block signer.
     BlockchainSigners,
     /// lineage(relation [, depth]): lineage edges around a table or view.

@@ -12,7 +12,7 @@
 //! | `ts` | when the statement finished |
 //! | `actor` | the session user |
 //! | `role` | the current role (differs from `actor` after `SET ROLE`) |
-//! | `operation` | the command: `INSERT`, `UPDATE`, `DELETE`, `COPY`, `CREATE TABLE`, `GRANT`, `SIGN BLOCK`, `SEAL BLOCK`, ... |
+//! | `operation` | the command: `INSERT`, `UPDATE`, `DELETE`, `COPY`, `CREATE TABLE`, `GRANT`, `SIGN BLOCK`, `SEAL BLOCK`, `PURGE`, ... |
 //! | `object` | what it acted on: a relation, role or signer name; `relations TO/FROM grantees` for GRANT/REVOKE |
 //! | `row_count` | rows inserted, updated or deleted (TRUNCATE counts what it removed) |
 //! | `rows_sha256` | `storage::changes`'s digest over the old and new row images, NULL when no row changed |
@@ -186,6 +186,9 @@ fn bound_operations(
             let mut out = Vec::new();
             if !effects.signed.is_empty() {
                 out.push(("SIGN BLOCK".to_string(), Some(names(&effects.signed))));
+            }
+            if !effects.purged.is_empty() {
+                out.push(("PURGE".to_string(), Some(names(&effects.purged))));
             }
             if !effects.sealed.is_empty() {
                 out.push(("SEAL BLOCK".to_string(), Some(names(&effects.sealed))));

@@ -29,6 +29,8 @@ pub struct ChainWork {
     pub appended: Vec<Vec<u8>>,
     /// The highest seal target asked for (meaning defined by the hook).
     pub seal_target: Option<u64>,
+    /// The transaction removed sealed blocks (a purge): what readers cached of the chain is stale.
+    pub purged: bool,
 }
 
 /// Completes chain appends and seals at commit, under the commit gate.

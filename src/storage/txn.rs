@@ -277,6 +277,12 @@ impl Txn {
         work.seal_target = Some(work.seal_target.map_or(target, |t| t.max(target)));
     }
 
+    /// Records that this transaction removes sealed blocks of chain `chain` (a purge), so the
+    /// commit hook drops what readers cached of it.
+    pub fn chain_purged(&mut self, chain: u32) {
+        self.chains.entry(chain).or_default().purged = true;
+    }
+
     /// The keys this transaction appends to chain `chain` when it commits.
     pub fn chain_appended(&self, chain: u32) -> &[Vec<u8>] {
         self.chains.get(&chain).map_or(&[], |w| w.appended.as_slice())

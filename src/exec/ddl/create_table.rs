@@ -29,7 +29,9 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
         return Err(super::duplicate_relation(&name));
     }
     let kind = if sql::is_blockchain_table(create) {
-        TableKind::Blockchain(Box::new(blockchain_options(&create.table_options, ctx.catalog)?))
+        let options = blockchain_options(&create.table_options, ctx.catalog)?;
+        check_purge_function(&name, &options, ctx.catalog)?;
+        TableKind::Blockchain(Box::new(options))
     } else {
         check_options(&create.table_options)?;
         TableKind::Ordinary
@@ -77,6 +79,45 @@ pub(super) fn execute(create: &ast::CreateTable, ctx: &mut DdlContext<'_>) -> Re
         }
     }
     Ok("CREATE TABLE".into())
+}
+
+/// A `CUSTOM` purge policy's expression must bind as a boolean over `blockchain_metadata`'s
+/// columns now, not fail at every purge later.
+fn check_purge_function(table: &str, options: &BlockchainOptions, catalog: &Catalog) -> Result<()> {
+    let Some(expr) = &options.purge_function else {
+        return Ok(());
+    };
+    if crate::ledger::purge::canonical(&options.purge_policy) != "CUSTOM" {
+        return Ok(());
+    }
+    let sql = crate::exec::purge::custom_query(table, expr);
+    let mut statements = crate::sql::parse(&sql).map_err(|e| {
+        Error::sql(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            format!("invalid purge_function: {}", e.message()),
+        )
+    })?;
+    let (Some(statement), None) = (statements.pop(), statements.pop()) else {
+        return Err(Error::sql(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            "purge_function must be one expression",
+        ));
+    };
+    if !matches!(statement, ast::Statement::Query(_)) {
+        return Err(Error::sql(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            "purge_function must be an expression",
+        ));
+    }
+    crate::plan::binder::Binder::new(catalog, &[])
+        .bind_statement(&statement)
+        .map_err(|e| {
+            Error::sql(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                format!("invalid purge_function: {}", e.message()),
+            )
+        })?;
+    Ok(())
 }
 
 /// `WITH (...)` storage parameters: PostgreSQL's are accepted (and have no effect on Vellum's
