@@ -109,7 +109,7 @@ impl Database {
         ));
         // A damaged or exposed key file must not lock users out of their data: digests are
         // then refused, with the reason in the log.
-        let identity = crate::ledger::identity::open_identity(path, services)
+        let identity = crate::ledger::identity::open_identity(path, services, store.master_key().as_deref())
             .unwrap_or_else(|e| {
                 tracing::warn!("cannot load the identity key: {e}");
                 None
@@ -273,12 +273,15 @@ impl Database {
 
     /// Re-wraps every encrypted table's data key under `new`, which becomes this database's
     /// master key; no block is rewritten (`ledger::at_rest::rotate_master_key`), and re-wraps the
-    /// key files of server-held signers. The current master key must open them. Returns how
+    /// key files of server-held signers and of the identity key. The current master key must open them. Returns how
     /// many data keys were re-wrapped.
     pub fn rotate_master_key(&self, new: AeadKey) -> Result<usize> {
         let _ddl = self.inner.ddl_lock.lock();
         let count = crate::ledger::at_rest::rotate_master_key(&self.inner.store, new.clone())?;
         self.inner.signers.rewrap(&new)?;
+        if let Some(identity) = &self.inner.identity {
+            crate::ledger::identity::rewrap_identity(self.inner.store.path(), identity, &new)?;
+        }
         Ok(count)
     }
 

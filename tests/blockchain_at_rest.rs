@@ -558,6 +558,12 @@ fn server_held_signer_keys_are_wrapped_under_the_master_key() {
     assert!(text.starts_with("vellum-ed25519-key-wrapped v1\n"), "{text}");
     assert!(text.contains(&format!("master {}\n", fingerprint_hex(&first))));
     assert!(!text.contains("secret"));
+    // So is the identity key that signs digests.
+    let identity = std::fs::read_to_string(dir.path().join("identity.key")).unwrap();
+    assert!(
+        identity.contains(&format!("master {}\n", fingerprint_hex(&first))),
+        "{identity}"
+    );
     // Without the master key the database still opens; blocks then go unsigned.
     {
         let db = open(dir.path(), None);
@@ -575,9 +581,16 @@ fn server_held_signer_keys_are_wrapped_under_the_master_key() {
         text.contains(&format!("master {}\n", fingerprint_hex(&second))),
         "{text}"
     );
+    let identity = std::fs::read_to_string(dir.path().join("identity.key")).unwrap();
+    assert!(
+        identity.contains(&format!("master {}\n", fingerprint_hex(&second))),
+        "{identity}"
+    );
     let db = open(dir.path(), Some(&second));
     let mut s = db.session();
     assert_eq!(signed_block(&mut s, 4), Value::Int4(1));
+    // The identity key opens: digests are signed.
+    assert!(matches!(one(&mut s, "SELECT blockchain_digest('t')"), Value::Text(_)));
     // A signer created now gets a wrapped file from the start.
     run(&mut s, "CREATE SIGNER clerk GENERATE KEY");
     let mut all = Vec::new();
