@@ -683,8 +683,24 @@ fn an_anchor_of_an_encrypted_table_is_stored_encrypted_and_verifies_with_the_key
         !on_disk(dir.path(), "quetzal-request"),
         "the anchor's reason in the clear"
     );
+    {
+        let db = open(dir.path(), Some(&key));
+        let mut s = db.session();
+        assert_eq!(one(&mut s, "SELECT verify_blockchain('kept')"), Value::Bool(true));
+        assert_eq!(one(&mut s, "SELECT count(*) FROM kept"), Value::Int8(2));
+    }
+    // The anchor's ciphertext altered: verification fails at the anchor.
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let key = chain_key(BLOCK_BODY_TAG, id, 2);
+        let mut value = store.raw_scan_prefix(&key).unwrap().remove(0).1;
+        let last = value.len() - 1;
+        value[last] ^= 0x01;
+        store.raw_put(&key, Some(&value)).unwrap();
+    }
     let db = open(dir.path(), Some(&key));
     let mut s = db.session();
-    assert_eq!(one(&mut s, "SELECT verify_blockchain('kept')"), Value::Bool(true));
-    assert_eq!(one(&mut s, "SELECT count(*) FROM kept"), Value::Int8(2));
+    assert_eq!(one(&mut s, "SELECT verify_blockchain('kept')"), Value::Bool(false));
+    let report = rows(&mut s, "SELECT block_id, finding FROM blockchain_tamper_report('kept')");
+    assert!(report.iter().any(|r| r[0] == Value::Int8(2)), "{report:?}");
 }
