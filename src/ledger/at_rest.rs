@@ -30,7 +30,8 @@
 //!
 //! # What is encrypted
 //!
-//! An encrypted table's block bodies and pending batches: every byte of its rows' values.
+//! An encrypted table's block bodies (and purge anchors) and pending batches: every byte of
+//! its rows' values.
 //! Not encrypted: its row keys (0x10: the primary key's values, or row ids), its index entries
 //! (0x11: the indexed values), block headers (ids, hashes, Merkle roots, row counts, times),
 //! the chain tip, signatures, the catalog (names, columns, options), and the audit chain,
