@@ -7,6 +7,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use crate::catalog::{codec, Catalog, CatalogRecord};
+use crate::crypto::aead::AeadKey;
 use crate::crypto::scram::Verifier;
 use crate::error::{sqlstate, Error, Result};
 use crate::ledger::sealer::Sealer;
@@ -16,6 +17,17 @@ use crate::storage::{keys, Conflict, Durability, Store};
 
 /// How often the purge policies run in the background.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How [`Database::open_with_options`] opens a database.
+#[derive(Debug, Default, Clone)]
+pub struct OpenOptions {
+    /// The master key wrapping the data keys of encrypted tables (`ledger::at_rest`); without
+    /// it everything but those tables works.
+    pub master_key: Option<AeadKey>,
+    /// No background services (the sealer), no audit chain created: nothing changes unless a
+    /// session writes ([`Database::open_quiet`]).
+    pub quiet: bool,
+}
 
 /// An open database. Clone it freely: clones share one store.
 #[derive(Clone)]
@@ -55,22 +67,49 @@ impl Drop for DatabaseInner {
 impl Database {
     /// Opens or creates the database stored in directory `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        Database::open_with(path.as_ref(), true)
+        Database::open_with_options(path, OpenOptions::default())
     }
 
     /// Opens the database without its background services (the sealer), so nothing changes
     /// unless a session writes: what offline verification (`vellum verify`) uses.
     pub fn open_quiet(path: impl AsRef<Path>) -> Result<Database> {
-        Database::open_with(path.as_ref(), false)
+        Database::open_with_options(
+            path,
+            OpenOptions {
+                quiet: true,
+                ..Default::default()
+            },
+        )
     }
 
-    fn open_with(path: &Path, services: bool) -> Result<Database> {
+    /// Opens or creates the database stored in directory `path`, as `options` say.
+    pub fn open_with_options(path: impl AsRef<Path>, options: OpenOptions) -> Result<Database> {
+        let path = path.as_ref();
+        let services = !options.quiet;
         let store = Store::open(path)?;
+        store.set_master_key(options.master_key);
+        match crate::ledger::at_rest::locked_tables(&store) {
+            Ok((_, 0)) => {}
+            Ok((encrypted, locked)) => tracing::warn!(
+                "{locked} of {encrypted} encrypted tables cannot be read or written: {}",
+                if store.master_key().is_some() {
+                    "the master key given does not open their data keys"
+                } else {
+                    "no master key is configured (--master-key-file)"
+                }
+            ),
+            Err(e) => tracing::warn!("cannot read the at-rest records: {e}"),
+        }
         let catalog = load_catalog(&store)?;
-        let signers = Arc::new(ServerSigners::open(path, &catalog, services));
+        let signers = Arc::new(ServerSigners::open(
+            path,
+            &catalog,
+            services,
+            store.master_key().as_deref().cloned(),
+        ));
         // A damaged or exposed key file must not lock users out of their data: digests are
         // then refused, with the reason in the log.
-        let identity = crate::ledger::identity::open_identity(path, services)
+        let identity = crate::ledger::identity::open_identity(path, services, store.master_key().as_deref())
             .unwrap_or_else(|e| {
                 tracing::warn!("cannot load the identity key: {e}");
                 None
@@ -230,6 +269,20 @@ impl Database {
         catalog.version += 1;
         *inner.catalog.write() = Arc::new(catalog);
         Ok(())
+    }
+
+    /// Re-wraps every encrypted table's data key under `new`, which becomes this database's
+    /// master key; no block is rewritten (`ledger::at_rest::rotate_master_key`), and re-wraps the
+    /// key files of server-held signers and of the identity key. The current master key must open them. Returns how
+    /// many data keys were re-wrapped.
+    pub fn rotate_master_key(&self, new: AeadKey) -> Result<usize> {
+        let _ddl = self.inner.ddl_lock.lock();
+        let count = crate::ledger::at_rest::rotate_master_key(&self.inner.store, new.clone())?;
+        self.inner.signers.rewrap(&new)?;
+        if let Some(identity) = &self.inner.identity {
+            crate::ledger::identity::rewrap_identity(self.inner.store.path(), identity, &new)?;
+        }
+        Ok(count)
     }
 
     /// The committed catalog snapshot.

@@ -67,6 +67,6 @@ pub mod storage;
 /// SQL types and values.
 pub mod types;
 
-pub use database::Database;
+pub use database::{Database, OpenOptions};
 pub use error::{Error, Result};
 pub use session::{Session, StatementResult};

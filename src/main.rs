@@ -39,6 +39,7 @@ struct ServeOptions {
     tls: Option<(PathBuf, PathBuf)>,
     tls_required: bool,
     no_audit: bool,
+    master_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -57,6 +58,10 @@ enum Command {
         /// Run the statements in this file, then exit.
         #[arg(short = 'f', long, value_name = "FILE")]
         file: Option<PathBuf>,
+        /// Master key file of encrypted blockchain tables (written by `vellum master-key`);
+        /// default: the file named by VELLUM_MASTER_KEY_FILE, if set.
+        #[arg(long, value_name = "FILE")]
+        master_key_file: Option<PathBuf>,
     },
     /// Serves the database over the PostgreSQL wire protocol (psql, drivers).
     Serve {
@@ -88,6 +93,10 @@ enum Command {
         /// what runs meanwhile is never recorded. Meant for measuring the audit's cost.
         #[arg(long)]
         no_audit: bool,
+        /// Master key file of encrypted blockchain tables (written by `vellum master-key`);
+        /// default: the file named by VELLUM_MASTER_KEY_FILE, if set.
+        #[arg(long, value_name = "FILE")]
+        master_key_file: Option<PathBuf>,
     },
     /// Verifies the blockchain tables of a stopped database straight from its directory: prints
     /// every finding and exits with 1 when anything fails (2 on an error).
@@ -101,6 +110,10 @@ enum Command {
         /// still hold the digest's block with its hash.
         #[arg(long, value_name = "FILE")]
         digest: Option<PathBuf>,
+        /// Master key file of encrypted blockchain tables (written by `vellum master-key`);
+        /// default: the file named by VELLUM_MASTER_KEY_FILE, if set.
+        #[arg(long, value_name = "FILE")]
+        master_key_file: Option<PathBuf>,
     },
     /// Saves a signed digest of every blockchain table on a running server to a new file, to
     /// keep away from the database and check later with `vellum verify --digest`.
@@ -111,6 +124,26 @@ enum Command {
         /// The file to create (never overwritten).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+    },
+    /// Writes a new random master key file (mode 0600) for encrypted blockchain tables and
+    /// prints its fingerprint; give it to `vellum serve --master-key-file`.
+    MasterKey {
+        /// The key file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Rotates the master key of a stopped database: re-wraps every encrypted table's data key
+    /// under the new key (no block is rewritten). Keep the old key until this succeeds.
+    Rekey {
+        /// Data directory of the database (not served by a running `vellum serve`).
+        #[arg(long)]
+        data: PathBuf,
+        /// The master key file the data keys are wrapped under now.
+        #[arg(long, value_name = "FILE")]
+        old_key_file: PathBuf,
+        /// The master key file to wrap them under (`vellum master-key --out FILE`).
+        #[arg(long, value_name = "FILE")]
+        new_key_file: PathBuf,
     },
     /// Writes a new Ed25519 key pair file (mode 0600) for an external block signer and prints
     /// its public key, to register with `CREATE SIGNER name PUBLIC KEY 'hex'`.
@@ -165,13 +198,14 @@ fn main() -> ExitCode {
             connect,
             command,
             file,
+            master_key_file,
         } => {
             let options = vellum::shell::Options {
                 history: std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".vellum_history")),
                 command,
                 file,
             };
-            run_shell(&data, connect.as_deref(), options)
+            run_shell(&data, connect.as_deref(), options, master_key_file)
         }
         Command::Serve {
             data,
@@ -182,6 +216,7 @@ fn main() -> ExitCode {
             tls_key,
             tls_required,
             no_audit,
+            master_key_file,
         } => serve(ServeOptions {
             data,
             listen,
@@ -190,13 +225,45 @@ fn main() -> ExitCode {
             tls: tls_cert.zip(tls_key),
             tls_required,
             no_audit,
+            master_key_file,
         }),
         Command::Slt {
             files,
             verbose,
             max_failures,
         } => run_slt(&files, verbose, max_failures),
-        Command::Verify { data, tables, digest } => verify(&data, &tables, digest.as_deref()),
+        Command::Verify {
+            data,
+            tables,
+            digest,
+            master_key_file,
+        } => verify(&data, &tables, digest.as_deref(), master_key_file),
+        Command::MasterKey { out } => {
+            let written = vellum::crypto::aead::AeadKey::generate().and_then(|key| {
+                key.write_key_file(&out)?;
+                Ok(key.fingerprint())
+            });
+            match written {
+                Ok(fingerprint) => {
+                    println!("{}", hex(&fingerprint));
+                    eprintln!(
+                        "wrote {}; keep a copy apart from the data, and start with: vellum serve --master-key-file {}",
+                        out.display(),
+                        out.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("vellum master-key: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Rekey {
+            data,
+            old_key_file,
+            new_key_file,
+        } => rekey(&data, &old_key_file, &new_key_file),
         Command::Digest { connect, out } => match vellum::shell::digests::save_digests(&connect, &out) {
             Ok(tables) => {
                 println!(
@@ -263,12 +330,28 @@ fn sign(key: &std::path::Path, url: &str, table: &str, block: Option<u64>) -> Ex
 /// `vellum verify`: like pg_amcheck, findings on stdout, progress on stderr, exit status 1
 /// when anything fails (blocks only awaiting signatures, `unconfirmed`, are reported but are
 /// not a failure), 2 on an error.
-fn verify(data: &std::path::Path, tables: &[String], digests: Option<&std::path::Path>) -> ExitCode {
+fn verify(
+    data: &std::path::Path,
+    tables: &[String],
+    digests: Option<&std::path::Path>,
+    master_key_file: Option<PathBuf>,
+) -> ExitCode {
     if !data.join("db").exists() {
         eprintln!("vellum verify: no database in {}", data.display());
         return ExitCode::from(2);
     }
-    let db = match vellum::Database::open_quiet(data) {
+    let master_key = match master_key(master_key_file) {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("vellum verify: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = vellum::OpenOptions {
+        master_key,
+        quiet: true,
+    };
+    let db = match vellum::Database::open_with_options(data, options) {
         Ok(db) => db,
         Err(e) => {
             eprintln!("vellum verify: cannot open {}: {e}", data.display());
@@ -326,7 +409,12 @@ fn verify(data: &std::path::Path, tables: &[String], digests: Option<&std::path:
 }
 
 /// Runs the shell on an embedded database at `data`, or on the server at `connect`.
-fn run_shell(data: &std::path::Path, connect: Option<&str>, options: vellum::shell::Options) -> ExitCode {
+fn run_shell(
+    data: &std::path::Path,
+    connect: Option<&str>,
+    options: vellum::shell::Options,
+    master_key_file: Option<PathBuf>,
+) -> ExitCode {
     let outcome = match connect {
         Some(url) => match vellum::shell::Remote::connect(url) {
             Ok(mut remote) => vellum::shell::run(&mut remote, options),
@@ -336,7 +424,18 @@ fn run_shell(data: &std::path::Path, connect: Option<&str>, options: vellum::she
             }
         },
         None => {
-            let db = match Database::open(data) {
+            let master_key = match master_key(master_key_file) {
+                Ok(key) => key,
+                Err(e) => {
+                    eprintln!("vellum: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let open = vellum::OpenOptions {
+                master_key,
+                ..Default::default()
+            };
+            let db = match Database::open_with_options(data, open) {
                 Ok(db) => db,
                 Err(e) => {
                     eprintln!("vellum: cannot open {}: {e}", data.display());
@@ -402,7 +501,18 @@ fn serve(options: ServeOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let db = match Database::open(data) {
+    let master_key = match master_key(options.master_key_file.clone()) {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("vellum: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let open = vellum::OpenOptions {
+        master_key,
+        ..Default::default()
+    };
+    let db = match Database::open_with_options(data, open) {
         Ok(db) => db,
         Err(e) => {
             eprintln!("vellum: cannot open {}: {e}", data.display());
@@ -448,6 +558,57 @@ fn serve(options: ServeOptions) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The master key from `--master-key-file`, else from the file VELLUM_MASTER_KEY_FILE names;
+/// `None` when neither is given.
+fn master_key(file: Option<PathBuf>) -> vellum::Result<Option<vellum::crypto::aead::AeadKey>> {
+    let file = file.or_else(|| {
+        std::env::var_os("VELLUM_MASTER_KEY_FILE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    file.map(|f| vellum::crypto::aead::AeadKey::read_key_file(&f))
+        .transpose()
+}
+
+/// `vellum rekey`: re-wraps the data keys of a stopped database under a new master key.
+fn rekey(data: &std::path::Path, old: &std::path::Path, new: &std::path::Path) -> ExitCode {
+    use vellum::crypto::aead::AeadKey;
+    if !data.join("db").exists() {
+        eprintln!("vellum rekey: no database in {}", data.display());
+        return ExitCode::FAILURE;
+    }
+    let outcome = (|| {
+        let old = AeadKey::read_key_file(old)?;
+        let new = AeadKey::read_key_file(new)?;
+        let fingerprint = new.fingerprint();
+        let options = vellum::OpenOptions {
+            master_key: Some(old),
+            quiet: true,
+        };
+        let db = Database::open_with_options(data, options)?;
+        let count = db.rotate_master_key(new)?;
+        db.sync()?;
+        Ok::<_, vellum::Error>((count, fingerprint))
+    })();
+    match outcome {
+        Ok((count, fingerprint)) => {
+            println!("{count} data keys re-wrapped under master key {}", hex(&fingerprint));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vellum rekey: {e}");
+            if let Some(hint) = e.hint() {
+                eprintln!("HINT: {hint}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The SCRAM-SHA-256 verifier for the password on the first line of `path` (as `initdb

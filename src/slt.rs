@@ -67,7 +67,12 @@ pub fn run_file(path: &Path, opts: &SltOptions) -> Result<FileReport> {
 /// Runs the records in `script` (named `name` in reports) against a fresh database.
 pub fn run_script(name: &str, script: &str, opts: &SltOptions) -> Result<FileReport> {
     let dir = ScratchDir::new()?;
-    let db = catch_unwind(|| Database::open(dir.path()))
+    // A fresh master key per file, so suites can create encrypted blockchain tables.
+    let options = crate::OpenOptions {
+        master_key: Some(crate::crypto::aead::AeadKey::generate()?),
+        ..Default::default()
+    };
+    let db = catch_unwind(|| Database::open_with_options(dir.path(), options))
         .map_err(|panic| Error::Bug(format!("opening a database panicked: {}", panic_text(&panic))))??;
     let report = run_script_with(name, script, opts, &mut || db.session());
     // Sessions (dropped inside) and the database must be closed before their directory goes.

@@ -39,7 +39,12 @@ fn every_grammar_example_runs() {
         let text = std::fs::read_to_string(&path).unwrap();
         for example in sql_examples(&text) {
             let data = tempfile::tempdir().unwrap();
-            let db = Database::open(data.path()).unwrap();
+            // With a master key: examples may create encrypted tables.
+            let options = vellum::OpenOptions {
+                master_key: Some(vellum::crypto::aead::AeadKey::generate().unwrap()),
+                ..Default::default()
+            };
+            let db = Database::open_with_options(data.path(), options).unwrap();
             let mut session = db.session();
             if let Err(e) = session.execute(&example) {
                 panic!("{}: example fails: {example}\n{e}", path.display());

@@ -16,6 +16,21 @@
 //! public <64 lowercase hex digits: the 32-byte public key>
 //! ```
 //!
+//! # Wrapped key file (format version 1)
+//!
+//! A server-held key when the server has a master key (`aead`'s master key file): the seed
+//! encrypted under the master key, so a copied data directory does not give the key away.
+//!
+//! ```text
+//! vellum-ed25519-key-wrapped v1
+//! master <16 hex digits: the master key's fingerprint>
+//! nonce <24 hex digits>
+//! sealed <96 hex digits: AES-256-GCM(master key, nonce, AD, seed[32]) || tag[16]>
+//! public <64 hex digits: the public key>
+//! ```
+//!
+//! with AD = `"vellum signer key v1" || fingerprint[8] || public key[32]`.
+//!
 //! Files are created with mode 0600 (never world- or group-readable, even for a moment), and
 //! a key file that group or others may read or write is refused on Unix, as ssh refuses one:
 //! a private key others could copy proves nothing. The public line must be the key the seed
@@ -26,6 +41,7 @@ use std::path::Path;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
+use super::aead::{random_nonce, AeadKey, NONCE_LEN, TAG_LEN};
 use crate::error::{sqlstate, Error, Result};
 
 /// Length of a public key.
@@ -35,6 +51,8 @@ pub const SIGNATURE_LEN: usize = 64;
 
 /// First line of a key file.
 const KEY_FILE_HEADER: &str = "vellum-ed25519-key v1";
+/// First line of a wrapped key file.
+const WRAPPED_HEADER: &str = "vellum-ed25519-key-wrapped v1";
 
 /// An Ed25519 private key with its public key.
 pub struct KeyPair(SigningKey);
@@ -75,6 +93,80 @@ impl KeyPair {
         )
     }
 
+    /// The wrapped key file text (module docs) of this key under `master`.
+    pub fn to_wrapped_key_file(&self, master: &AeadKey) -> Result<String> {
+        let fingerprint = master.fingerprint();
+        let nonce = random_nonce()?;
+        let public = self.public_key();
+        let sealed = master.encrypt(&nonce, &wrap_ad(&fingerprint, &public), &self.0.to_bytes());
+        Ok(format!(
+            "{WRAPPED_HEADER}\nmaster {}\nnonce {}\nsealed {}\npublic {}\n",
+            hex(&fingerprint),
+            hex(&nonce),
+            hex(&sealed),
+            hex(&public)
+        ))
+    }
+
+    /// Whether key file text is a wrapped key file.
+    pub fn is_wrapped_key_file(text: &str) -> bool {
+        text.lines().next() == Some(WRAPPED_HEADER)
+    }
+
+    /// Parses key file text of either kind; a wrapped one needs `master`, the key it is
+    /// wrapped under (55000 without it or with another, 22023 when the text is damaged).
+    pub fn from_any_key_file(text: &str, origin: &str, master: Option<&AeadKey>) -> Result<KeyPair> {
+        if !KeyPair::is_wrapped_key_file(text) {
+            return KeyPair::from_key_file(text, origin);
+        }
+        let bad = |why: &str| {
+            Error::sql(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                format!("{origin} is not a Vellum wrapped key file: {why}"),
+            )
+        };
+        let mut fields = std::collections::HashMap::new();
+        for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let (name, value) = line.split_once(' ').ok_or_else(|| bad("a line without a value"))?;
+            let bytes = from_hex(value).ok_or_else(|| bad(&format!("\"{name}\" is not hex")))?;
+            if fields.insert(name, bytes).is_some() {
+                return Err(bad(&format!("\"{name}\" appears twice")));
+            }
+        }
+        let mut field = |name: &str, len: usize| {
+            fields
+                .remove(name)
+                .filter(|b| b.len() == len)
+                .ok_or_else(|| bad(&format!("no \"{name}\" line of {} hex digits", 2 * len)))
+        };
+        let fingerprint = field("master", 8)?;
+        let nonce = field("nonce", NONCE_LEN)?;
+        let sealed = field("sealed", 32 + TAG_LEN)?;
+        let public = field("public", PUBLIC_KEY_LEN)?;
+        if !fields.is_empty() {
+            return Err(bad("unexpected lines"));
+        }
+        let Some(master) = master.filter(|m| m.fingerprint()[..] == fingerprint[..]) else {
+            return Err(Error::sql(
+                sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!(
+                    "{origin} is wrapped under master key {}, which is not configured",
+                    hex(&fingerprint)
+                ),
+            ));
+        };
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| bad("bad nonce"))?;
+        let seed = master
+            .decrypt(&nonce, &wrap_ad(&fingerprint, &public), &sealed)
+            .and_then(|seed| <[u8; 32]>::try_from(seed).ok())
+            .ok_or_else(|| bad("its sealed key does not authenticate under the master key"))?;
+        let pair = KeyPair::from_seed(&seed);
+        if pair.public_key()[..] != public[..] {
+            return Err(bad("its public key is not the one its secret key derives"));
+        }
+        Ok(pair)
+    }
+
     /// Parses key file text; 22023 naming `origin` when it is not a valid key file.
     pub fn from_key_file(text: &str, origin: &str) -> Result<KeyPair> {
         let bad = |why: &str| {
@@ -110,43 +202,89 @@ impl KeyPair {
     /// Writes a new key file at `path` with mode 0600, durably (its bytes and its directory
     /// entry); fails if the file exists.
     pub fn write_key_file(&self, path: &Path) -> Result<()> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(|e| io_error("create", path, &e))?;
-        file.write_all(self.to_key_file().as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| io_error("write", path, &e))?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io_error("sync the directory of", path, &e))
+        write_new(path, &self.to_key_file())
     }
 
+    /// Writes this key as a new wrapped key file under `master` at `path`, as `write_key_file`.
+    pub fn write_wrapped_key_file(&self, path: &Path, master: &AeadKey) -> Result<()> {
+        write_new(path, &self.to_wrapped_key_file(master)?)
+    }
+
+    /// Replaces the key file at `path` by this key wrapped under `master`, atomically (a new
+    /// file renamed over it): the file holds either the old text or the new, never neither.
+    pub fn rewrap_key_file(&self, path: &Path, master: &AeadKey) -> Result<()> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".new");
+        let tmp = std::path::PathBuf::from(tmp);
+        let _ = std::fs::remove_file(&tmp);
+        write_new(&tmp, &self.to_wrapped_key_file(master)?)?;
+        std::fs::rename(&tmp, path).map_err(|e| io_error("replace", path, &e))?;
+        sync_dir_of(path)
+    }
+
+    /// Reads the key file (either kind) at `path`, refusing one that group or others may
+    /// access; a wrapped one needs `master`.
+    pub fn read_any_key_file(path: &Path, master: Option<&AeadKey>) -> Result<KeyPair> {
+        let text = read_private(path)?;
+        KeyPair::from_any_key_file(&text, &format!("\"{}\"", path.display()), master)
+    }
+}
+
+fn wrap_ad(fingerprint: &[u8], public: &[u8]) -> Vec<u8> {
+    let mut ad = b"vellum signer key v1".to_vec();
+    ad.extend_from_slice(fingerprint);
+    ad.extend_from_slice(public);
+    ad
+}
+
+fn write_new(path: &Path, text: &str) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| io_error("create", path, &e))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io_error("write", path, &e))?;
+    sync_dir_of(path)
+}
+
+fn sync_dir_of(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error("sync the directory of", path, &e))
+}
+
+impl KeyPair {
     /// Reads the key file at `path`, refusing one that group or others may access.
     pub fn read_key_file(path: &Path) -> Result<KeyPair> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let meta = std::fs::metadata(path).map_err(|e| io_error("read", path, &e))?;
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(Error::sql(
-                    sqlstate::INSUFFICIENT_PRIVILEGE,
-                    format!(
-                        "key file \"{}\" has group or world access (mode {mode:04o}); it must be 0600 or less",
-                        path.display()
-                    ),
-                ));
-            }
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| io_error("read", path, &e))?;
+        let text = read_private(path)?;
         KeyPair::from_key_file(&text, &format!("\"{}\"", path.display()))
     }
+}
+
+/// The text of a key file, refusing one that group or others may access.
+fn read_private(path: &Path) -> Result<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|e| io_error("read", path, &e))?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(Error::sql(
+                sqlstate::INSUFFICIENT_PRIVILEGE,
+                format!(
+                    "key file \"{}\" has group or world access (mode {mode:04o}); it must be 0600 or less",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    std::fs::read_to_string(path).map_err(|e| io_error("read", path, &e))
 }
 
 /// Whether `signature` is `public_key`'s valid signature of `message` (strict RFC 8032
@@ -174,6 +312,15 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
 fn from_hex32(text: &str) -> Option<[u8; 32]> {
     if text.len() != 64 || !text.is_ascii() {
         return None;
@@ -188,6 +335,51 @@ fn from_hex32(text: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapped_key_files_need_their_master_key() {
+        let pair = KeyPair::from_seed(&[5; 32]);
+        let master = AeadKey::from_bytes([6; 32]);
+        let text = pair.to_wrapped_key_file(&master).unwrap();
+        assert!(KeyPair::is_wrapped_key_file(&text));
+        assert!(!text.contains(&hex(&[5; 32])), "seed in the clear");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "vellum-ed25519-key-wrapped v1");
+        assert_eq!(lines[1], format!("master {}", hex(&master.fingerprint())));
+        assert_eq!(lines[4], format!("public {}", hex(&pair.public_key())));
+        let back = KeyPair::from_any_key_file(&text, "f", Some(&master)).unwrap();
+        assert_eq!(back.public_key(), pair.public_key());
+        assert_eq!(back.sign(b"m"), pair.sign(b"m"));
+        let other = AeadKey::from_bytes([7; 32]);
+        for master in [None, Some(&other)] {
+            let err = KeyPair::from_any_key_file(&text, "f", master).err().unwrap();
+            assert_eq!(err.sqlstate(), "55000");
+        }
+        // The sealed seed, or its public key, altered: refused.
+        let mut sealed = lines.clone();
+        let (head, last) = lines[3].split_at(lines[3].len() - 1);
+        let flipped = format!("{head}{}", if last == "0" { "1" } else { "0" });
+        sealed[3] = &flipped;
+        let err = KeyPair::from_any_key_file(&sealed.join("\n"), "f", Some(&master))
+            .err()
+            .unwrap();
+        assert_eq!(err.sqlstate(), "22023");
+        let mut public = lines.clone();
+        let other_public = format!("public {}", hex(&KeyPair::from_seed(&[8; 32]).public_key()));
+        public[4] = &other_public;
+        let err = KeyPair::from_any_key_file(&public.join("\n"), "f", Some(&master))
+            .err()
+            .unwrap();
+        assert_eq!(err.sqlstate(), "22023");
+        // Plain key files still read, with or without a master key.
+        let plain = pair.to_key_file();
+        assert_eq!(
+            KeyPair::from_any_key_file(&plain, "f", Some(&master))
+                .unwrap()
+                .public_key(),
+            pair.public_key()
+        );
+    }
 
     fn unhex<const N: usize>(text: &str) -> [u8; N] {
         let mut out = [0u8; N];

@@ -57,7 +57,10 @@ impl Executor<'_> {
             StoredRow::Chained(seq) => {
                 let chain = match self.chain_rows.entry(table.id) {
                     Entry::Occupied(e) => e.into_mut(),
-                    Entry::Vacant(e) => e.insert(ChainRows::load(txn, table.id, self.chain_cache)?),
+                    Entry::Vacant(e) => {
+                        crate::ledger::at_rest::check_access(txn.store(), table)?;
+                        e.insert(ChainRows::load(txn, table.id, self.chain_cache)?)
+                    }
                 };
                 (chain.with_row(txn, seq, decode_row)?, chain.place(seq))
             }
@@ -98,6 +101,7 @@ impl Executor<'_> {
             Ok(out.len() < cap)
         };
         let mut more = true;
+        crate::ledger::at_rest::check_access(txn.store(), table)?;
         for_each_chained(txn, table.id, |place, bytes| {
             more = visit(self, Some(place), bytes)?;
             Ok(more)

@@ -265,7 +265,10 @@ fn block_infos(txn: &Txn, table: &TableDef) -> Result<Vec<BlockInfo>> {
     for (header, _) in headers(txn, table.id)? {
         let body = match header.block_type {
             BlockType::Genesis => 0,
-            _ => read_body(txn, table.id, header.block_id)?.map_or(0, |b| b.len() as u64),
+            // As stored: a compressed table's bodies count at their compressed size.
+            _ => txn
+                .get(&chain_key(BLOCK_BODY_TAG, table.id, header.block_id))?
+                .map_or(0, |b| b.len() as u64),
         };
         out.push(BlockInfo {
             stored_bytes: body + crate::ledger::block::HEADER_LEN as u64,
@@ -433,11 +436,10 @@ fn apply(txn: &mut Txn, purge: &PlannedPurge) -> Result<()> {
             header.encode().to_vec(),
             crate::storage::Conflict::None,
         )?;
-        txn.put(
-            chain_key(BLOCK_BODY_TAG, table.id, last),
-            bytes,
-            crate::storage::Conflict::None,
-        )?;
+        // Stored as the table's bodies are (compressed, encrypted: ledger::at_rest).
+        let body_key = chain_key(BLOCK_BODY_TAG, table.id, last);
+        let stored = crate::ledger::at_rest::Codec::load(txn, table.id)?.seal_body(&body_key, bytes)?;
+        txn.put(body_key, stored, crate::storage::Conflict::None)?;
         last_anchor_hash = hash;
         anchors.push((record, header, hash));
     }

@@ -33,6 +33,8 @@ pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], ro
     txn.note_row(Image::New, table.id, &bytes);
     txn.count_row();
     if table.is_blockchain() {
+        // Refused now, naming the table, rather than at commit.
+        crate::ledger::at_rest::check_access(txn.store(), table)?;
         // Its bytes move into the chain at commit (ledger::chain).
         bytes = chain::uncommitted_row(&bytes);
     }
@@ -62,7 +64,10 @@ pub fn insert_row(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>], ro
 pub fn scan_rows(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Row)>> {
     let mut out = Vec::new();
     let mut chained = match table.is_blockchain() {
-        true => Some(ChainRows::load(txn, table.id, None)?),
+        true => {
+            crate::ledger::at_rest::check_access(txn.store(), table)?;
+            Some(ChainRows::load(txn, table.id, None)?)
+        }
         false => None,
     };
     for item in txn.scan_prefix(&table_prefix(table.id))? {

@@ -111,14 +111,28 @@ fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(Chain
     let mut sealed_rows: u64 = 0;
     let headers = read_headers(txn, table.id)?;
     for window in headers.chunks(WINDOW) {
+        // A body that does not open at rest (altered or moved) is unreadable, not an error.
+        let mut unopened: Vec<Option<String>> = vec![None; window.len()];
         let bodies: Vec<Option<Vec<u8>>> = window
             .iter()
-            .map(|(id, decoded)| match decoded {
-                Ok((h, _)) if h.block_type != BlockType::Genesis => read_body(txn, table.id, *id),
+            .zip(unopened.iter_mut())
+            .map(|((id, decoded), unopened)| match decoded {
+                Ok((h, _)) if h.block_type != BlockType::Genesis => match read_body(txn, table.id, *id) {
+                    Err(e @ Error::Corrupted { .. }) => {
+                        *unopened = Some(e.to_string());
+                        Ok(None)
+                    }
+                    other => other,
+                },
                 _ => Ok(None),
             })
             .collect::<Result<_>>()?;
-        let summaries = summarize_all(window, &bodies, keys.as_ref());
+        let mut summaries = summarize_all(window, &bodies, keys.as_ref());
+        for (summary, unopened) in summaries.iter_mut().zip(unopened) {
+            if let Some(reason) = unopened {
+                *summary = Some((BodySummary::Unreadable(reason), Vec::new()));
+            }
+        }
         for (((id, decoded), body), summary) in window.iter().zip(&bodies).zip(summaries) {
             let id = *id;
             // An anchor stands for the blocks its record covers, and for their rows.
@@ -532,15 +546,26 @@ pub fn verify_block(txn: &Txn, table: &TableDef, indexes: &[IndexDef], block_id:
     };
     let mut v = ChainVerifier::resume(definition_hash(table, indexes)?, block_id, prev_hash);
     match decoded {
-        Ok((header, stored_hash)) => {
-            let body = read_body(txn, table.id, block_id)?;
-            v.block(StoredBlock {
-                key_id: block_id,
-                header,
-                stored_hash,
-                body: body.as_deref(),
-            });
-        }
+        Ok((header, stored_hash)) => match read_body(txn, table.id, block_id) {
+            Err(e @ Error::Corrupted { .. }) => v.block_summarized(
+                StoredBlock {
+                    key_id: block_id,
+                    header,
+                    stored_hash,
+                    body: None,
+                },
+                Some(BodySummary::Unreadable(e.to_string())),
+            ),
+            body => {
+                let body = body?;
+                v.block(StoredBlock {
+                    key_id: block_id,
+                    header,
+                    stored_hash,
+                    body: body.as_deref(),
+                })
+            }
+        },
         Err(e) => v.report(
             FindingKind::HeaderAltered,
             Some(block_id),

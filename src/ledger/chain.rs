@@ -57,7 +57,9 @@
 //! ```
 //!
 //! `row_bytes` are the row's canonical bytes (`storage::row`); the leaf and running hash
-//! follow `leaf.rs`.
+//! follow `leaf.rs`. For a table compressed or encrypted at rest, block bodies and pending
+//! batches are stored in `envelope.rs`'s envelope, sealed and opened through `at_rest::Codec`
+//! here and nowhere else; everything above is about the opened bytes.
 //!
 //! # The hidden columns
 //!
@@ -80,6 +82,7 @@ use crate::storage::keys::{
 };
 use crate::storage::{ChainHook, ChainWork, Conflict, Store, Txn};
 
+use super::at_rest::Codec;
 use super::block::{fresh_nonce, BlockHeader};
 use super::body::BlockBuilder;
 use super::definition::definition_hash;
@@ -289,6 +292,7 @@ pub fn create_genesis(txn: &mut Txn, table: &TableDef, indexes: &[IndexDef]) -> 
     let options = table
         .blockchain_options()
         .ok_or_else(|| Error::bug("genesis of a table that is not a blockchain table"))?;
+    super::at_rest::create_record(txn, table)?;
     let block_size = options.block_size;
     let seal_interval = i64::try_from(options.block_seal_interval.comparable_micros().max(0)).unwrap_or(i64::MAX);
     let header = BlockHeader::genesis(definition_hash(table, indexes)?, now_micros(), fresh_nonce()?);
@@ -314,6 +318,7 @@ pub fn create_genesis(txn: &mut Txn, table: &TableDef, indexes: &[IndexDef]) -> 
 /// Deletes every chain key of a table (DROP of an empty blockchain table).
 pub fn drop_chain(txn: &mut Txn, table_id: u32) -> Result<()> {
     txn.chain_forget(table_id);
+    super::at_rest::drop_record(txn, table_id)?;
     for tag in [
         BLOCK_BODY_TAG,
         BLOCK_HEADER_TAG,
@@ -361,6 +366,7 @@ impl ChainHook for LedgerHook {
             ));
         };
         let now = now_micros();
+        let codec = Codec::load(txn, chain)?;
         let last_signed = tip.last_block_id;
         let block_size = u64::from(tip.block_size.max(1));
         // This commit's rows not sealed yet; what is left at the end becomes one stored batch.
@@ -387,20 +393,18 @@ impl ChainHook for LedgerHook {
             tip.next_seq += 1;
             tip.running_hash = running;
             if tip.pending() >= block_size {
-                seal_pending(txn, chain, &mut tip, now, &mut fresh)?;
+                seal_pending(txn, chain, &codec, &mut tip, now, &mut fresh)?;
             }
         }
         if let Some(target) = work.seal_target {
             while tip.last_block_id < target && tip.pending() > 0 {
-                seal_pending(txn, chain, &mut tip, now, &mut fresh)?;
+                seal_pending(txn, chain, &codec, &mut tip, now, &mut fresh)?;
             }
         }
         if let Some(first) = fresh.first() {
-            txn.put(
-                chain_key(PENDING_TAG, chain, first.seq),
-                encode_pending(&fresh),
-                Conflict::None,
-            )?;
+            let key = chain_key(PENDING_TAG, chain, first.seq);
+            let stored = codec.seal_pending(&key, encode_pending(&fresh))?;
+            txn.put(key, stored, Conflict::None)?;
         }
         if tip.last_block_id > last_signed {
             self.signers
@@ -417,7 +421,14 @@ impl ChainHook for LedgerHook {
 ///
 /// Every seal takes all pending rows, and the hook seals as soon as `block_size` are
 /// pending, so they always fit one block and no running hash ever needs re-seeding.
-fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64, fresh: &mut Vec<PendingEntry>) -> Result<()> {
+fn seal_pending(
+    txn: &mut Txn,
+    chain: u32,
+    codec: &Codec,
+    tip: &mut Tip,
+    now: i64,
+    fresh: &mut Vec<PendingEntry>,
+) -> Result<()> {
     let take = tip.pending();
     if take > u64::from(tip.block_size.max(1)) {
         return Err(Error::corrupted(
@@ -441,7 +452,7 @@ fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64, fresh: &mut 
                 ),
             ));
         }
-        entries.extend(decode_pending(first, &bytes)?);
+        entries.extend(decode_pending(first, &codec.open(&key, bytes)?)?);
         txn.remove(key);
     }
     entries.append(fresh);
@@ -466,7 +477,9 @@ fn seal_pending(txn: &mut Txn, chain: u32, tip: &mut Tip, now: i64, fresh: &mut 
     let block_id = tip.last_block_id + 1;
     let (header, body) = builder.seal(block_id, tip.last_block_hash, now.max(0), fresh_nonce()?);
     let hash = header.hash();
-    txn.put(chain_key(BLOCK_BODY_TAG, chain, block_id), body, Conflict::None)?;
+    let body_key = chain_key(BLOCK_BODY_TAG, chain, block_id);
+    let body = codec.seal_body(&body_key, body)?;
+    txn.put(body_key, body, Conflict::None)?;
     txn.put(
         chain_key(BLOCK_HEADER_TAG, chain, block_id),
         header.encode().to_vec(),
@@ -518,9 +531,14 @@ pub fn read_header(txn: &Txn, table_id: u32, block_id: u64) -> Result<Option<Res
         .map(|bytes| BlockHeader::decode(&bytes)))
 }
 
-/// The stored body of one block, if present.
+/// The body of one block, if present: opened when its table is compressed or encrypted at rest
+/// (`at_rest`), so callers always see the plain body format.
 pub fn read_body(txn: &Txn, table_id: u32, block_id: u64) -> Result<Option<Vec<u8>>> {
-    txn.get(&chain_key(BLOCK_BODY_TAG, table_id, block_id))
+    let key = chain_key(BLOCK_BODY_TAG, table_id, block_id);
+    match txn.get(&key)? {
+        Some(stored) => Codec::load(txn, table_id)?.open(&key, stored).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The stored pending batches of a table, in seq order: `(first seq, decoded entries or why
@@ -528,12 +546,21 @@ pub fn read_body(txn: &Txn, table_id: u32, block_id: u64) -> Result<Option<Vec<u
 pub type StoredPending = (u64, Result<Vec<PendingEntry>>);
 
 /// Every stored pending batch of a table, decoded, in seq order.
+///
+/// A batch that does not open (at rest) is an unreadable batch; a missing master key is an
+/// error.
 pub fn read_pending_batches(txn: &Txn, table_id: u32) -> Result<Vec<StoredPending>> {
+    let codec = Codec::load(txn, table_id)?;
     let mut out = Vec::new();
     for item in txn.scan_prefix(&chain_prefix(PENDING_TAG, table_id))? {
         let (key, value) = item?;
         let first = chain_key_item(&key).ok_or_else(|| Error::corrupted("pending rows key", "bad length"))?;
-        out.push((first, decode_pending(first, &value)));
+        let batch = match codec.open(&key, value) {
+            Ok(plain) => decode_pending(first, &plain),
+            Err(e @ Error::Corrupted { .. }) => Err(e),
+            Err(e) => return Err(e),
+        };
+        out.push((first, batch));
     }
     Ok(out)
 }

@@ -35,12 +35,19 @@
 //! - Positions and hashes are assigned at commit, under the store's commit gate, by
 //!   `chain::LedgerHook` (a `storage::ChainHook`): concurrent inserters never conflict and
 //!   make one linear chain; a rolled-back transaction leaves nothing.
+//! - A table created with `compression = 'ZSTD'` or `encryption = 'TDE'` stores its bodies
+//!   (and, encrypted, its pending batches) in an envelope (`envelope.rs`, ledger-format §11)
+//!   with its data key wrapped under the master key (`at_rest.rs`, key `0x01 'k' table_id`);
+//!   `chain.rs` seals and opens them, so every reader and verification sees plain bodies and
+//!   the hashes stay over the plaintext rows.
 //! - Sealing (by size at commit, on request through `seal_blockchain_block`, by age through
 //!   `sealer::Sealer`) takes all pending rows, writes the block value, the header and the new
 //!   tip, and deletes the pending batches, in the same atomic batch as its commit.
 
 /// Anchor blocks: what a purge leaves in place of the blocks it removed.
 pub mod anchor;
+/// Compression and encryption at rest: per-table records, data keys, the payload codec.
+pub mod at_rest;
 /// Verification of a stored chain (blocks, pending rows, tip, table rows).
 pub mod audit;
 /// Block headers, the block hash and their stored form.
@@ -53,6 +60,8 @@ pub mod chain;
 pub mod definition;
 /// Signed external digests of a chain, for keeping outside the database.
 pub mod digest;
+/// The at-rest envelope of stored payloads: zstd compression, AES-256-GCM encryption.
+pub mod envelope;
 /// Hex text of hashes.
 pub mod hex;
 /// The server's identity key, which signs digests.

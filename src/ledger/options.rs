@@ -16,9 +16,9 @@
 //! | `purge_function` | a boolean SQL expression over `blockchain_metadata`'s columns, e.g. `timestamp < now() - interval '90 days' AND row_count < 10` | — |
 //! | `required_signatures` | integer 0..=64, at most the number of authorized_signers | 0 |
 //! | `authorized_signers` | comma-separated Ed25519 public keys (64 hex digits each), at most 64, distinct | none |
-//! | `compression` | `none`, `zstd` | `none` |
-//! | `encryption` | boolean | false |
-//! | `tde_algorithm` | `AES256GCM`, only with encryption = true | `AES256GCM` when encryption is on |
+//! | `compression` | `none`, `zstd` (sealed bodies zstd-compressed at rest) | `none` |
+//! | `encryption` | `TDE` (= true), `none` (= false), or a boolean: bodies and pending rows AES-256-GCM encrypted at rest (`ledger::at_rest`) | false |
+//! | `tde_algorithm` | `AES256-GCM` (also spelled `AES256GCM`), only with encryption on | `AES256GCM` when encryption is on |
 //!
 //! Booleans read as PostgreSQL reads them (`true/false/on/off/yes/no/1/0`); a boolean option
 //! given without a value means true, as in PostgreSQL. Option names are case-insensitive
@@ -196,12 +196,22 @@ pub fn parse_options(pairs: &[(String, Option<String>)]) -> Result<BlockchainOpt
                 o.authorized_signers = keys;
             }
             "compression" => o.compression = one_of(&name, &value, &["none", "zstd"])?,
-            "encryption" => o.encryption = boolean(&name, &value)?,
+            "encryption" => {
+                o.encryption = match value.to_ascii_lowercase().as_str() {
+                    "tde" => true,
+                    "none" => false,
+                    _ => boolean(&name, &value).map_err(|_| {
+                        invalid(format!(
+                            "invalid value for option \"encryption\": {value} (allowed: TDE, none, or a boolean)"
+                        ))
+                    })?,
+                }
+            }
             "tde_algorithm" => {
                 let normalized: String = value.chars().filter(|c| *c != '-' && *c != '_').collect();
                 if !normalized.eq_ignore_ascii_case("aes256gcm") {
                     return Err(invalid(format!(
-                        "tde_algorithm \"{value}\" is not supported: the only value is AES256GCM"
+                        "tde_algorithm \"{value}\" is not supported: the only value is AES256-GCM"
                     )));
                 }
                 o.tde_algorithm = Some("AES256GCM".into());
@@ -444,5 +454,31 @@ mod tests {
         assert!(message(&[("purge_function", " ")]).contains("purge_function"));
         assert!(message(&[("compression", "lzma")]).contains("compression"));
         assert!(message(&[("retention_blocks", "0")]).contains("retention_blocks"));
+        assert!(message(&[("encryption", "AES")]).contains("encryption"));
+        assert!(message(&[("tde_algorithm", "AES128-GCM"), ("encryption", "TDE")]).contains("AES256-GCM"));
+    }
+
+    #[test]
+    fn the_issue_spellings_resolve_to_the_canonical_values() {
+        let o = opts(&[
+            ("compression", "ZSTD"),
+            ("encryption", "TDE"),
+            ("tde_algorithm", "AES256-GCM"),
+        ])
+        .unwrap();
+        // The same values the older spellings give, so definition hashes do not depend on them.
+        let older = opts(&[
+            ("compression", "zstd"),
+            ("encryption", "true"),
+            ("tde_algorithm", "AES256GCM"),
+        ])
+        .unwrap();
+        assert_eq!(o, older);
+        assert_eq!(o.compression, "zstd");
+        assert!(o.encryption);
+        assert_eq!(o.tde_algorithm.as_deref(), Some("AES256GCM"));
+        let off = opts(&[("encryption", "none"), ("compression", "NONE")]).unwrap();
+        assert_eq!(off, opts(&[]).unwrap());
+        assert!(message(&[("encryption", "none"), ("tde_algorithm", "AES256-GCM")]).contains("encryption"));
     }
 }

@@ -75,6 +75,11 @@ fn seal_due(store: &Store) -> Result<Duration> {
             continue;
         }
         let due_at = tip.oldest_pending.saturating_add(tip.seal_interval);
+        // An encrypted table without its master key cannot be sealed; it must not hold back
+        // the others sealed in this transaction.
+        if due_at <= now && !super::at_rest::writable(&txn, table_id) {
+            continue;
+        }
         if due_at <= now {
             txn.chain_seal(table_id, tip.last_block_id + 1);
         } else {

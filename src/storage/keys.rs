@@ -11,6 +11,9 @@
 //! 0x01 'r' name bytes               catalog record of role `name` (the bootstrap role has a
 //!                                   fixed id that object ids may reach, so roles key by name)
 //! 0x01 's' name bytes               catalog record of block signer `name`
+//! 0x01 'k' table_id:u32             at-rest record of a compressed or encrypted blockchain
+//!                                   table: its mode and its data key wrapped under the
+//!                                   master key (ledger::at_rest); none for other tables
 //! 0x10 table_id:u32 key_bytes       one row; key_bytes = encoded primary key, or row id (u64)
 //! 0x11 index_id:u32 key_bytes [pk]  one secondary-index entry; value = the row's key_bytes
 //! 0x20 table_id:u32 block_id:u64    sealed block body of a blockchain table (ledger::body)
@@ -75,6 +78,7 @@ pub const ROLE_PREFIX: &[u8] = &[0x01, b'r'];
 pub const ACL_PREFIX: &[u8] = &[0x01, b'p'];
 pub const LINEAGE_PREFIX: &[u8] = &[0x01, b'l'];
 pub const SIGNER_PREFIX: &[u8] = &[0x01, b's'];
+pub const AT_REST_PREFIX: &[u8] = &[0x01, b'k'];
 pub const ROW_TAG: u8 = 0x10;
 pub const INDEX_TAG: u8 = 0x11;
 pub const BLOCK_BODY_TAG: u8 = 0x20;
@@ -117,6 +121,13 @@ pub fn signature_key_parts(key: &[u8]) -> Option<(u64, &str)> {
     let block: [u8; 8] = key.get(5..13)?.try_into().ok()?;
     let name = std::str::from_utf8(key.get(13..)?).ok()?;
     Some((u64::from_be_bytes(block), name))
+}
+
+/// Key of the at-rest record (mode, wrapped data key) of table `table_id`.
+pub fn at_rest_key(table_id: u32) -> Vec<u8> {
+    let mut k = AT_REST_PREFIX.to_vec();
+    k.extend_from_slice(&table_id.to_be_bytes());
+    k
 }
 
 /// Key of the catalog record of signer `name`.

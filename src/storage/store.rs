@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::crypto::aead::AeadKey;
 use crate::error::{Error, Result};
 
 use super::commit::{DiskSync, GroupCommit};
@@ -38,6 +39,9 @@ pub(super) struct StoreInner {
     path: PathBuf,
     /// Completes chain appends at commit (installed once by the database).
     pub(super) chain_hook: std::sync::OnceLock<Arc<dyn ChainHook>>,
+    /// The key that wraps per-table data keys (`ledger::at_rest`), when one was given: held
+    /// only in memory, never written to the store.
+    master_key: RwLock<Option<Arc<AeadKey>>>,
 }
 
 /// Held by a statement while it reads: commits wait for it, so a statement never sees half of
@@ -90,6 +94,7 @@ impl Store {
                 counters: Mutex::new(HashMap::new()),
                 path: path.to_path_buf(),
                 chain_hook: std::sync::OnceLock::new(),
+                master_key: RwLock::new(None),
             }),
         };
         // sled created `db`, `conf` and `blobs/` on first open: make their entries durable.
@@ -100,6 +105,16 @@ impl Store {
     /// Installs the hook that completes chain appends at commit (first call wins).
     pub fn set_chain_hook(&self, hook: Arc<dyn ChainHook>) {
         let _ = self.inner.chain_hook.set(hook);
+    }
+
+    /// Sets (or, with `None`, forgets) the master key that wraps data keys at rest.
+    pub fn set_master_key(&self, key: Option<AeadKey>) {
+        *self.inner.master_key.write() = key.map(Arc::new);
+    }
+
+    /// The master key, if one was given.
+    pub fn master_key(&self) -> Option<Arc<AeadKey>> {
+        self.inner.master_key.read().clone()
     }
 
     /// Writes (`Some`) or removes (`None`) one key directly, outside any transaction and

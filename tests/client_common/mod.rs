@@ -22,7 +22,17 @@ pub struct VellumProcess {
 impl VellumProcess {
     pub fn start() -> VellumProcess {
         let dir = tempfile::tempdir().expect("temp dir");
-        let served = binary_common::serve_loopback(&dir.path().join("data"));
+        // With a master key, so the suites can create encrypted blockchain tables over the wire
+        // as they do on the embedded runner.
+        let key = dir.path().join("master.key");
+        vellum::crypto::aead::AeadKey::generate()
+            .and_then(|k| k.write_key_file(&key))
+            .expect("master key file");
+        let key = key.to_str().expect("UTF-8 temp path");
+        let served = binary_common::serve(
+            &dir.path().join("data"),
+            &["--listen", "127.0.0.1:0", "--master-key-file", key],
+        );
         VellumProcess {
             port: served.port,
             _served: served,
