@@ -26,7 +26,6 @@
 //! assert_eq!(key.decrypt(&nonce, b"table 6 block 1", &sealed), None);
 //! ```
 
-use std::io::Write;
 use std::path::Path;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -35,6 +34,9 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use crate::error::{sqlstate, Error, Result};
 
 /// Bytes of a key.
+/// How messages name a master key file.
+const KIND: &str = "master key file";
+
 pub const KEY_LEN: usize = 32;
 /// Bytes of a nonce.
 pub const NONCE_LEN: usize = 12;
@@ -79,22 +81,7 @@ impl AeadKey {
     /// The key in a master key file at `path` (module docs), refusing a file that group or
     /// others may access.
     pub fn read_key_file(path: &Path) -> Result<AeadKey> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let meta = std::fs::metadata(path).map_err(|e| io_error("read", path, &e))?;
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(Error::sql(
-                    sqlstate::INSUFFICIENT_PRIVILEGE,
-                    format!(
-                        "master key file \"{}\" has group or world access (mode {mode:04o}); it must be 0600 or less",
-                        path.display()
-                    ),
-                ));
-            }
-        }
-        let bytes = std::fs::read(path).map_err(|e| io_error("read", path, &e))?;
+        let bytes = super::key_file::read_private(path, KIND)?;
         if let Ok(raw) = <[u8; KEY_LEN]>::try_from(bytes.as_slice()) {
             return Ok(AeadKey(raw));
         }
@@ -123,27 +110,13 @@ impl AeadKey {
     /// Writes this key as a new master key file at `path` with mode 0600, durably (its bytes
     /// and its directory entry); fails if the file exists.
     pub fn write_key_file(&self, path: &Path) -> Result<()> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(|e| io_error("create", path, &e))?;
         let text: String = self
             .0
             .iter()
             .map(|b| format!("{b:02x}"))
             .chain(["\n".to_string()])
             .collect();
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| io_error("write", path, &e))?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io_error("sync the directory of", path, &e))
+        super::key_file::write_new(path, text.as_bytes(), KIND)
     }
 
     fn cipher(&self) -> Aes256Gcm {
@@ -176,13 +149,6 @@ pub fn random_nonce() -> Result<[u8; NONCE_LEN]> {
     let mut nonce = [0u8; NONCE_LEN];
     fill_random(&mut nonce)?;
     Ok(nonce)
-}
-
-fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Error {
-    Error::sql(
-        sqlstate::IO_ERROR,
-        format!("could not {what} master key file \"{}\": {e}", path.display()),
-    )
 }
 
 fn fill_random(bytes: &mut [u8]) -> Result<()> {
@@ -299,10 +265,6 @@ mod tests {
     }
 
     fn write_private(path: &Path, bytes: &[u8]) {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(path).unwrap().write_all(bytes).unwrap();
+        super::super::key_file::write_new(path, bytes, "test key file").unwrap();
     }
 }

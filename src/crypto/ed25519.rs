@@ -36,7 +36,6 @@
 //! a private key others could copy proves nothing. The public line must be the key the seed
 //! derives (a truncated or mixed-up file is refused rather than signing with the wrong key).
 
-use std::io::Write;
 use std::path::Path;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -218,8 +217,8 @@ impl KeyPair {
         let tmp = std::path::PathBuf::from(tmp);
         let _ = std::fs::remove_file(&tmp);
         write_new(&tmp, &self.to_wrapped_key_file(master)?)?;
-        std::fs::rename(&tmp, path).map_err(|e| io_error("replace", path, &e))?;
-        sync_dir_of(path)
+        std::fs::rename(&tmp, path).map_err(|e| super::key_file::io_error("replace", "key file", path, &e))?;
+        super::key_file::sync_dir_of(path, "key file")
     }
 
     /// Reads the key file (either kind) at `path`, refusing one that group or others may
@@ -238,25 +237,7 @@ fn wrap_ad(fingerprint: &[u8], public: &[u8]) -> Vec<u8> {
 }
 
 fn write_new(path: &Path, text: &str) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| io_error("create", path, &e))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| io_error("write", path, &e))?;
-    sync_dir_of(path)
-}
-
-fn sync_dir_of(path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io_error("sync the directory of", path, &e))
+    super::key_file::write_new(path, text.as_bytes(), "key file")
 }
 
 impl KeyPair {
@@ -269,22 +250,13 @@ impl KeyPair {
 
 /// The text of a key file, refusing one that group or others may access.
 fn read_private(path: &Path) -> Result<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path).map_err(|e| io_error("read", path, &e))?;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(Error::sql(
-                sqlstate::INSUFFICIENT_PRIVILEGE,
-                format!(
-                    "key file \"{}\" has group or world access (mode {mode:04o}); it must be 0600 or less",
-                    path.display()
-                ),
-            ));
-        }
-    }
-    std::fs::read_to_string(path).map_err(|e| io_error("read", path, &e))
+    let bytes = super::key_file::read_private(path, "key file")?;
+    String::from_utf8(bytes).map_err(|_| {
+        Error::sql(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            format!("key file \"{}\" is not text", path.display()),
+        )
+    })
 }
 
 /// Whether `signature` is `public_key`'s valid signature of `message` (strict RFC 8032
@@ -299,13 +271,6 @@ pub fn verify(public_key: &[u8; PUBLIC_KEY_LEN], message: &[u8], signature: &[u8
 /// Whether `public_key` is a usable Ed25519 public key (a curve point that is not of small order).
 pub fn is_valid_public_key(public_key: &[u8; PUBLIC_KEY_LEN]) -> bool {
     VerifyingKey::from_bytes(public_key).is_ok_and(|k| !k.is_weak())
-}
-
-fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Error {
-    Error::sql(
-        sqlstate::IO_ERROR,
-        format!("could not {what} key file \"{}\": {e}", path.display()),
-    )
 }
 
 fn hex(bytes: &[u8]) -> String {

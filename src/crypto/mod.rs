@@ -13,6 +13,8 @@ pub mod aead;
 pub mod ed25519;
 /// SHA-256 digests.
 mod hash;
+/// Private key files: created 0600, refused when others may read them.
+mod key_file;
 /// Operating-system randomness.
 mod random;
 /// SCRAM-SHA-256 (RFC 5802 / RFC 7677): password verifiers and the server side of the exchange.
