@@ -18,6 +18,9 @@ use super::{ChainHook, Txn};
 /// (PostgreSQL's default `wal_writer_delay` is 200 ms).
 const ASYNC_FLUSH_EVERY_MS: u64 = 200;
 
+/// How long `Store::open` waits for a store closed a moment ago to release its lock.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How many counter values one durable reservation covers: one fsync per this many ids.
 const COUNTER_BLOCK: u64 = 4096;
 
@@ -73,11 +76,24 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let existed = path.exists();
         std::fs::create_dir_all(path)?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
-            .flush_every_ms(Some(ASYNC_FLUSH_EVERY_MS))
-            .open()
-            .map_err(sled_error)?;
+            .flush_every_ms(Some(ASYNC_FLUSH_EVERY_MS));
+        // sled finishes writing a closed store's last buffers on its IO threads, which keep the
+        // directory's lock until they are done: a store closed a moment ago (a restart, a
+        // tool run right after a server) is waited for, briefly, instead of refused.
+        let started = std::time::Instant::now();
+        let db = loop {
+            match config.open() {
+                // sled reports the lock as an error of kind Other naming it.
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock") && started.elapsed() < LOCK_WAIT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.map_err(sled_error)?,
+            }
+        };
         let disk = DiskSync::open(path)?;
         if !existed {
             // The new directory's own entry must survive a power loss too.

@@ -371,3 +371,20 @@ fn committed_data_survives_reopen_and_txn_is_send() {
     assert_eq!(txn.get(b"a").unwrap(), Some(k("1")));
     assert_eq!(txn.get(b"big").unwrap(), Some(vec![7u8; 3 << 20]));
 }
+
+#[test]
+fn a_store_closed_a_moment_ago_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut txn = store.begin();
+    txn.put(b"k".to_vec(), b"v".to_vec(), Conflict::None).unwrap();
+    txn.commit(Durability::Sync).unwrap();
+    let closer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(store);
+    });
+    // Opened while the first handle still holds the directory's lock.
+    let again = Store::open(dir.path()).unwrap();
+    closer.join().unwrap();
+    assert_eq!(again.begin().get(b"k").unwrap(), Some(b"v".to_vec()));
+}
