@@ -291,3 +291,42 @@ fn the_background_pass_applies_every_policy_as_system() {
         Value::Int8(0)
     );
 }
+
+#[test]
+fn two_purges_of_one_table_cannot_both_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let mut a = db.session();
+    let mut b = db.session();
+    a.execute(
+        "CREATE BLOCKCHAIN TABLE t (id int) WITH (block_size = 1, purge_policy = 'manual');
+         INSERT INTO t VALUES (1), (2), (3), (4)",
+    )
+    .unwrap();
+    // Disjoint ranges, each alone fine; together they would both claim purge id 1.
+    a.execute("BEGIN; SELECT purge_blockchain_blocks('t', 1, 1, 'first')")
+        .unwrap();
+    b.execute("BEGIN; SELECT purge_blockchain_blocks('t', 3, 3, 'second')")
+        .unwrap();
+    a.execute("COMMIT").unwrap();
+    let err = b.execute("COMMIT").unwrap_err();
+    assert_eq!(err.sqlstate(), "40001", "{err}");
+    assert_eq!(
+        rows(&mut a, "SELECT purge_id, block_range FROM blockchain_purge_log('t')"),
+        vec![vec![Value::Int8(1), Value::Text("[1, 1]".into())]]
+    );
+    // Retried, the second purge follows the first in the log.
+    b.execute("SELECT purge_blockchain_blocks('t', 3, 3, 'second')")
+        .unwrap();
+    assert_eq!(
+        rows(
+            &mut b,
+            "SELECT purge_id, block_range FROM blockchain_purge_log('t') ORDER BY purge_id"
+        ),
+        vec![
+            vec![Value::Int8(1), Value::Text("[1, 1]".into())],
+            vec![Value::Int8(2), Value::Text("[3, 3]".into())],
+        ]
+    );
+    assert_eq!(one(&mut b, "SELECT verify_blockchain('t')"), Value::Bool(true));
+}

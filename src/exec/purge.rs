@@ -13,7 +13,10 @@
 //! 3. delete the blocks' headers, bodies and signatures;
 //! 4. write the anchor (`ledger::anchor`) under block id `b`, linked to the block before `a`
 //!    and to the previous purge's anchor;
-//! 5. mark the chain purged so the commit clears the shared chain cache.
+//! 5. mark the chain purged so the commit clears the shared chain cache;
+//! 6. rewrite the table's purge count, expecting the value read before step 1's anchors were:
+//!    of two purges of one table that overlap in time (a user's and the background one), only
+//!    one commits — the other gets 40001 — so no purge id is used twice.
 //!
 //! Privileges: either function needs DELETE on the table (superusers, owners, roles granted
 //! it); `as_of` — an injected clock for policies that look at time — is for superusers only.
@@ -28,8 +31,9 @@ use crate::ledger::block::{fresh_nonce, BlockHeader, BlockType};
 use crate::ledger::chain::{now_micros, read_body, read_headers, read_tip, stored_row, StoredRow};
 use crate::ledger::merkle::Hash;
 use crate::ledger::purge::{canonical, runs, select, BlockInfo, Policy};
-use crate::storage::keys::{chain_key, table_prefix, BLOCK_BODY_TAG, BLOCK_HEADER_TAG, SIGNATURE_TAG};
+use crate::storage::keys::{chain_key, purge_count_key, table_prefix, BLOCK_BODY_TAG, BLOCK_HEADER_TAG, SIGNATURE_TAG};
 use crate::storage::row::decode_row;
+use crate::storage::Conflict;
 use crate::storage::Txn;
 use crate::types::{Row, Value};
 
@@ -340,6 +344,11 @@ fn apply(txn: &mut Txn, purge: &PlannedPurge) -> Result<()> {
             format!("its chain does not verify ({}: {})", f.kind.name(), f.detail),
         ));
     }
+    // Claimed before the anchors are read: a purge of this table committing meanwhile makes
+    // this one fail at commit (40001) rather than write a second anchor with the same id.
+    let count_key = purge_count_key(table.id);
+    let counted = txn.get(&count_key)?;
+    txn.put(count_key.clone(), counted.unwrap_or_default(), Conflict::Unchanged)?;
     let mut anchors = anchors(txn, table)?;
     let first_purge = anchors.iter().map(|(r, _, _)| r.purge_id).max().unwrap_or(0) + 1;
     let mut last_anchor_hash = anchors
@@ -434,15 +443,17 @@ fn apply(txn: &mut Txn, purge: &PlannedPurge) -> Result<()> {
         txn.put(
             chain_key(BLOCK_HEADER_TAG, table.id, last),
             header.encode().to_vec(),
-            crate::storage::Conflict::None,
+            Conflict::None,
         )?;
         // Stored as the table's bodies are (compressed, encrypted: ledger::at_rest).
         let body_key = chain_key(BLOCK_BODY_TAG, table.id, last);
         let stored = crate::ledger::at_rest::Codec::load(txn, table.id)?.seal_body(&body_key, bytes)?;
-        txn.put(body_key, stored, crate::storage::Conflict::None)?;
+        txn.put(body_key, stored, Conflict::None)?;
         last_anchor_hash = hash;
         anchors.push((record, header, hash));
     }
+    let purges = anchors.iter().map(|(r, _, _)| r.purge_id).max().unwrap_or(0);
+    txn.put(count_key, purges.to_be_bytes().to_vec(), Conflict::Unchanged)?;
     txn.chain_purged(table.id);
     Ok(())
 }

@@ -318,6 +318,7 @@ pub fn create_genesis(txn: &mut Txn, table: &TableDef, indexes: &[IndexDef]) -> 
 /// Deletes every chain key of a table (DROP of an empty blockchain table).
 pub fn drop_chain(txn: &mut Txn, table_id: u32) -> Result<()> {
     txn.chain_forget(table_id);
+    txn.delete(crate::storage::keys::purge_count_key(table_id))?;
     super::at_rest::drop_record(txn, table_id)?;
     for tag in [
         BLOCK_BODY_TAG,

@@ -70,6 +70,18 @@ use crate::types::Value;
 
 pub const CATALOG_PREFIX: &[u8] = &[0x01, b'c'];
 pub const META_PREFIX: &[u8] = &[0x01, b'm'];
+/// Per blockchain table (`++ table_id u32 BE`): how many purges it has had (u64 BE). Every
+/// purge rewrites it expecting the value it started from, so two purges of one table that
+/// overlap in time cannot both commit (one anchor per purge id).
+pub const PURGE_COUNT_META: &[u8] = &[0x01, b'm', b'p', b'u', b'r', b'g', b'e', b's', b'-'];
+
+/// The key of `PURGE_COUNT_META` for one table.
+pub fn purge_count_key(table_id: u32) -> Vec<u8> {
+    let mut key = PURGE_COUNT_META.to_vec();
+    key.extend_from_slice(&table_id.to_be_bytes());
+    key
+}
+
 /// The audit chain's table id (u32 BE); no counter bears this name.
 pub const AUDIT_TABLE_META: &[u8] = &[
     0x01, b'm', b'a', b'u', b'd', b'i', b't', b'-', b't', b'a', b'b', b'l', b'e',
