@@ -99,7 +99,8 @@ enum Command {
         master_key_file: Option<PathBuf>,
     },
     /// Verifies the blockchain tables of a stopped database straight from its directory: prints
-    /// every finding and exits with 1 when anything fails (2 on an error).
+    /// every finding and exits with 1 when anything fails (2 on an error, or when an encrypted
+    /// table could not be verified without its master key; the others are verified).
     Verify {
         /// Data directory of the database (not served by a running `vellum serve`).
         #[arg(long, default_value = "./vellum-data")]
@@ -371,15 +372,26 @@ fn verify(
         }
     };
     let mut failed = false;
+    let mut unverified = false;
     match vellum::session::verify::verify_tables(&db, tables, progress) {
-        Ok(findings) if findings.is_empty() => println!("all blockchain tables verified: no findings"),
-        Ok(findings) => {
-            for (table, block, finding, detail) in &findings {
-                let block = block.map_or_else(|| "no block".to_string(), |b| format!("block {b}"));
-                println!("{table}: {finding} ({block}): {detail}");
-                failed |= finding != "unconfirmed";
+        Ok(verified) => {
+            for (table, why) in &verified.unverified {
+                eprintln!("vellum verify: {table} not verified: {why}");
+                unverified = true;
             }
-            println!("{} findings", findings.len());
+            let findings = &verified.findings;
+            if findings.is_empty() && verified.unverified.is_empty() {
+                println!("all blockchain tables verified: no findings");
+            } else if findings.is_empty() {
+                println!("{} blockchain tables verified: no findings", verified.tables);
+            } else {
+                for (table, block, finding, detail) in findings {
+                    let block = block.map_or_else(|| "no block".to_string(), |b| format!("block {b}"));
+                    println!("{table}: {finding} ({block}): {detail}");
+                    failed |= finding != "unconfirmed";
+                }
+                println!("{} findings", findings.len());
+            }
         }
         Err(e) => {
             eprintln!("vellum verify: {e}");
@@ -403,6 +415,9 @@ fn verify(
     }
     if failed {
         ExitCode::from(1)
+    } else if unverified {
+        // Nothing was found wrong, but not everything could be looked at.
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     }

@@ -475,6 +475,11 @@ fn the_command_line_makes_keys_rotates_them_and_verifies_with_them() {
     let missing = verify(None);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no master key"));
+    // The tables it can read are verified all the same (the audit chain at least).
+    let stdout = String::from_utf8_lossy(&missing.stdout);
+    assert!(stdout.contains("blockchain tables verified: no findings"), "{stdout}");
+    assert!(!stdout.starts_with("0 "), "{stdout}");
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not verified"));
     let out = vellum(&[
         "rekey",
         "--data",

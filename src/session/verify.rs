@@ -9,14 +9,26 @@ use crate::{Database, StatementResult};
 /// name, detail.
 pub type TableFinding = (String, Option<i64>, String, String);
 
+/// What `verify_tables` found.
+#[derive(Debug, Default)]
+pub struct Verified {
+    /// Every finding; empty when every table verified is intact.
+    pub findings: Vec<TableFinding>,
+    /// Tables that could not be verified here, with why: encrypted ones without their master
+    /// key (55000). The others are verified all the same.
+    pub unverified: Vec<(String, String)>,
+    /// Tables verified.
+    pub tables: usize,
+}
+
 /// Verifies `tables` (every blockchain table when empty) of `db`; `progress(table, done,
-/// total)` is called before each table. Returns every finding; empty when all are intact.
-/// An unknown table or one that is not a blockchain table is an error.
+/// total)` is called before each table. An unknown table or one that is not a blockchain
+/// table is an error.
 pub fn verify_tables(
     db: &Database,
     tables: &[String],
     mut progress: impl FnMut(&str, usize, usize),
-) -> Result<Vec<TableFinding>> {
+) -> Result<Verified> {
     let names: Vec<String> = if tables.is_empty() {
         let mut names: Vec<String> = db
             .catalog()
@@ -30,17 +42,26 @@ pub fn verify_tables(
         tables.to_vec()
     };
     let mut session = db.session();
-    let mut findings = Vec::new();
+    let mut out = Verified::default();
+    let findings = &mut out.findings;
     for (i, name) in names.iter().enumerate() {
         progress(name, i, names.len());
         let sql = format!(
             "SELECT block_id, finding, detail FROM blockchain_tamper_report('{}')",
             name.replace('\'', "''")
         );
-        let rows = match session.execute(&sql)?.pop() {
-            Some(StatementResult::Query { rows, .. }) => rows,
-            _ => return Err(Error::bug("tamper report returned no rows")),
+        let rows = match session.execute(&sql) {
+            Ok(mut results) => match results.pop() {
+                Some(StatementResult::Query { rows, .. }) => rows,
+                _ => return Err(Error::bug("tamper report returned no rows")),
+            },
+            Err(e) if e.sqlstate() == crate::error::sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE => {
+                out.unverified.push((name.clone(), e.to_string()));
+                continue;
+            }
+            Err(e) => return Err(e),
         };
+        out.tables += 1;
         for row in rows {
             let mut it = row.into_iter();
             let block = match it.next() {
@@ -57,7 +78,7 @@ pub fn verify_tables(
         }
     }
     progress("", names.len(), names.len());
-    Ok(findings)
+    Ok(out)
 }
 
 /// One saved digest checked: table, block id, whether the chain still holds it and verifies.
