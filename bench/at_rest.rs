@@ -7,34 +7,16 @@
 //! kinds of rows: invoice-like text (repetitive) and random hex (close to incompressible).
 //! Run: `cargo bench --bench at_rest`; figures are recorded in bench/RESULTS.md.
 
+mod common;
+
 use std::time::Duration;
 
+use common::{exec, invoices};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vellum::crypto::aead::AeadKey;
 use vellum::storage::keys::{chain_prefix, BLOCK_BODY_TAG};
 use vellum::storage::Store;
-use vellum::{Database, OpenOptions, Session};
-
-fn exec(s: &mut Session, sql: &str) {
-    if let Err(e) = s.execute(sql) {
-        panic!("{sql}: {e}");
-    }
-}
-
-/// `n` invoice-like rows of about 100 bytes each, ids from `start` (as bench/blockchain.rs).
-fn invoices(start: i64, n: i64) -> String {
-    (start..start + n)
-        .map(|i| {
-            format!(
-                "({i}, {}, 'customer {:08} paid invoice {:010} for services rendered')",
-                i % 1000,
-                i,
-                i * 7
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
+use vellum::{Database, OpenOptions};
 
 /// `n` rows whose text is 64 hex digits of a 64-bit mixing function: about as long, and
 /// close to incompressible beyond hex's 4 bits per character.

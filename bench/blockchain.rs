@@ -4,31 +4,13 @@
 //! verification of a 100,000-row chain.
 //! Run: `cargo bench --bench blockchain`; figures are recorded in bench/RESULTS.md.
 
+mod common;
+
 use std::time::Duration;
 
+use common::{exec, invoices};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use vellum::{Database, Session};
-
-fn exec(s: &mut Session, sql: &str) {
-    if let Err(e) = s.execute(sql) {
-        panic!("{sql}: {e}");
-    }
-}
-
-/// `n` rows of about 100 bytes each, ids from `start`.
-fn values(start: i64, n: i64) -> String {
-    (start..start + n)
-        .map(|i| {
-            format!(
-                "({i}, {}, 'customer {:08} paid invoice {:010} for services rendered')",
-                i % 1000,
-                i,
-                i * 7
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
+use vellum::Database;
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -57,13 +39,13 @@ fn benches(c: &mut Criterion) {
         db.set_audit(audit);
         group.bench_function(format!("insert_1000_rows_ordinary{suffix}"), |b| {
             b.iter(|| {
-                exec(&mut s, &format!("INSERT INTO plain VALUES {}", values(next, 1000)));
+                exec(&mut s, &format!("INSERT INTO plain VALUES {}", invoices(next, 1000)));
                 next += 1000;
             })
         });
         group.bench_function(format!("insert_1000_rows_blockchain{suffix}"), |b| {
             b.iter(|| {
-                exec(&mut s, &format!("INSERT INTO chained VALUES {}", values(next, 1000)));
+                exec(&mut s, &format!("INSERT INTO chained VALUES {}", invoices(next, 1000)));
                 next += 1000;
             })
         });
@@ -79,7 +61,7 @@ fn benches(c: &mut Criterion) {
     group.bench_function("seal_1000_row_block", |b| {
         b.iter_batched(
             || {
-                exec(&mut s, &format!("INSERT INTO unsealed VALUES {}", values(next, 1000)));
+                exec(&mut s, &format!("INSERT INTO unsealed VALUES {}", invoices(next, 1000)));
                 next += 1000;
             },
             |()| exec(&mut sealer, "SELECT seal_blockchain_block('unsealed')"),
@@ -94,7 +76,7 @@ fn benches(c: &mut Criterion) {
         "CREATE BLOCKCHAIN TABLE audited (id bigint, account bigint, note text) WITH (block_size = 1000)",
     );
     for start in (0..100_000).step_by(5000) {
-        exec(&mut v, &format!("INSERT INTO audited VALUES {}", values(start, 5000)));
+        exec(&mut v, &format!("INSERT INTO audited VALUES {}", invoices(start, 5000)));
     }
     let mut group = c.benchmark_group("verify");
     group.throughput(Throughput::Elements(100_000));

@@ -3,17 +3,14 @@
 //! a filtered scan over 1M rows, a 3-way hash join, and multi-row INSERT throughput.
 //! Run: `cargo bench --bench engine`; figures are recorded in bench/RESULTS.md.
 
+mod common;
+
 use std::time::Duration;
 
+use common::exec;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use vellum::types::Value;
 use vellum::{Database, Session};
-
-fn exec(s: &mut Session, sql: &str) {
-    if let Err(e) = s.execute(sql) {
-        panic!("{sql}: {e}");
-    }
-}
 
 /// Loads `rows` rows of `(id bigint primary key, account bigint, amount numeric(18,2), currency varchar(3))`.
 fn load(s: &mut Session, table: &str, rows: i64) {

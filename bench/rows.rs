@@ -29,9 +29,12 @@
 //!
 //! Run: `cargo bench --bench rows`; figures are recorded in bench/RESULTS.md.
 
+mod common;
+
 use std::time::Duration;
 
 use chrono::Utc;
+use common::exec;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vellum::catalog::Catalog;
 use vellum::exec::Executor;
@@ -41,7 +44,7 @@ use vellum::storage::row::{decode_columns, decode_row, encode_row};
 use vellum::storage::Store;
 use vellum::types::functions::FunctionContext;
 use vellum::types::{text, DataType, Value};
-use vellum::{Database, Session};
+use vellum::Database;
 
 /// The `vellum` binary's allocator (src/main.rs): rows and keys are small, short-lived allocations.
 #[global_allocator]
@@ -95,12 +98,6 @@ fn row(i: i64) -> Vec<Value> {
         .zip(&types)
         .map(|(literal, ty)| text::parse(literal, ty).unwrap_or_else(|e| panic!("{literal}: {e}")))
         .collect()
-}
-
-fn exec(s: &mut Session, sql: &str) {
-    if let Err(e) = s.execute(sql) {
-        panic!("{sql}: {e}");
-    }
 }
 
 /// `predicate` bound and optimized as the scan filter of `SELECT id FROM t WHERE predicate`.

@@ -4,18 +4,15 @@
 //! (block_size 1) with no signer, with one server-held signer, and with two.
 //! Run: `cargo bench --bench signatures`; figures are recorded in bench/RESULTS.md.
 
+mod common;
+
 use std::time::Duration;
 
+use common::exec;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vellum::crypto::ed25519::{verify, KeyPair};
 use vellum::ledger::signature::signing_message;
-use vellum::{Database, Session};
-
-fn exec(s: &mut Session, sql: &str) {
-    if let Err(e) = s.execute(sql) {
-        panic!("{sql}: {e}");
-    }
-}
+use vellum::Database;
 
 fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("signature");

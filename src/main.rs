@@ -341,21 +341,10 @@ fn verify(
         eprintln!("vellum verify: no database in {}", data.display());
         return ExitCode::from(2);
     }
-    let master_key = match master_key(master_key_file) {
-        Ok(key) => key,
-        Err(e) => {
-            eprintln!("vellum verify: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let options = vellum::OpenOptions {
-        master_key,
-        quiet: true,
-    };
-    let db = match vellum::Database::open_with_options(data, options) {
+    let db = match open_database(data, master_key_file, true) {
         Ok(db) => db,
-        Err(e) => {
-            eprintln!("vellum verify: cannot open {}: {e}", data.display());
+        Err(message) => {
+            eprintln!("vellum verify: {message}");
             return ExitCode::from(2);
         }
     };
@@ -439,21 +428,10 @@ fn run_shell(
             }
         },
         None => {
-            let master_key = match master_key(master_key_file) {
-                Ok(key) => key,
-                Err(e) => {
-                    eprintln!("vellum: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let open = vellum::OpenOptions {
-                master_key,
-                ..Default::default()
-            };
-            let db = match Database::open_with_options(data, open) {
+            let db = match open_database(data, master_key_file, false) {
                 Ok(db) => db,
-                Err(e) => {
-                    eprintln!("vellum: cannot open {}: {e}", data.display());
+                Err(message) => {
+                    eprintln!("vellum: {message}");
                     return ExitCode::FAILURE;
                 }
             };
@@ -516,21 +494,10 @@ fn serve(options: ServeOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let master_key = match master_key(options.master_key_file.clone()) {
-        Ok(key) => key,
-        Err(e) => {
-            eprintln!("vellum: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let open = vellum::OpenOptions {
-        master_key,
-        ..Default::default()
-    };
-    let db = match Database::open_with_options(data, open) {
+    let db = match open_database(data, options.master_key_file.clone(), false) {
         Ok(db) => db,
-        Err(e) => {
-            eprintln!("vellum: cannot open {}: {e}", data.display());
+        Err(message) => {
+            eprintln!("vellum: {message}");
             return ExitCode::FAILURE;
         }
     };
@@ -585,6 +552,14 @@ fn master_key(file: Option<PathBuf>) -> vellum::Result<Option<vellum::crypto::ae
     });
     file.map(|f| vellum::crypto::aead::AeadKey::read_key_file(&f))
         .transpose()
+}
+
+/// Opens the database at `data` with the master key of `master_key_file` (or the environment's);
+/// `quiet`: without background services, changing nothing. The error is a message for stderr.
+fn open_database(data: &std::path::Path, master_key_file: Option<PathBuf>, quiet: bool) -> Result<Database, String> {
+    let master_key = master_key(master_key_file).map_err(|e| e.to_string())?;
+    Database::open_with_options(data, vellum::OpenOptions { master_key, quiet })
+        .map_err(|e| format!("cannot open {}: {e}", data.display()))
 }
 
 /// `vellum rekey`: re-wraps the data keys of a stopped database under a new master key.

@@ -4,24 +4,16 @@
 //! survives a master key rotation that rewrites no block. Stored bytes are inspected with
 //! `Store` and by scanning the raw files, bypassing the engine.
 
+mod ledger_common;
+
 use std::path::{Path, PathBuf};
 
+use ledger_common::{one, rows, table_id, wait_until_sealed};
 use vellum::crypto::aead::AeadKey;
 use vellum::storage::keys::{chain_key, chain_prefix, BLOCK_BODY_TAG, PENDING_TAG};
 use vellum::storage::Store;
 use vellum::types::Value;
-use vellum::{Database, OpenOptions, Session, StatementResult};
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<Value>> {
-    match s.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).pop() {
-        Some(StatementResult::Query { rows, .. }) => rows,
-        other => panic!("{sql}: expected rows, got {other:?}"),
-    }
-}
-
-fn one(s: &mut Session, sql: &str) -> Value {
-    rows(s, sql).remove(0).remove(0)
-}
+use vellum::{Database, OpenOptions, Session};
 
 fn run(s: &mut Session, sql: &str) {
     s.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -33,10 +25,6 @@ fn open(dir: &Path, key: Option<&AeadKey>) -> Database {
         ..Default::default()
     };
     Database::open_with_options(dir, options).unwrap()
-}
-
-fn table_id(db: &Database, name: &str) -> u32 {
-    db.catalog().table(name).unwrap().id
 }
 
 /// The stored (raw) values of `tag` keys of a table, in key order.
@@ -627,13 +615,7 @@ fn the_sealer_passes_an_encrypted_table_without_its_key_and_seals_the_others() {
     // Restarted without the key: both become due; only `soon` can be sealed, and is.
     let db = open(dir.path(), None);
     let mut s = db.session();
-    let sealed = "SELECT count(*) FROM blockchain_metadata('soon') WHERE block_type = 'data' AND row_count = 2";
-    let mut waited = 0;
-    while one(&mut s, sealed) != Value::Int8(1) {
-        assert!(waited < 600, "pending rows of 'soon' were never sealed");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        waited += 1;
-    }
+    wait_until_sealed(&mut s, "soon", 2);
     assert_eq!(
         one(&mut s, "SELECT count(*) FROM blockchain_metadata('locked')"),
         Value::Int8(1)
@@ -643,13 +625,7 @@ fn the_sealer_passes_an_encrypted_table_without_its_key_and_seals_the_others() {
     // With the key back, its rows are sealed too.
     let db = open(dir.path(), Some(&key));
     let mut s = db.session();
-    let sealed = "SELECT count(*) FROM blockchain_metadata('locked') WHERE block_type = 'data' AND row_count = 2";
-    let mut waited = 0;
-    while one(&mut s, sealed) != Value::Int8(1) {
-        assert!(waited < 600, "pending rows of 'locked' were never sealed");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        waited += 1;
-    }
+    wait_until_sealed(&mut s, "locked", 2);
     assert_eq!(one(&mut s, "SELECT verify_blockchain('locked')"), Value::Bool(true));
 }
 

@@ -3,9 +3,12 @@
 //! directly with `Store`, bypassing the engine) is caught by verification with the right
 //! finding, while other tables still verify.
 
+mod ledger_common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use ledger_common::{one, rows, table_id, tampered_report, wait_until_sealed};
 use vellum::catalog::{codec, CatalogRecord};
 use vellum::ledger::body::body_rows;
 use vellum::ledger::chain::{decode_pending, uncommitted_row, Tip};
@@ -16,22 +19,7 @@ use vellum::storage::keys::{
 use vellum::storage::row::decode_row;
 use vellum::storage::Store;
 use vellum::types::Value;
-use vellum::{Database, Session, StatementResult};
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<Value>> {
-    match s.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).pop() {
-        Some(StatementResult::Query { rows, .. }) => rows,
-        other => panic!("{sql}: expected rows, got {other:?}"),
-    }
-}
-
-fn one(s: &mut Session, sql: &str) -> Value {
-    rows(s, sql).remove(0).remove(0)
-}
-
-fn table_id(db: &Database, name: &str) -> u32 {
-    db.catalog().table(name).unwrap().id
-}
+use vellum::Database;
 
 /// The first integer column of every row the chain holds (sealed blocks in order, then
 /// pending), decoded straight from the stored bytes.
@@ -188,24 +176,7 @@ fn setup(dir: &Path) -> (u32, u32) {
 fn tampered(tamper: impl FnOnce(&Store, u32)) -> Vec<(Value, String)> {
     let dir = tempfile::tempdir().unwrap();
     let (a, _) = setup(dir.path());
-    {
-        let store = Store::open(dir.path()).unwrap();
-        tamper(&store, a);
-    }
-    let db = Database::open(dir.path()).unwrap();
-    let mut s = db.session();
-    assert_eq!(one(&mut s, "SELECT verify_blockchain('a')"), Value::Bool(false));
-    assert_eq!(one(&mut s, "SELECT verify_blockchain('b')"), Value::Bool(true));
-    rows(&mut s, "SELECT block_id, finding FROM blockchain_tamper_report('a')")
-        .into_iter()
-        .map(|mut r| {
-            let finding = match r.remove(1) {
-                Value::Text(t) => t,
-                other => panic!("{other:?}"),
-            };
-            (r.remove(0), finding)
-        })
-        .collect()
+    tampered_report(dir.path(), "a", "b", |store| tamper(store, a))
 }
 
 fn flip_in(store: &Store, key: &[u8], at: impl FnOnce(usize) -> usize) {
@@ -395,13 +366,7 @@ fn the_background_sealer_seals_old_pending_rows_and_only_those_of_tables_with_an
          INSERT INTO soon VALUES (1), (2)",
     )
     .unwrap();
-    let sealed = "SELECT count(*) FROM blockchain_metadata('soon') WHERE block_type = 'data' AND row_count = 2";
-    let mut waited = 0;
-    while one(&mut s, sealed) != Value::Int8(1) {
-        assert!(waited < 600, "pending rows of 'soon' were never sealed");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        waited += 1;
-    }
+    wait_until_sealed(&mut s, "soon", 2);
     // 'never' committed before 'soon' and is older, yet stays pending.
     assert_eq!(
         one(&mut s, "SELECT count(*) FROM blockchain_metadata('never')"),

@@ -3,28 +3,19 @@
 //! held by its anchor, and a purge killed at any point leaving the old chain or the anchored one.
 
 mod kill_child;
+mod ledger_common;
 
 use std::path::Path;
 
 use kill_child::{child_role, int, next_random, run_until_killed};
 
+use ledger_common::{one, rows, tampered_report};
 use vellum::ledger::anchor::AnchorRecord;
 use vellum::ledger::BlockHeader;
 use vellum::storage::keys::{chain_key, table_prefix, BLOCK_BODY_TAG, BLOCK_HEADER_TAG};
 use vellum::storage::Store;
 use vellum::types::Value;
-use vellum::{Database, Session, StatementResult};
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<Value>> {
-    match s.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).pop() {
-        Some(StatementResult::Query { rows, .. }) => rows,
-        other => panic!("{sql}: expected rows, got {other:?}"),
-    }
-}
-
-fn one(s: &mut Session, sql: &str) -> Value {
-    rows(s, sql).remove(0).remove(0)
-}
+use vellum::Database;
 
 /// Table `t` (block_size 2, 10 rows: blocks 1-5) with two purges: blocks 1-2 (anchor 2)
 /// and block 3 (anchor 3); blocks 4 and 5 remain. Returns t's table id.
@@ -51,24 +42,7 @@ fn setup(dir: &Path) -> u32 {
 fn tampered(tamper: impl FnOnce(&Store, u32)) -> Vec<(Value, String)> {
     let dir = tempfile::tempdir().unwrap();
     let t = setup(dir.path());
-    {
-        let store = Store::open(dir.path()).unwrap();
-        tamper(&store, t);
-    }
-    let db = Database::open(dir.path()).unwrap();
-    let mut s = db.session();
-    assert_eq!(one(&mut s, "SELECT verify_blockchain('t')"), Value::Bool(false));
-    assert_eq!(one(&mut s, "SELECT verify_blockchain('other')"), Value::Bool(true));
-    rows(&mut s, "SELECT block_id, finding FROM blockchain_tamper_report('t')")
-        .into_iter()
-        .map(|mut r| {
-            let finding = match r.remove(1) {
-                Value::Text(t) => t,
-                other => panic!("{other:?}"),
-            };
-            (r.remove(0), finding)
-        })
-        .collect()
+    tampered_report(dir.path(), "t", "other", |store| tamper(store, t))
 }
 
 fn has(report: &[(Value, String)], block: i64, finding: &str) -> bool {

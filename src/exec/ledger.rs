@@ -367,7 +367,8 @@ fn no_block(table: &str, block_id: u64) -> Error {
     )
 }
 
-fn micros_value(us: i64) -> Value {
+/// A stored µs-since-the-epoch time as `timestamptz` (NULL when out of range).
+pub(super) fn micros_value(us: i64) -> Value {
     match DateTime::<Utc>::from_timestamp_micros(us) {
         Some(t) => Value::TimestampTz(t),
         None => Value::Null,

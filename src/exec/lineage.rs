@@ -2,8 +2,6 @@
 //! `depth` hops of a table or view. Needs SELECT on that relation (its history tells what it
 //! holds); checked when the function runs, as the relation is a value.
 
-use chrono::{DateTime, Utc};
-
 use crate::catalog::lineage::{read_all, walk};
 use crate::catalog::{Access, Privileges};
 use crate::error::{sqlstate, Error, Result};
@@ -59,7 +57,7 @@ impl Executor<'_> {
                     Value::Text(edge.target.clone()),
                     Value::Text(edge.operation.clone()),
                     Value::Int8(i64::try_from(edge.tx_id).unwrap_or(i64::MAX)),
-                    DateTime::<Utc>::from_timestamp_micros(edge.timestamp).map_or(Value::Null, Value::TimestampTz),
+                    super::ledger::micros_value(edge.timestamp),
                     Value::Text(direction.to_string()),
                 ]
             })

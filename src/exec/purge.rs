@@ -95,7 +95,8 @@ impl Executor<'_> {
         let (table, indexes, policy) = self.purge_target(name)?;
         self.already_planned(&table)?;
         let now = as_of.unwrap_or_else(now_micros);
-        let blocks = block_infos(txn, &table)?;
+        // Only SIZE_BASED needs what each block weighs: the others read no body.
+        let blocks = block_infos(txn, &table, matches!(policy, Policy::MaxSize(_)))?;
         let selected = match &policy {
             Policy::Custom(expr) => self.custom_selection(txn, &table.name, expr)?,
             Policy::OlderThan { period, .. } => {
@@ -108,15 +109,16 @@ impl Executor<'_> {
         };
         let runs = runs(&selected, &blocks);
         let count = runs.iter().map(|(a, b)| b - a + 1).sum::<u64>();
-        // Pending rows are sealed first: in this commit, as the newest block.
-        if let Some(tip) = read_tip(txn, table.id)? {
-            let pending = tip.pending() + txn.chain_appended(table.id).len() as u64;
-            if pending > 0 {
-                let target = tip.last_block_id + pending.div_ceil(u64::from(tip.block_size.max(1)));
-                self.seals.push((table.id, target));
-            }
-        }
         if !runs.is_empty() {
+            // Pending rows are sealed first: in this commit, as the newest block. (A pass that
+            // purges nothing seals nothing: sealing by age stays block_seal_interval's.)
+            if let Some(tip) = read_tip(txn, table.id)? {
+                let pending = tip.pending() + txn.chain_appended(table.id).len() as u64;
+                if pending > 0 {
+                    let target = tip.last_block_id + pending.div_ceil(u64::from(tip.block_size.max(1)));
+                    self.seals.push((table.id, target));
+                }
+            }
             let reason = canonical(table.blockchain_options().map_or("none", |o| o.purge_policy.as_str())).to_string();
             self.purges.push(PlannedPurge {
                 table,
@@ -155,7 +157,7 @@ impl Executor<'_> {
         if reason.trim().is_empty() {
             return Err(invalid("a purge needs a reason".into()));
         }
-        let blocks = block_infos(txn, &table)?;
+        let blocks = block_infos(txn, &table, false)?;
         let (first, last) = (*first as u64, *last as u64);
         let mut selected = Vec::new();
         for id in first..=last {
@@ -238,7 +240,7 @@ impl Executor<'_> {
                     Value::Int8(r.purge_id as i64),
                     Value::Text(format!("[{}, {}]", r.first_block, r.last_block)),
                     Value::Text(r.reason),
-                    chrono::DateTime::from_timestamp_micros(r.timestamp).map_or(Value::Null, Value::TimestampTz),
+                    super::ledger::micros_value(r.timestamp),
                     Value::Text(r.authorized_by),
                     Value::Int8(r.purged_rows as i64),
                     Value::Int8(r.last_block as i64),
@@ -263,12 +265,14 @@ fn micros_to_naive(micros: i64) -> Result<chrono::NaiveDateTime> {
         .ok_or_else(|| Error::sql(sqlstate::DATETIME_FIELD_OVERFLOW, "timestamp out of range"))
 }
 
-/// Every stored block with its stored size, plus the block the pending rows will form.
-fn block_infos(txn: &Txn, table: &TableDef) -> Result<Vec<BlockInfo>> {
+/// Every stored block, with its stored size when `sizes` (else 0), plus the block the pending
+/// rows will form.
+fn block_infos(txn: &Txn, table: &TableDef, sizes: bool) -> Result<Vec<BlockInfo>> {
     let mut out = Vec::new();
     for (header, _) in headers(txn, table.id)? {
         let body = match header.block_type {
             BlockType::Genesis => 0,
+            _ if !sizes => 0,
             // As stored: a compressed table's bodies count at their compressed size.
             _ => txn
                 .get(&chain_key(BLOCK_BODY_TAG, table.id, header.block_id))?

@@ -143,7 +143,7 @@ impl Executor<'_> {
                     Value::Text(s.name.clone()),
                     Value::Text(to_hex(&s.public_key)),
                     Value::Bool(s.server_held),
-                    chrono::DateTime::from_timestamp_micros(s.created_at).map_or(Value::Null, Value::TimestampTz),
+                    super::ledger::micros_value(s.created_at),
                 ]
             })
             .collect()

@@ -116,6 +116,9 @@ pub fn clear_table(txn: &mut Txn, table: &TableDef, indexes: &[Arc<IndexDef>]) -
 
 /// Notes the old image of a row about to change (`storage::changes`).
 pub fn note_old_row(txn: &mut Txn, table: &TableDef, row: &[Value]) {
+    if !txn.tracks_row_changes() {
+        return;
+    }
     let mut bytes = Vec::new();
     encode_row(row, &mut bytes);
     txn.note_row(Image::Old, table.id, &bytes);

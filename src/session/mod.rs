@@ -360,8 +360,11 @@ impl Session {
 
     fn open_txn(&self) -> OpenTxn {
         let catalog = self.db.catalog();
+        let mut txn = self.db.store().begin();
+        // Rows are hashed only when the audit chain will record them.
+        txn.track_row_changes(self.db.audit_enabled() && catalog.audit_table.is_some());
         OpenTxn {
-            txn: self.db.store().begin(),
+            txn,
             base_version: catalog.version,
             catalog,
             ddl: false,

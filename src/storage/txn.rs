@@ -69,6 +69,8 @@ pub struct Txn {
     chains: BTreeMap<u32, ChainWork>,
     /// Row changes noted since last taken (the audit chain's row count and digest).
     changes: RowChanges,
+    /// Whether row changes are noted at all (off unless a session records them for audit).
+    track_changes: bool,
 }
 
 type Pair = (Vec<u8>, Vec<u8>);
@@ -94,6 +96,7 @@ impl Txn {
             unverified: false,
             chains: BTreeMap::new(),
             changes: RowChanges::default(),
+            track_changes: false,
         }
     }
 
@@ -293,14 +296,29 @@ impl Txn {
         self.chains.remove(&chain);
     }
 
+    /// Turns noting row changes on (for the audit chain) or off (the default: no per-row
+    /// hashing for a transaction whose changes nobody records).
+    pub fn track_row_changes(&mut self, on: bool) {
+        self.track_changes = on;
+    }
+
+    /// Whether row changes are being noted.
+    pub fn tracks_row_changes(&self) -> bool {
+        self.track_changes
+    }
+
     /// Notes one image of a changed row of table `table` (`storage::changes`).
     pub fn note_row(&mut self, image: Image, table: u32, bytes: &[u8]) {
-        self.changes.note(image, table, bytes);
+        if self.track_changes {
+            self.changes.note(image, table, bytes);
+        }
     }
 
     /// Counts one changed row, after its images were noted.
     pub fn count_row(&mut self) {
-        self.changes.count();
+        if self.track_changes {
+            self.changes.count();
+        }
     }
 
     /// The row changes noted since the last take, leaving none.
