@@ -29,9 +29,11 @@
 //! commit; the rows it writes are counted and hashed (`storage::changes`), and when it succeeds
 //! `session::audit` appends its record to the audit chain `vellum_audit` in the same
 //! transaction. `COMMIT` re-validates those expectations under the commit gate, applies every write
-//! as one atomic sled batch (tables, indexes and catalog records share one keyspace), then
-//! waits for group commit: one leader flushes sled and fsyncs its files for everyone who
-//! committed meanwhile. Only then does COMMIT return, so it survives kill -9. Rows of blockchain
+//! as one atomic sled batch (tables, indexes and catalog records share one keyspace), appends
+//! the same writes as one record to the commit log (`storage::commit_log`), then waits for
+//! group commit: one leader writes and fdatasyncs the log for everyone who committed
+//! meanwhile. Only then does COMMIT return, so it survives kill -9 (recovery replays the log
+//! past what sled holds). Rows of blockchain
 //! tables are chained in that same batch: under the gate, `ledger::chain::LedgerHook` gives each
 //! appended row its position, leaf and running hash, moves its bytes into the chain (a
 //! blockchain row is stored once, in its block or pending batch; its 0x10 entry keeps only its

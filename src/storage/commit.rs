@@ -1,8 +1,19 @@
-//! Group commit and the disk barrier behind `Durability::Sync`.
+//! Group commit, and the disk barrier that makes sled itself durable at a checkpoint.
 //!
-//! # Why sled's `flush()` is not enough
+//! # Group commit
 //!
-//! In sled 0.34.7 `Tree::flush` waits until every reserved log buffer has been written
+//! Each commit, after its atomic apply and still under the commit gate, takes the next LSN
+//! and appends its record to the commit log (`commit_log.rs`), so LSN order is apply order. A
+//! `Sync` committer then waits until the durable LSN reaches its own. If nobody is syncing,
+//! it becomes the leader: it writes every record appended so far and fdatasyncs the log once,
+//! publishes the last LSN written as durable and wakes the others. Committers that arrive
+//! during a leader's fdatasync wait for the next round, which one of them leads on behalf of
+//! all: N concurrent committers cost about two fdatasyncs, not N.
+//!
+//! # Why sled's `flush()` is not enough (checkpoints)
+//!
+//! A checkpoint (`Store::sync`) makes sled durable so the log can forget the records it
+//! covers. In sled 0.34.7 `Tree::flush` waits until every reserved log buffer has been written
 //! (`pagecache::iobuf::make_stable`), but on Linux the write path ends with
 //! `sync_file_range(WAIT_BEFORE | WRITE | WAIT_AFTER)` on the `db` file: that pushes the
 //! dirty pages to the device but flushes neither the drive's volatile cache nor the file's
@@ -22,16 +33,6 @@
 //! This is the barrier PostgreSQL relies on too (fdatasync of the WAL); it survives kill -9
 //! trivially (the data is in the page cache after `flush()`) and power loss as far as the
 //! device honours cache flushes.
-//!
-//! # Group commit
-//!
-//! Each commit, after its atomic apply and still under the commit gate, takes an apply
-//! sequence number, so sequence order is apply order. A `Sync` committer then waits until
-//! the durable sequence reaches its own. If nobody is syncing, it becomes the leader: it
-//! notes the highest sequence applied so far, flushes + fsyncs (which covers every batch
-//! applied before the flush began), publishes that sequence as durable and wakes the others.
-//! Committers that arrive during a leader's fsync wait for the next round, which one of
-//! them leads on behalf of all: N concurrent committers cost about two fsyncs, not N.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -59,11 +60,12 @@ struct GroupState {
 }
 
 impl GroupCommit {
-    pub(super) fn new() -> GroupCommit {
+    /// Starts counting after `lsn`, the last batch recovered (already durable).
+    pub(super) fn new(lsn: u64) -> GroupCommit {
         GroupCommit {
             state: Mutex::new(GroupState {
-                applied: 0,
-                durable: 0,
+                applied: lsn,
+                durable: lsn,
                 syncing: false,
             }),
             wake: Condvar::new(),
@@ -83,9 +85,24 @@ impl GroupCommit {
         state.applied
     }
 
-    /// Returns once every commit up to `seq` is durable, running `sync` (flush + fsync of
-    /// everything applied so far) as the leader when nobody else is.
-    pub(super) fn wait_durable(&self, seq: u64, sync: impl Fn() -> Result<()>) -> Result<()> {
+    /// Every commit up to this sequence number is durable.
+    pub(super) fn durable(&self) -> u64 {
+        self.state.lock().durable
+    }
+
+    /// Records that everything up to `seq` was made durable by other means (a checkpoint).
+    pub(super) fn mark_durable(&self, seq: u64) {
+        let mut state = self.state.lock();
+        if seq > state.durable {
+            state.durable = seq;
+            self.wake.notify_all();
+        }
+    }
+
+    /// Returns once every commit up to `seq` is durable, running `sync` (which makes durable
+    /// everything applied so far and returns the sequence number that reached) as the leader
+    /// when nobody else is.
+    pub(super) fn wait_durable(&self, seq: u64, sync: impl Fn() -> Result<u64>) -> Result<()> {
         let mut state = self.state.lock();
         loop {
             if state.durable >= seq {
@@ -96,13 +113,12 @@ impl GroupCommit {
                 continue;
             }
             state.syncing = true;
-            let target = state.applied;
             drop(state);
             let outcome = sync();
             state = self.state.lock();
             state.syncing = false;
-            if outcome.is_ok() && target > state.durable {
-                state.durable = target;
+            if let Ok(target) = outcome {
+                state.durable = state.durable.max(target);
             }
             self.wake.notify_all();
             // On failure the waiters retry as leaders themselves, each getting the error

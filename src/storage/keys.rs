@@ -5,7 +5,8 @@
 //! ```text
 //! 0x01 'c' object_id:u32            catalog record of table/index/view `object_id`
 //! 0x01 'm' name bytes               catalog metadata (format version, counters, the audit
-//!                                   chain's table id under `AUDIT_TABLE_META`)
+//!                                   chain's table id under `AUDIT_TABLE_META`, the LSN of
+//!                                   the last applied batch under "commit-lsn")
 //! 0x01 'l' edge_id:u64              one lineage edge (catalog::lineage)
 //! 0x01 'p' object_id:u32            owner and grants of table/view `object_id`
 //! 0x01 'r' name bytes               catalog record of role `name` (the bootstrap role has a

@@ -50,15 +50,21 @@
 //!
 //! # Durability
 //!
-//! `Durability::Sync` commits return after sled's flush plus fsync of its files, shared among
-//! concurrent committers (see `commit.rs` for what sled's flush lacks and what we add).
+//! `Durability::Sync` commits return once their commit log record is written and fdatasynced,
+//! one write + fdatasync shared among concurrent committers (`commit_log.rs`, `commit.rs`).
+//! sled itself is made durable by checkpoints (`Store::sync`: its flush plus the fsyncs
+//! `commit.rs` describes), after which the log forgets what they cover.
 
 /// The commit-time hook that appends to and seals hash chains.
 mod chain;
 /// Row changes of a statement, counted and hashed for the audit chain.
 pub mod changes;
-/// Group commit: many committers share one flush + fsync.
+/// Group commit: many committers share one write + fdatasync of the commit log.
 mod commit;
+/// The write-ahead log of applied batches that durable commits wait for.
+mod commit_log;
+#[cfg(test)]
+mod commit_log_tests;
 /// Every key prefix of the keyspace, and the order-preserving key encoding of values.
 pub mod keys;
 #[cfg(test)]

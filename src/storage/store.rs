@@ -11,12 +11,17 @@ use crate::crypto::aead::AeadKey;
 use crate::error::{Error, Result};
 
 use super::commit::{DiskSync, GroupCommit};
+use super::commit_log::{CommitLog, Op, COMMIT_LSN_KEY};
 use super::keys;
 use super::{ChainHook, Txn};
 
 /// How often sled's background flusher persists `Durability::Async` commits, in milliseconds
 /// (PostgreSQL's default `wal_writer_delay` is 200 ms).
 const ASYNC_FLUSH_EVERY_MS: u64 = 200;
+
+/// How often the log writer writes and syncs `Durability::Async` commits' log records, and
+/// checks whether a checkpoint can free log segments, in milliseconds.
+const LOG_WRITER_EVERY_MS: u64 = 200;
 
 /// How long `Store::open` waits for a store closed a moment ago to release its lock.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -36,7 +41,11 @@ pub(super) struct StoreInner {
     /// validates and applies, which also serializes commits against each other.
     gate: RwLock<()>,
     pub(super) group: GroupCommit,
+    /// Records of applied batches: a durable commit is one write + fdatasync of it.
+    pub(super) log: CommitLog,
     disk: DiskSync,
+    /// Serializes checkpoints (sled flush + fsync of its files).
+    checkpoint: Mutex<()>,
     /// Per counter: the next value to hand out and the durable reservation limit (exclusive).
     counters: Mutex<HashMap<Vec<u8>, (u64, u64)>>,
     path: PathBuf,
@@ -101,20 +110,29 @@ impl Store {
                 super::commit::fsync_dir(parent)?;
             }
         }
+        let log_dir = path.join("commit-log");
+        let applied_lsn = stored_lsn(&db)?;
+        let last_lsn = CommitLog::recover(&log_dir, applied_lsn, |lsn, ops| replay(&db, lsn, ops))?;
+        // sled created `db`, `conf` and `blobs/` on first open, and replay applied what the
+        // log held: make both durable before the log forgets it.
+        db.flush().map_err(sled_error)?;
+        disk.sync()?;
+        let log = CommitLog::open(&log_dir, last_lsn)?;
         let store = Store {
             inner: Arc::new(StoreInner {
                 db,
                 gate: RwLock::new(()),
-                group: GroupCommit::new(),
+                group: GroupCommit::new(last_lsn),
+                log,
                 disk,
+                checkpoint: Mutex::new(()),
                 counters: Mutex::new(HashMap::new()),
                 path: path.to_path_buf(),
                 chain_hook: std::sync::OnceLock::new(),
                 master_key: RwLock::new(None),
             }),
         };
-        // sled created `db`, `conf` and `blobs/` on first open: make their entries durable.
-        store.sync()?;
+        start_log_writer(Arc::downgrade(&store.inner));
         Ok(store)
     }
 
@@ -137,13 +155,16 @@ impl Store {
     /// with no hook, under the commit gate, durably. Only for tamper tests and repair tools:
     /// it bypasses every check the engine makes.
     pub fn raw_put(&self, key: &[u8], value: Option<&[u8]>) -> Result<()> {
-        let _gate = self.write_gate();
+        let gate = self.write_gate();
         match value {
             Some(v) => self.inner.db.insert(key, v).map(|_| ()),
             None => self.inner.db.remove(key).map(|_| ()),
         }
         .map_err(sled_error)?;
-        drop(_gate);
+        // Not logged: the checkpoint below makes it durable in sled, past every logged
+        // record, so recovery never replays an older value over it.
+        self.inner.group.note_applied();
+        drop(gate);
         self.sync()
     }
 
@@ -224,19 +245,85 @@ impl Store {
         Ok(start)
     }
 
-    /// Flushes and fsyncs everything applied so far.
+    /// Makes everything applied so far durable in sled itself (a checkpoint): flushes sled,
+    /// fsyncs its files, and lets the commit log forget the records this covers.
     pub fn sync(&self) -> Result<()> {
-        let seq = self.inner.group.note_applied();
-        self.wait_durable(seq)
+        let inner = &self.inner;
+        let _one = inner.checkpoint.lock();
+        // Every batch up to `target` was applied before the flush starts, so the flush covers it.
+        let target = inner.group.applied();
+        inner.db.flush().map_err(sled_error)?;
+        inner.disk.sync()?;
+        inner.group.mark_durable(target);
+        inner.log.forget_through(target)
     }
 
-    /// Waits until everything up to apply sequence `seq` is on disk, leading a shared
-    /// flush + fsync if no other committer is doing one.
+    /// Waits until everything up to LSN `seq` is on disk, leading a shared write + fdatasync
+    /// of the commit log if no other committer is doing one.
     pub(super) fn wait_durable(&self, seq: u64) -> Result<()> {
+        let log = &self.inner.log;
+        self.inner.group.wait_durable(seq, || log.sync())
+    }
+}
+
+/// The LSN of the last batch sled holds (0 for a store that has none).
+fn stored_lsn(db: &sled::Db) -> Result<u64> {
+    match db.get(COMMIT_LSN_KEY).map_err(sled_error)? {
+        None => Ok(0),
+        Some(bytes) => {
+            let raw: [u8; 8] = bytes
+                .as_ref()
+                .try_into()
+                .map_err(|_| Error::corrupted("the commit LSN", "not 8 bytes"))?;
+            Ok(u64::from_be_bytes(raw))
+        }
+    }
+}
+
+/// Applies one logged record to sled as one batch, with its LSN.
+fn replay(db: &sled::Db, lsn: u64, ops: &mut dyn Iterator<Item = Result<Op<'_>>>) -> Result<()> {
+    let mut batch = sled::Batch::default();
+    for op in ops {
+        match op? {
+            Op::Put(key, value) => batch.insert(key, value),
+            Op::Remove(key) => batch.remove(key),
+        }
+    }
+    batch.insert(COMMIT_LSN_KEY, &lsn.to_be_bytes());
+    db.apply_batch(batch).map_err(sled_error)
+}
+
+/// Starts the thread that writes and syncs the log records of `Durability::Async` commits
+/// (as PostgreSQL's WAL writer does) and checkpoints when the log has full segments to free.
+/// It holds only a weak handle and ends once the store is closed.
+fn start_log_writer(store: std::sync::Weak<StoreInner>) {
+    let spawned = std::thread::Builder::new()
+        .name("vellum-log-writer".into())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_millis(LOG_WRITER_EVERY_MS));
+            let Some(inner) = store.upgrade() else { return };
+            let store = Store { inner };
+            let outcome = store.log_writer_pass();
+            if let Err(e) = outcome {
+                tracing::warn!("commit log writer: {e}");
+            }
+        });
+    if let Err(e) = spawned {
+        // Sync commits still write the log themselves; async ones wait for the next of them.
+        tracing::warn!("could not start the commit log writer: {e}");
+    }
+}
+
+impl Store {
+    fn log_writer_pass(&self) -> Result<()> {
         let inner = &self.inner;
-        inner.group.wait_durable(seq, || {
-            inner.db.flush().map_err(sled_error)?;
-            inner.disk.sync()
-        })
+        let appended = inner.log.last_lsn();
+        if appended > inner.group.durable() {
+            self.wait_durable(appended)?;
+        }
+        if inner.log.has_retired() {
+            self.sync()?;
+        }
+        Ok(())
     }
 }

@@ -13,6 +13,7 @@ use std::ops::Bound;
 use crate::error::{sqlstate, Error, Result};
 
 use super::changes::{Image, RowChanges};
+use super::commit_log::{Record, COMMIT_LSN_KEY};
 use super::keys::prefix_end;
 use super::store::sled_error;
 use super::{ChainWork, Store};
@@ -20,9 +21,9 @@ use super::{ChainWork, Store};
 /// Whether `commit` waits for the commit to be on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
-    /// Returns only after flush + fsync (shared with concurrent committers).
+    /// Returns only after the commit log record is written and fdatasynced (shared with concurrent committers).
     Sync,
-    /// Returns after the atomic apply; the background flusher persists it soon after
+    /// Returns after the atomic apply; the log writer makes it durable within 200 ms
     /// (`SET synchronous_commit = off`).
     Async,
 }
@@ -77,6 +78,20 @@ type Pair = (Vec<u8>, Vec<u8>);
 type PairIter<'a> = Box<dyn Iterator<Item = Result<Pair>> + 'a>;
 #[cfg(test)]
 pub(super) type PairIterFor<'a> = PairIter<'a>;
+
+/// Commits with more writes than this are logged durably first and applied in sled batches of
+/// this many writes (see `Txn::commit`).
+const APPLY_CHUNK: usize = 8192;
+
+/// Adds puts (`Some`) and removes (`None`) to a sled batch.
+fn fill<'a>(batch: &mut sled::Batch, ops: impl Iterator<Item = (sled::IVec, Option<&'a [u8]>)>) {
+    for (key, value) in ops {
+        match value {
+            Some(v) => batch.insert(key, v),
+            None => batch.remove(key),
+        }
+    }
+}
 
 fn serialization_failure() -> Error {
     Error::sql(
@@ -373,23 +388,64 @@ impl Txn {
                     hook.finish(&mut self, chain, &work)?;
                 }
             }
-            let mut batch = sled::Batch::default();
+            inner.log.check()?;
+            // Log order is apply order: both happen here, under the gate.
+            let lsn = inner.group.applied() + 1;
+            let mut record = Record::new(lsn);
+            let mut removed = Vec::new();
             for prefix in &self.deleted_prefixes {
                 for pair in inner.db.scan_prefix(prefix) {
                     let (key, _) = pair.map_err(sled_error)?;
                     if !self.writes.contains_key(key.as_ref()) {
-                        batch.remove(key);
+                        record.remove(&key);
+                        removed.push(key);
                     }
                 }
             }
             for (key, value) in &self.writes {
                 match value {
-                    Some(v) => batch.insert(key.as_slice(), v.as_slice()),
-                    None => batch.remove(key.as_slice()),
+                    Some(v) => record.put(key, v),
+                    None => record.remove(key),
                 }
             }
-            inner.db.apply_batch(batch).map_err(sled_error)?;
-            inner.group.note_applied()
+            let writes = removed.len() + self.writes.len();
+            let ops = removed.into_iter().map(|key| (key, None)).chain(
+                self.writes
+                    .iter()
+                    .map(|(k, v)| (sled::IVec::from(k.as_slice()), v.as_deref())),
+            );
+            if writes <= APPLY_CHUNK {
+                let mut batch = sled::Batch::default();
+                fill(&mut batch, ops);
+                batch.insert(COMMIT_LSN_KEY, &lsn.to_be_bytes());
+                inner.db.apply_batch(batch).map_err(sled_error)?;
+                inner.log.append(lsn, record);
+            } else {
+                // A large commit is made durable in the log first, then applied in chunks: sled
+                // keeps every page a batch replaces until the batch ends, which made one huge
+                // batch (a bulk COPY) spend most of its time on memory it could not yet reuse.
+                // Readers wait at the gate, so none sees a part; a crash part-way is completed
+                // by replaying the record, since sled's LSN moves only with the last chunk.
+                inner.log.append(lsn, record);
+                store.wait_durable(lsn)?;
+                let mut ops = ops.peekable();
+                while ops.peek().is_some() {
+                    let mut batch = sled::Batch::default();
+                    fill(&mut batch, ops.by_ref().take(APPLY_CHUNK));
+                    if ops.peek().is_none() {
+                        batch.insert(COMMIT_LSN_KEY, &lsn.to_be_bytes());
+                    }
+                    if let Err(e) = inner.db.apply_batch(batch) {
+                        // The commit is in the log and will be completed at the next open;
+                        // until then nothing else may commit over a half-applied one.
+                        inner.log.fail(&format!("applying a logged commit failed: {e}"));
+                        return Err(sled_error(e));
+                    }
+                }
+            }
+            let seq = inner.group.note_applied();
+            debug_assert_eq!(seq, lsn);
+            lsn
         };
         match durability {
             Durability::Sync => store.wait_durable(seq),
