@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use tokio::runtime::RuntimeFlavor;
 
 use crate::error::{sqlstate, Error, Result};
-use crate::session::{Prepared, Session, StatementResult};
+use crate::session::{Prepared, Session, Settings, StatementResult};
 use crate::sql::{self, ast};
 
 use super::extended::{Portal, PreparedStatement};
@@ -76,6 +76,8 @@ pub(super) struct Connection {
     pub(super) skip_to_sync: bool,
     /// The values of `REPORTED` the client was last told.
     reported: Vec<String>,
+    /// The settings those values were read from: while the session's are equal, none changed.
+    reported_from: Option<Settings>,
     registration: Option<Registration>,
 }
 
@@ -101,13 +103,19 @@ pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
     let pid = conn.registration.as_ref().map(|r| r.pid).unwrap_or_default();
     tracing::debug!(%peer, pid, "session started");
     loop {
-        let message = tokio::select! {
-            biased;
-            _ = stopping(conn.shared.shutdown.clone()) => {
-                conn.fatal(&Error::sql(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
-                break;
-            }
-            m = frontend::read_message(&mut conn.reader) => m,
+        // Messages already buffered are handled without waiting on the socket or on shutdown
+        // (a shutdown is noticed as soon as the connection would wait for more input).
+        let buffered = frontend::buffered_message(&mut conn.reader);
+        let message = match buffered {
+            Some(m) => m,
+            None => tokio::select! {
+                biased;
+                _ = stopping(conn.shared.shutdown.clone()) => {
+                    conn.fatal(&Error::sql(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
+                    break;
+                }
+                m = frontend::read_message(&mut conn.reader) => m,
+            },
         };
         let message = match message {
             Ok(m) => m,
@@ -151,6 +159,7 @@ async fn start(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) -> Opti
         portals: HashMap::new(),
         skip_to_sync: false,
         reported: Vec::new(),
+        reported_from: None,
         registration: None,
     };
     match conn.startup(version, params, tls).await {
@@ -471,6 +480,10 @@ impl Connection {
         let Some(session) = &self.session else {
             return;
         };
+        if self.reported_from.as_ref() == Some(session.settings()) {
+            return;
+        }
+        self.reported_from = Some(session.settings().clone());
         let current: Vec<String> = REPORTED
             .iter()
             .map(|(_, setting)| session.settings().get(setting).unwrap_or_default())

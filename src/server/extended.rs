@@ -248,13 +248,15 @@ impl Connection {
             }
             let stmt = portal.statement.clone();
             let params = std::mem::take(&mut portal.params);
-            let formats = portal.formats.clone();
+            let formats = std::mem::take(&mut portal.formats);
             let unlimited = max_rows <= 0;
             let quick = self.is_quick(&stmt.prepared);
-            let (bytes, outcome) = self
+            // The results are encoded straight into the connection's output buffer, which
+            // goes to the session's thread and comes back with them.
+            let mut out = std::mem::take(&mut self.out);
+            let (out, formats, outcome) = self
                 .run_session(quick, move |session| {
                     let result = session.execute_prepared(&stmt.prepared, &params);
-                    let mut out = Out::default();
                     for notice in session.take_notices() {
                         out.notice(&notice);
                     }
@@ -283,10 +285,11 @@ impl Connection {
                         }
                         Err(e) => Err(e),
                     };
-                    (out.take(), outcome)
+                    (out, formats, outcome)
                 })
                 .await?;
-            self.out.buf.extend_from_slice(&bytes);
+            self.out = out;
+            portal.formats = formats;
             self.report_parameter_changes();
             match outcome {
                 Ok(Some(state)) => portal.state = state,
@@ -297,14 +300,15 @@ impl Connection {
                 }
             }
         }
-        let columns = portal.statement.columns().to_vec();
+        let statement = portal.statement.clone();
+        let columns = statement.columns();
         match &mut portal.state {
             PortalState::Rows { rows, tag } => {
                 let limit = if max_rows <= 0 { usize::MAX } else { max_rows as usize };
                 let mut sent = 0usize;
                 let mut failure = None;
                 for row in rows.by_ref().take(limit) {
-                    if let Err(e) = self.out.data_row(&row, &columns, &portal.formats) {
+                    if let Err(e) = self.out.data_row(&row, columns, &portal.formats) {
                         failure = Some(e);
                         break;
                     }

@@ -5,8 +5,10 @@
 //! protocol error for that connection, never a panic and never a read into the next message.
 //! Sizes are capped before anything is allocated.
 
+use std::pin::Pin;
+
 use bytes::{Buf, Bytes};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncReadExt, BufReader};
 
 /// Largest message accepted after startup (PostgreSQL allows 1 GiB; a Vellum value larger than
 /// this is not useful over the wire and the cap bounds what one client can make the server hold).
@@ -149,6 +151,20 @@ pub async fn read_message<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Messag
         return Err(ReadError::Closed);
     }
     decode(tag, Bytes::from(body))
+}
+
+/// Takes one whole message out of what `reader` has already buffered, without touching the
+/// socket: `None` when the buffer holds no whole message (or a header `read_message` must
+/// reject), and the caller reads the socket. A client sends Bind, Execute and Sync in one
+/// write; the two after the first come from here, with no wait on the socket or on shutdown.
+pub fn buffered_message<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Option<Result<Message, ReadError>> {
+    let buf = reader.buffer();
+    let (&tag, rest) = buf.split_first()?;
+    let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let body_len = len.checked_sub(4).filter(|l| *l <= MAX_MESSAGE)?;
+    let body = Bytes::copy_from_slice(rest.get(4..4 + body_len)?);
+    Pin::new(reader).consume(1 + len);
+    Some(decode(tag, body))
 }
 
 /// Reads the body of the client's answer during authentication: a 'p' message, whose meaning
@@ -419,6 +435,45 @@ mod tests {
             read_auth_response(&mut truncated).await,
             Err(ReadError::Closed)
         ));
+    }
+
+    #[tokio::test]
+    async fn buffered_messages_are_taken_whole_and_only_whole() {
+        // Bind (portal "", statement "s", no formats, one text parameter "7", no result
+        // formats), Execute (portal "", no limit), Sync, then the first byte of another Sync.
+        let mut bytes = b"B\0\0\0\x12\0s\0\0\0\0\x01\0\0\0\x017\0\0".to_vec();
+        bytes.extend(b"E\0\0\0\x09\0\0\0\0\0");
+        bytes.extend(b"S\0\0\0\x04");
+        bytes.push(b'S');
+        let mut reader = BufReader::new(&bytes[..]);
+        assert!(
+            buffered_message(&mut reader).is_none(),
+            "nothing is buffered before the first read"
+        );
+        match read_message(&mut reader).await {
+            Ok(Message::Bind { statement, params, .. }) => {
+                assert_eq!(statement, "s");
+                assert_eq!(params, vec![Some(Bytes::from_static(b"7"))]);
+            }
+            other => panic!("expected Bind, got {other:?}"),
+        }
+        assert!(matches!(
+            buffered_message(&mut reader),
+            Some(Ok(Message::Execute { portal, max_rows: 0 })) if portal.is_empty()
+        ));
+        assert!(matches!(buffered_message(&mut reader), Some(Ok(Message::Sync))));
+        // Half a message stays in the buffer for `read_message`, which then finds the socket closed.
+        assert!(buffered_message(&mut reader).is_none());
+        assert!(matches!(read_message(&mut reader).await, Err(ReadError::Closed)));
+    }
+
+    #[tokio::test]
+    async fn a_bad_buffered_header_is_left_to_read_message() {
+        let bytes = b"Q\0\0\0\x02Q\0\0\0\x05\0".to_vec();
+        let mut reader = BufReader::new(&bytes[..]);
+        let _ = tokio::io::AsyncBufReadExt::fill_buf(&mut reader).await;
+        assert!(buffered_message(&mut reader).is_none());
+        assert!(matches!(read_message(&mut reader).await, Err(ReadError::Protocol(_))));
     }
 
     #[test]

@@ -447,6 +447,10 @@ impl Session {
     }
 
     fn commit_txn(&self, open: OpenTxn) -> Result<()> {
+        // A read-only statement's transaction has nothing to apply or wait for.
+        if !open.ddl && open.txn.is_read_only() {
+            return Ok(());
+        }
         let durability = if self.settings.synchronous_commit() {
             Durability::Sync
         } else {

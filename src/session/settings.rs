@@ -118,8 +118,9 @@ const READ_ONLY: &[&str] = &[
     "server_version_num",
 ];
 
-/// One session's parameter values.
-#[derive(Debug, Clone, Default)]
+/// One session's parameter values. Equal settings report equal values for every parameter,
+/// which lets the server skip re-reading them after a statement that changed none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
     overrides: BTreeMap<String, String>,
     /// Who the session acts as: kept here because every plan that reads `current_user`
