@@ -1,6 +1,7 @@
 //! Engine micro-benchmarks through the public `Session` API: point lookup by primary key (SQL
 //! text, and prepared with a parameter),
-//! a filtered scan over 1M rows, a 3-way hash join, and multi-row INSERT throughput.
+//! a filtered scan over 1M rows, a primary-key range of 500k rows into count and sum, a 3-way
+//! hash join, and multi-row INSERT throughput.
 //! Run: `cargo bench --bench engine`; figures are recorded in bench/RESULTS.md.
 
 mod common;
@@ -88,6 +89,17 @@ fn benches(c: &mut Criterion) {
             exec(
                 &mut s,
                 "SELECT count(*) FROM big WHERE account < 100 AND currency = 'EUR'",
+            )
+        })
+    });
+
+    // vellum-bench's range workload: half the table through a primary-key range into two aggregates.
+    group.throughput(Throughput::Elements(500_000));
+    group.bench_function("range_sum_500k", |b| {
+        b.iter(|| {
+            exec(
+                &mut s,
+                "SELECT count(*), sum(amount) FROM big WHERE id BETWEEN 250000 AND 749999",
             )
         })
     });

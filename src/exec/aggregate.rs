@@ -5,14 +5,16 @@
 //!
 //! DISTINCT and ORDER BY inside an aggregate buffer the group's inputs and replay them, sorted
 //! and deduplicated, into a plain accumulator when the group is finished.
-
-use std::collections::hash_map::Entry;
+//!
+//! Input rows stream in from the pipeline below (`stream.rs`) and are only read, never kept. A
+//! numeric sum adds mantissas in an i128 at the largest scale seen (`Sum::Scaled`): exact, and
+//! an integer addition per row instead of a Decimal one; it becomes a Decimal when finished.
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
-use crate::plan::{AggCall, AggFunc, Expr};
+use crate::plan::{AggCall, AggFunc, Expr, Plan};
 use crate::storage::Txn;
 use crate::types::ops::{eval_binary, BinaryOp};
 use crate::types::{text, DataType, Row, Value};
@@ -27,6 +29,13 @@ use super::Executor;
 enum Sum {
     Empty,
     Int(i128),
+    /// A numeric sum as `m × 10^-scale`, at the largest scale added so far (the scale a
+    /// numeric sum has): an integer addition per row instead of a Decimal one. Becomes a
+    /// `Num` in the (theoretical) case where the mantissa would leave i128.
+    Scaled {
+        m: i128,
+        scale: u32,
+    },
     Num(Decimal),
     Float(f64),
     /// Intervals and anything else that adds with `+`.
@@ -93,6 +102,43 @@ fn to_f64(v: &Value) -> Result<f64> {
 
 fn i128_to_decimal(i: i128) -> Result<Decimal> {
     Decimal::try_from_i128_with_scale(i, 0).map_err(|_| overflow())
+}
+
+/// The largest mantissa a Decimal holds (2^96 − 1).
+const DECIMAL_MANTISSA_MAX: u128 = (1 << 96) - 1;
+
+/// `m × 10^-scale` as a Decimal. A mantissa too wide for one loses the fewest fraction digits
+/// that make it fit (rounded once, half away from zero, as numeric rounds); one that does not
+/// fit even without fraction digits is 22003.
+fn scaled_to_decimal(m: i128, scale: u32) -> Result<Decimal> {
+    for dropped in 0..=scale {
+        let p = 10i128.pow(dropped);
+        let (q, r) = (m / p, m % p);
+        let rounded = match r.unsigned_abs() * 2 >= p.unsigned_abs() && r != 0 {
+            true => q + m.signum(),
+            false => q,
+        };
+        if rounded.unsigned_abs() <= DECIMAL_MANTISSA_MAX {
+            return Decimal::try_from_i128_with_scale(rounded, scale - dropped).map_err(|_| overflow());
+        }
+    }
+    Err(overflow())
+}
+
+/// Adds `x × 10^-xs` to `m × 10^-ms` at the larger scale, in i128 while it fits.
+fn add_scaled(m: i128, ms: u32, x: i128, xs: u32) -> Result<Sum> {
+    if ms == xs {
+        if let Some(sum) = m.checked_add(x) {
+            return Ok(Sum::Scaled { m: sum, scale: ms });
+        }
+    }
+    let scale = ms.max(xs);
+    let widen = |v: i128, from: u32| 10i128.checked_pow(scale - from).and_then(|p| v.checked_mul(p));
+    if let Some(sum) = widen(m, ms).zip(widen(x, xs)).and_then(|(a, b)| a.checked_add(b)) {
+        return Ok(Sum::Scaled { m: sum, scale });
+    }
+    let sum = scaled_to_decimal(m, ms)?.checked_add(scaled_to_decimal(x, xs)?);
+    Ok(Sum::Num(sum.ok_or_else(overflow)?))
 }
 
 /// A value as a jsonb element (jsonb_agg).
@@ -348,9 +394,16 @@ fn add(sum: Sum, v: Value) -> Result<Sum> {
         (Sum::Int(s), Value::Int2(n)) => Sum::Int(s + i128::from(n)),
         (Sum::Int(s), Value::Int4(n)) => Sum::Int(s + i128::from(n)),
         (Sum::Int(s), Value::Int8(n)) => Sum::Int(s + i128::from(n)),
-        (Sum::Empty, Value::Numeric(d)) => Sum::Num(d),
+        (Sum::Empty, Value::Numeric(d)) => Sum::Scaled {
+            m: d.mantissa(),
+            scale: d.scale(),
+        },
+        (Sum::Scaled { m, scale }, Value::Numeric(d)) => add_scaled(m, scale, d.mantissa(), d.scale())?,
+        (Sum::Scaled { m, scale }, Value::Int2(n)) => add_scaled(m, scale, i128::from(n), 0)?,
+        (Sum::Scaled { m, scale }, Value::Int4(n)) => add_scaled(m, scale, i128::from(n), 0)?,
+        (Sum::Scaled { m, scale }, Value::Int8(n)) => add_scaled(m, scale, i128::from(n), 0)?,
+        (Sum::Int(s), Value::Numeric(d)) => add_scaled(s, 0, d.mantissa(), d.scale())?,
         (Sum::Num(s), Value::Numeric(d)) => Sum::Num(s.checked_add(d).ok_or_else(overflow)?),
-        (Sum::Int(s), Value::Numeric(d)) => Sum::Num(i128_to_decimal(s)?.checked_add(d).ok_or_else(overflow)?),
         (Sum::Num(s), v @ (Value::Int2(_) | Value::Int4(_) | Value::Int8(_))) => {
             Sum::Num(s.checked_add(to_decimal(&v)?).ok_or_else(overflow)?)
         }
@@ -368,6 +421,7 @@ fn finish_sum(sum: Sum, ty: &DataType) -> Result<Value> {
         (Sum::Empty, _) => Value::Null,
         (Sum::Int(i), DataType::Int8) => Value::Int8(i64::try_from(i).map_err(|_| Error::out_of_range("bigint"))?),
         (Sum::Int(i), _) => Value::Numeric(i128_to_decimal(i)?),
+        (Sum::Scaled { m, scale }, _) => Value::Numeric(scaled_to_decimal(m, scale)?),
         (Sum::Num(d), _) => Value::Numeric(d),
         (Sum::Float(f), DataType::Float4) => Value::Float4(f as f32),
         (Sum::Float(f), _) => Value::Float8(f),
@@ -379,6 +433,10 @@ fn average(sum: Sum, count: i64, ty: &DataType) -> Result<Value> {
     Ok(match sum {
         Sum::Empty => Value::Null,
         Sum::Int(i) => Value::Numeric(numeric_scale::divide(&i128_to_decimal(i)?, &Decimal::from(count))?),
+        Sum::Scaled { m, scale } => Value::Numeric(numeric_scale::divide(
+            &scaled_to_decimal(m, scale)?,
+            &Decimal::from(count),
+        )?),
         Sum::Num(d) => Value::Numeric(numeric_scale::divide(&d, &Decimal::from(count))?),
         Sum::Float(f) if ty.is_float() => Value::Float8(f / count as f64),
         Sum::Float(f) => Value::Float8(f / count as f64),
@@ -386,63 +444,33 @@ fn average(sum: Sum, count: i64, ty: &DataType) -> Result<Value> {
     })
 }
 
-impl Executor<'_> {
-    pub(super) fn aggregate(
-        &mut self,
-        txn: &Txn,
-        rows: Vec<Row>,
-        group_by: &[Expr],
-        calls: &[AggCall],
-    ) -> Result<Vec<Row>> {
-        let mut index: FastMap<Vec<Value>, usize> = FastMap::default();
-        let mut groups: Vec<(Vec<Value>, Vec<Acc>)> = Vec::new();
+/// The groups of one aggregation in first-seen order, with their accumulators.
+struct Grouping {
+    index: FastMap<Vec<Value>, usize>,
+    groups: Vec<(Vec<Value>, Vec<Acc>)>,
+    /// Reused for each row's key and arguments.
+    key: Vec<Value>,
+    args: Vec<Value>,
+}
+
+impl Grouping {
+    fn new(group_by: &[Expr], calls: &[AggCall]) -> Grouping {
+        let mut grouping = Grouping {
+            index: FastMap::default(),
+            groups: Vec::new(),
+            key: Vec::new(),
+            args: Vec::new(),
+        };
         if group_by.is_empty() {
-            index.insert(Vec::new(), 0);
-            groups.push((Vec::new(), calls.iter().map(Acc::new).collect()));
+            grouping.index.insert(Vec::new(), 0);
+            grouping.groups.push((Vec::new(), calls.iter().map(Acc::new).collect()));
         }
-        let mut args: Vec<Value> = Vec::new();
-        for row in rows {
-            self.tick()?;
-            let mut key = Vec::with_capacity(group_by.len());
-            for e in group_by {
-                key.push(self.eval(txn, e, &row)?);
-            }
-            let g = match index.entry(key) {
-                Entry::Occupied(e) => *e.get(),
-                Entry::Vacant(slot) => {
-                    let g = groups.len();
-                    groups.push((slot.key().clone(), calls.iter().map(Acc::new).collect()));
-                    slot.insert(g);
-                    g
-                }
-            };
-            for (i, call) in calls.iter().enumerate() {
-                if let Some(f) = &call.filter {
-                    if !self.eval_predicate(txn, f, &row)? {
-                        continue;
-                    }
-                }
-                args.clear();
-                for a in &call.args {
-                    args.push(self.eval(txn, a, &row)?);
-                }
-                let Some(acc) = groups.get_mut(g).and_then(|(_, accs)| accs.get_mut(i)) else {
-                    return Err(Error::bug("aggregate group out of range"));
-                };
-                if let Acc::Buffered(items) = acc {
-                    let mut order = Vec::with_capacity(call.order_by.len());
-                    for k in &call.order_by {
-                        order.push(self.eval(txn, &k.expr, &row)?);
-                    }
-                    items.push((order, std::mem::take(&mut args)));
-                } else {
-                    acc.feed(call.func, &mut args)?;
-                }
-            }
-        }
-        drop(index);
-        let mut out = Vec::with_capacity(groups.len());
-        for (mut key, accs) in groups {
+        grouping
+    }
+
+    fn finish(self, calls: &[AggCall]) -> Result<Vec<Row>> {
+        let mut out = Vec::with_capacity(self.groups.len());
+        for (mut key, accs) in self.groups {
             for (acc, call) in accs.into_iter().zip(calls) {
                 key.push(acc.finish(call)?);
             }
@@ -451,3 +479,95 @@ impl Executor<'_> {
         Ok(out)
     }
 }
+
+impl<'a> Executor<'a> {
+    /// Aggregates the rows of `input` as they stream in.
+    pub(super) fn aggregate(
+        &mut self,
+        txn: &Txn,
+        input: &Plan,
+        group_by: &[Expr],
+        calls: &[AggCall],
+    ) -> Result<Vec<Row>> {
+        let mut grouping = Grouping::new(group_by, calls);
+        self.stream(txn, input, &mut |ex, row| {
+            ex.tick()?;
+            ex.aggregate_row(txn, &mut grouping, row, group_by, calls)?;
+            Ok(true)
+        })?;
+        grouping.finish(calls)
+    }
+
+    fn aggregate_row(
+        &mut self,
+        txn: &Txn,
+        grouping: &mut Grouping,
+        row: &[Value],
+        group_by: &[Expr],
+        calls: &[AggCall],
+    ) -> Result<()> {
+        // A single grouping column is looked up borrowed from the row; its key is cloned only
+        // when it starts a new group.
+        let found = match group_by {
+            [] => Some(0),
+            [Expr::Column(i)] => grouping.index.get(std::slice::from_ref(column(row, *i)?)).copied(),
+            _ => {
+                grouping.key.clear();
+                for e in group_by {
+                    let v = self.eval(txn, e, row)?;
+                    grouping.key.push(v);
+                }
+                grouping.index.get(grouping.key.as_slice()).copied()
+            }
+        };
+        let g = match found {
+            Some(g) => g,
+            None => {
+                let key = match group_by {
+                    [Expr::Column(i)] => vec![column(row, *i)?.clone()],
+                    _ => std::mem::take(&mut grouping.key),
+                };
+                let g = grouping.groups.len();
+                grouping
+                    .groups
+                    .push((key.clone(), calls.iter().map(Acc::new).collect()));
+                grouping.index.insert(key, g);
+                g
+            }
+        };
+        for (i, call) in calls.iter().enumerate() {
+            if let Some(f) = &call.filter {
+                if !self.eval_predicate(txn, f, row)? {
+                    continue;
+                }
+            }
+            let args = &mut grouping.args;
+            args.clear();
+            for a in &call.args {
+                args.push(self.eval(txn, a, row)?);
+            }
+            let Some(acc) = grouping.groups.get_mut(g).and_then(|(_, accs)| accs.get_mut(i)) else {
+                return Err(Error::bug("aggregate group out of range"));
+            };
+            if let Acc::Buffered(items) = acc {
+                let mut order = Vec::with_capacity(call.order_by.len());
+                for k in &call.order_by {
+                    order.push(self.eval(txn, &k.expr, row)?);
+                }
+                items.push((order, std::mem::take(args)));
+            } else {
+                acc.feed(call.func, args)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn column(row: &[Value], i: usize) -> Result<&Value> {
+    row.get(i)
+        .ok_or_else(|| Error::bug(format!("column {i} outside a row of {}", row.len())))
+}
+
+#[cfg(test)]
+#[path = "aggregate_tests.rs"]
+mod tests;

@@ -89,7 +89,7 @@ impl Executor<'_> {
     }
 
     /// Evaluates to a borrowed value where the expression is a column or a constant.
-    fn operand<'r>(&mut self, txn: &Txn, expr: &'r Expr, row: &'r [Value]) -> Result<Cow<'r, Value>> {
+    pub(super) fn operand<'r>(&mut self, txn: &Txn, expr: &'r Expr, row: &'r [Value]) -> Result<Cow<'r, Value>> {
         Ok(match expr {
             Expr::Constant(v) => Cow::Borrowed(v),
             Expr::Column(i) => Cow::Borrowed(

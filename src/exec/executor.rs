@@ -56,6 +56,9 @@ pub struct Executor<'a> {
     pub(super) chain_cache: Option<&'a crate::ledger::rows::ChainCache>,
     /// Signs `blockchain_digest` (see `ExecContext::identity`).
     pub(super) identity: Option<&'a crate::crypto::ed25519::KeyPair>,
+    /// The table columns each scan of the statement's query reads, by the scan's plan address
+    /// (`columns.rs`); scans not listed decode whole rows.
+    scan_columns: super::columns::ScanColumns,
 }
 
 impl<'a> Executor<'a> {
@@ -84,6 +87,7 @@ impl<'a> Executor<'a> {
             chain_rows: HashMap::new(),
             chain_cache: None,
             identity: None,
+            scan_columns: Default::default(),
         }
     }
 
@@ -119,6 +123,17 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// Lets the scans of `plan` decode only the columns the query reads. Only for a plan whose
+    /// rows go to the client: DML reads whole rows to rewrite them.
+    pub fn prune_columns(&mut self, plan: &Plan) {
+        self.scan_columns = super::columns::scan_columns(plan);
+    }
+
+    /// The columns a scan node reads (`None`: all).
+    pub(super) fn scan_columns_of(&self, scan: &Plan) -> Option<Rc<[bool]>> {
+        self.scan_columns.get(&(scan as *const Plan as usize)).cloned()
+    }
+
     /// Runs a plan to completion.
     pub fn query(&mut self, txn: &Txn, plan: &Plan) -> Result<Vec<Row>> {
         match plan {
@@ -138,23 +153,25 @@ impl<'a> Executor<'a> {
                 source,
                 filter,
                 emit_key,
-            } => self.scan(txn, table, source, filter.as_ref(), *emit_key, usize::MAX),
+            } => {
+                let columns = self.scan_columns_of(plan);
+                self.scan(
+                    txn,
+                    table,
+                    source,
+                    filter.as_ref(),
+                    *emit_key,
+                    columns.as_deref(),
+                    usize::MAX,
+                )
+            }
             Plan::TableFunction { func, args, width } => self.table_function(txn, *func, args, *width),
-            Plan::Filter { input, predicate } => {
-                let rows = self.query(txn, input)?;
-                let mut out = Vec::new();
-                for row in rows {
-                    self.tick()?;
-                    if self.eval_predicate(txn, predicate, &row)? {
-                        out.push(row);
-                    }
-                }
-                Ok(out)
-            }
-            Plan::Project { input, exprs } => {
-                let rows = self.query(txn, input)?;
-                self.project(txn, rows, exprs)
-            }
+            Plan::Filter { .. }
+            | Plan::Project { .. }
+            | Plan::HashJoin {
+                kind: JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti,
+                ..
+            } => self.collect(txn, plan),
             Plan::NestedLoopJoin {
                 left,
                 right,
@@ -197,10 +214,7 @@ impl<'a> Executor<'a> {
                 input,
                 group_by,
                 aggregates,
-            } => {
-                let rows = self.query(txn, input)?;
-                self.aggregate(txn, rows, group_by, aggregates)
-            }
+            } => self.aggregate(txn, input, group_by, aggregates),
             Plan::Window { input, calls } => {
                 let rows = self.query(txn, input)?;
                 self.window(txn, rows, calls)
@@ -243,8 +257,8 @@ impl<'a> Executor<'a> {
 
 impl Executor<'_> {
     /// Runs a plan for at least its first `cap` rows (all of them when cheaper): scans, and
-    /// projections and limits over them, stop early, so `LIMIT n` and `EXISTS` do not read a
-    /// whole table.
+    /// projections, filters, streamed joins and limits over them, stop early, so `LIMIT n` and
+    /// `EXISTS` do not read a whole table.
     pub(super) fn query_upto(&mut self, txn: &Txn, plan: &Plan, cap: usize) -> Result<Vec<Row>> {
         match plan {
             Plan::Sort { input, keys } if in_key_order(input, keys) => self.query_upto(txn, input, cap),
@@ -253,10 +267,27 @@ impl Executor<'_> {
                 source,
                 filter,
                 emit_key,
-            } => self.scan(txn, table, source, filter.as_ref(), *emit_key, cap),
+            } => {
+                let columns = self.scan_columns_of(plan);
+                self.scan(txn, table, source, filter.as_ref(), *emit_key, columns.as_deref(), cap)
+            }
             Plan::Project { input, exprs } => {
                 let rows = self.query_upto(txn, input, cap)?;
                 self.project(txn, rows, exprs)
+            }
+            Plan::Filter { .. }
+            | Plan::HashJoin {
+                kind: JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti,
+                ..
+            } => {
+                let mut out = Vec::new();
+                if cap > 0 {
+                    self.stream(txn, plan, &mut |_, row| {
+                        out.push(std::mem::take(row));
+                        Ok(out.len() < cap)
+                    })?;
+                }
+                Ok(out)
             }
             _ => self.query(txn, plan),
         }
@@ -265,14 +296,7 @@ impl Executor<'_> {
     fn project(&mut self, txn: &Txn, rows: Vec<Row>, exprs: &[Expr]) -> Result<Vec<Row>> {
         let mut out = Vec::with_capacity(rows.len());
         // A projection that only picks distinct columns moves the values instead of cloning them.
-        let mut picks = Vec::with_capacity(exprs.len());
-        for e in exprs {
-            match e {
-                Expr::Column(i) if !picks.contains(i) => picks.push(*i),
-                _ => break,
-            }
-        }
-        if picks.len() == exprs.len() {
+        if let Some(picks) = super::stream::picked_columns(exprs) {
             for mut row in rows {
                 self.tick()?;
                 let mut projected = Vec::with_capacity(picks.len());

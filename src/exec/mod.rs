@@ -1,5 +1,8 @@
-//! Execution: runs bound plans against a transaction. Operators materialize their output
-//! (`Vec<Row>`); scans apply pushed-down filters while decoding so rejected rows are never kept.
+//! Execution: runs bound plans against a transaction. Scans, filters, projections and the
+//! probe side of hash joins push their rows straight into the consumer (`stream.rs`); other
+//! operators materialize their output (`Vec<Row>`). Scans apply pushed-down filters while
+//! decoding so rejected rows are never kept, and decode only the columns a query reads
+//! (`columns.rs`).
 //! Never encodes bytes for disk itself: keys and rows go through `storage`.
 //!
 //! `execute` builds one `Executor` per statement; it carries the statement's state (outer-row
@@ -9,6 +12,8 @@
 
 /// Aggregation: hash grouping and aggregate accumulators.
 mod aggregate;
+/// Which table columns a query reads (scans decode only those).
+mod columns;
 /// Correlated subqueries run by hash partition.
 mod correlated;
 /// WITH: cached CTEs and recursive CTEs with their work tables.
@@ -43,6 +48,8 @@ mod set_op;
 mod signing;
 /// Sort, LIMIT/OFFSET, DISTINCT and DISTINCT ON.
 mod sort;
+/// Pipelines pushing rows from scans through filters, projections and join probes.
+mod stream;
 /// Subquery evaluation (scalar, EXISTS, IN, ANY/ALL) with per-statement caching.
 mod subquery;
 /// Table and index access: row keys, index maintenance, uniqueness checks.
@@ -107,7 +114,10 @@ pub fn execute(stmt: &BoundStatement, ctx: &mut ExecContext<'_>) -> Result<ExecO
     exec.identity = ctx.identity;
     exec.chain_cache = ctx.chain_cache;
     let output = match stmt {
-        BoundStatement::Query(q) => ExecOutput::Rows(exec.query(ctx.txn, &q.plan)?),
+        BoundStatement::Query(q) => {
+            exec.prune_columns(&q.plan);
+            ExecOutput::Rows(exec.query(ctx.txn, &q.plan)?)
+        }
         BoundStatement::Insert(p) => dml::insert(&mut exec, ctx.txn, p)?,
         BoundStatement::Update(p) => dml::update(&mut exec, ctx.txn, p)?,
         BoundStatement::Delete(p) => dml::delete(&mut exec, ctx.txn, p)?,

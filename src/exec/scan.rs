@@ -3,7 +3,10 @@
 //! A lookup becomes one or more probes over encoded keys: a point `get` when a whole unique key
 //! is given, otherwise a key range. Every row a probe returns is re-checked against the lookup
 //! with SQL comparison, so the key ranges only need to be supersets (NULLs, which encode last,
-//! are removed by that check).
+//! are removed by that check), and the optimizer drops the conjuncts a lookup enforces.
+//!
+//! Rows go to a sink as they are read (`scan_into`, see `stream.rs`); `scan` collects them.
+//! Ordinary tables decode only the columns the statement reads (`columns.rs`).
 
 use std::cmp::Ordering;
 use std::ops::Bound;
@@ -12,11 +15,12 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::error::{Error, Result};
 use crate::plan::{columns_used, Expr, IndexLookup, ScanSource};
 use crate::storage::keys::{encode_key, index_prefix, prefix_end, table_prefix};
-use crate::storage::row::decode_columns;
+use crate::storage::row::{decode_columns, decode_row};
 use crate::storage::Txn;
 use crate::types::ops::sql_compare;
 use crate::types::{Row, Value};
 
+use super::stream::Sink;
 use super::Executor;
 
 /// One evaluated probe: equality on a key prefix, then optional bounds on the next column.
@@ -128,7 +132,16 @@ fn as_ref_bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
-impl Executor<'_> {
+/// Decodes a stored row of an ordinary table: only the `columns` marked (the others NULL), or
+/// the whole row.
+fn decode(bytes: &[u8], columns: Option<&[bool]>) -> Result<Row> {
+    match columns {
+        Some(wanted) => decode_columns(bytes, wanted),
+        None => decode_row(bytes),
+    }
+}
+
+impl<'a> Executor<'a> {
     /// Reads at most `cap` rows of a table (after the filter).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn scan(
@@ -138,39 +151,85 @@ impl Executor<'_> {
         source: &ScanSource,
         filter: Option<&Expr>,
         emit_key: bool,
+        columns: Option<&[bool]>,
         cap: usize,
     ) -> Result<Vec<Row>> {
         let mut out = Vec::new();
         if cap == 0 {
             return Ok(out);
         }
-        match source {
-            ScanSource::Table if table.is_blockchain() && !emit_key => {
+        if let ScanSource::Table = source {
+            if table.is_blockchain() && !emit_key {
                 let prefilter = filter.and_then(|f| filter_columns(f, table.columns.len()));
                 self.scan_chain(txn, table, filter, prefilter.as_deref(), cap, &mut out)?;
+                return Ok(out);
+            }
+        }
+        self.scan_into(txn, table, source, filter, emit_key, columns, &mut |_, row| {
+            out.push(std::mem::take(row));
+            Ok(out.len() < cap)
+        })?;
+        Ok(out)
+    }
+
+    /// Pushes the rows of a table that pass `filter` into `sink`, in the scan's order, until the
+    /// sink returns false (then returns false). `columns`: the table columns the statement
+    /// reads (the others come back NULL; `None`: all of them; blockchain tables always decode
+    /// whole rows).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn scan_into(
+        &mut self,
+        txn: &Txn,
+        table: &TableDef,
+        source: &ScanSource,
+        filter: Option<&Expr>,
+        emit_key: bool,
+        columns: Option<&[bool]>,
+        sink: &mut Sink<'_, 'a>,
+    ) -> Result<bool> {
+        let columns = columns.filter(|_| !table.is_blockchain());
+        match source {
+            ScanSource::Table if table.is_blockchain() && !emit_key => {
+                for mut row in self.scan(txn, table, source, filter, emit_key, None, usize::MAX)? {
+                    if !sink(self, &mut row)? {
+                        return Ok(false);
+                    }
+                }
             }
             ScanSource::Table => {
+                // Rows the filter rejects are decoded only as far as the filter reads, when the
+                // statement reads every column anyway.
                 let prefilter = filter
-                    .filter(|_| !table.is_blockchain())
+                    .filter(|_| !table.is_blockchain() && columns.is_none())
                     .and_then(|f| filter_columns(f, table.columns.len()));
                 for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
                     let (key, bytes) = item?;
                     self.tick()?;
-                    match (&prefilter, filter) {
-                        // Rows the filter rejects are decoded only as far as the filter reads.
+                    let mut row = match (&prefilter, filter) {
                         (Some(wanted), Some(f)) => {
-                            if self.eval_predicate(txn, f, &decode_columns(&bytes, wanted)?)? {
-                                let row = self.decode_stored(txn, table, &bytes)?;
-                                self.keep(txn, row, &key, None, emit_key, &mut out)?;
+                            if !self.eval_predicate(txn, f, &decode_columns(&bytes, wanted)?)? {
+                                continue;
                             }
+                            self.decode_stored(txn, table, &bytes)?
                         }
                         _ => {
-                            let row = self.decode_stored(txn, table, &bytes)?;
-                            self.keep(txn, row, &key, filter, emit_key, &mut out)?
+                            let row = match columns {
+                                Some(_) => decode(&bytes, columns)?,
+                                None => self.decode_stored(txn, table, &bytes)?,
+                            };
+                            if let Some(f) = filter {
+                                if !self.eval_predicate(txn, f, &row)? {
+                                    continue;
+                                }
+                            }
+                            row
                         }
+                    };
+                    if emit_key {
+                        row.push(Value::Bytea(key.to_vec()));
                     }
-                    if out.len() >= cap {
-                        break;
+                    if !sink(self, &mut row)? {
+                        return Ok(false);
                     }
                 }
             }
@@ -183,32 +242,29 @@ impl Executor<'_> {
                 };
                 let base = table_prefix(table.id);
                 for probe in self.probes(txn, lookup)? {
-                    if out.len() >= cap {
-                        break;
-                    }
                     match probe.key_range(&base, Some(pk.len()))? {
                         None => {}
                         Some(KeyRange::Point(key)) => {
                             if let Some(bytes) = txn.get(&key)? {
-                                let row = self.decode_stored(txn, table, &bytes)?;
-                                if probe.matches(&row, pk)? {
-                                    self.keep(txn, row, &key, filter, emit_key, &mut out)?;
-                                    if out.len() >= cap {
-                                        break;
-                                    }
+                                let row = match columns {
+                                    Some(_) => decode(&bytes, columns)?,
+                                    None => self.decode_stored(txn, table, &bytes)?,
+                                };
+                                if probe.matches(&row, pk)? && !self.keep(txn, row, &key, filter, emit_key, sink)? {
+                                    return Ok(false);
                                 }
                             }
                         }
                         Some(KeyRange::Range(start, end)) => {
-                            for item in txn.scan(as_ref_bound(&start), as_ref_bound(&end))? {
+                            for item in txn.scan_shared(as_ref_bound(&start), as_ref_bound(&end)) {
                                 let (key, bytes) = item?;
                                 self.tick()?;
-                                let row = self.decode_stored(txn, table, &bytes)?;
-                                if probe.matches(&row, pk)? {
-                                    self.keep(txn, row, &key, filter, emit_key, &mut out)?;
-                                    if out.len() >= cap {
-                                        break;
-                                    }
+                                let row = match columns {
+                                    Some(_) => decode(&bytes, columns)?,
+                                    None => self.decode_stored(txn, table, &bytes)?,
+                                };
+                                if probe.matches(&row, pk)? && !self.keep(txn, row, &key, filter, emit_key, sink)? {
+                                    return Ok(false);
                                 }
                             }
                         }
@@ -217,14 +273,13 @@ impl Executor<'_> {
             }
             ScanSource::Index(index, lookup) => {
                 for probe in self.probes(txn, lookup)? {
-                    if out.len() >= cap {
-                        break;
+                    if !self.index_probe(txn, table, index, &probe, filter, emit_key, columns, sink)? {
+                        return Ok(false);
                     }
-                    self.index_probe(txn, table, index, &probe, filter, emit_key, cap, &mut out)?;
                 }
             }
         }
-        Ok(out)
+        Ok(true)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -236,9 +291,9 @@ impl Executor<'_> {
         probe: &Probe,
         filter: Option<&Expr>,
         emit_key: bool,
-        cap: usize,
-        out: &mut Vec<Row>,
-    ) -> Result<()> {
+        columns: Option<&[bool]>,
+        sink: &mut Sink<'_, 'a>,
+    ) -> Result<bool> {
         let whole = index.unique.then_some(index.columns.len());
         let row_keys: Vec<Vec<u8>> = match probe.key_range(&index_prefix(index.id), whole)? {
             None => Vec::new(),
@@ -256,15 +311,15 @@ impl Executor<'_> {
                     "entry points to a missing row",
                 ));
             };
-            let row = self.decode_stored(txn, table, &bytes)?;
-            if probe.matches(&row, &index.columns)? {
-                self.keep(txn, row, &key, filter, emit_key, out)?;
-                if out.len() >= cap {
-                    break;
-                }
+            let row = match columns {
+                Some(_) => decode(&bytes, columns)?,
+                None => self.decode_stored(txn, table, &bytes)?,
+            };
+            if probe.matches(&row, &index.columns)? && !self.keep(txn, row, &key, filter, emit_key, sink)? {
+                return Ok(false);
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     fn keep(
@@ -274,18 +329,17 @@ impl Executor<'_> {
         key: &[u8],
         filter: Option<&Expr>,
         emit_key: bool,
-        out: &mut Vec<Row>,
-    ) -> Result<()> {
+        sink: &mut Sink<'_, 'a>,
+    ) -> Result<bool> {
         if let Some(f) = filter {
             if !self.eval_predicate(txn, f, &row)? {
-                return Ok(());
+                return Ok(true);
             }
         }
         if emit_key {
             row.push(Value::Bytea(key.to_vec()));
         }
-        out.push(row);
-        Ok(())
+        sink(self, &mut row)
     }
 
     /// Evaluates a lookup into probes; probes with a NULL value are dropped (they match nothing).

@@ -140,9 +140,9 @@ impl Optimizer<'_> {
                 if let Some(f) = &mut filter {
                     self.opt_expr(f);
                 }
-                let source = match (&source, &filter) {
+                let (source, filter) = match (source, filter) {
                     (ScanSource::Table, Some(f)) => self.choose_source(&table, f),
-                    _ => source,
+                    (source, filter) => (source, filter),
                 };
                 Plan::Scan {
                     table,

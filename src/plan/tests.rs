@@ -317,7 +317,10 @@ fn primary_key_equality_uses_the_key() {
         }
         other => panic!("expected a primary-key lookup, got {other:?}"),
     }
-    assert!(s[0].2, "the predicate stays in the filter");
+    assert!(!s[0].2, "the lookup enforces the predicate: the filter is gone");
+    // Conjuncts the lookup does not enforce stay.
+    let q = query("SELECT * FROM t WHERE id = 5 AND b > 1");
+    assert!(scans(&q.plan)[0].2);
     // A bigint key compared with an integer literal still uses the key.
     let q = query("SELECT * FROM big WHERE 7 = k");
     assert!(matches!(
@@ -339,6 +342,10 @@ fn ranges_in_lists_and_indexes() {
         }
         other => panic!("expected a range, got {other:?}"),
     }
+    assert!(!scans(&q.plan)[0].2, "both bounds are enforced by the range");
+    // Only the first bound of each side is a key bound; the other one stays a filter.
+    let q = query("SELECT * FROM t WHERE id > 2 AND id > 3");
+    assert!(scans(&q.plan)[0].2);
     let q = query("SELECT * FROM t WHERE id IN (1, 2, 3)");
     assert!(matches!(scans(&q.plan)[0].1, ScanSource::PrimaryKey(IndexLookup::InList(l)) if l.len() == 3));
     let q = query("SELECT * FROM u WHERE t_id = $1");

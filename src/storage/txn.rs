@@ -175,11 +175,24 @@ impl Txn {
             None => Bound::Unbounded,
         };
         let start = Bound::Included(prefix);
-        SharedScan(MergeScan {
+        SharedScan(Some(MergeScan {
             txn: self,
             own: self.writes.range::<[u8], _>((start, end)).peekable(),
             committed: self.store.inner.db.range::<&[u8], _>((start, end)).peekable(),
-        })
+        }))
+    }
+
+    /// As `scan`, without copying each key and value into a fresh buffer (see
+    /// `scan_prefix_shared`).
+    pub fn scan_shared(&self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> SharedScan<'_> {
+        if range_is_empty(start, end) {
+            return SharedScan(None);
+        }
+        SharedScan(Some(MergeScan {
+            txn: self,
+            own: self.writes.range::<[u8], _>((start, end)).peekable(),
+            committed: self.store.inner.db.range::<&[u8], _>((start, end)).peekable(),
+        }))
     }
 
     /// All pairs whose key starts with `prefix`, ascending.
@@ -494,13 +507,13 @@ impl std::ops::Deref for SharedBytes<'_> {
 }
 
 /// The iterator of `Txn::scan_prefix_shared`.
-pub struct SharedScan<'a>(MergeScan<'a>);
+pub struct SharedScan<'a>(Option<MergeScan<'a>>);
 
 impl<'a> Iterator for SharedScan<'a> {
     type Item = Result<(SharedBytes<'a>, SharedBytes<'a>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next_shared()
+        self.0.as_mut()?.next_shared()
     }
 }
 

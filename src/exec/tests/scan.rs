@@ -302,3 +302,78 @@ fn order_by_primary_key_uses_scan_order() {
         vec![vec![i4(2), i4(1)], vec![i4(1), i4(3)], vec![i4(1), i4(9)]]
     );
 }
+
+/// `SELECT count(*), max(name) FROM people WHERE id BETWEEN 2 AND 4` as the binder plans it.
+fn range_aggregate(table: &Arc<TableDef>) -> Plan {
+    Plan::Aggregate {
+        input: Box::new(pk_scan(
+            table,
+            IndexLookup::Range {
+                prefix: vec![],
+                lower: Some((int(2), true)),
+                upper: Some((int(4), true)),
+            },
+        )),
+        group_by: vec![],
+        aggregates: vec![
+            agg(AggFunc::CountStar, vec![], None),
+            agg(AggFunc::Max, vec![col(1)], Some(DataType::Text)),
+        ],
+    }
+}
+
+#[test]
+fn a_scan_reads_only_the_columns_its_query_uses() {
+    let mut f = Fixture::new();
+    let table = people(&mut f);
+    let plan = range_aggregate(&table);
+    let Plan::Aggregate { input: scan_node, .. } = &plan else {
+        unreachable!()
+    };
+    let columns = crate::exec::columns::scan_columns(&plan);
+    // `name` for max(), `id` to re-check the key range; `age` is never read.
+    let read = columns.get(&(scan_node.as_ref() as *const Plan as usize)).unwrap();
+    assert_eq!(read.as_ref(), &[true, true, false]);
+    assert_eq!(f.query(plan).unwrap(), vec![vec![i8v(3), t("dan")]]);
+
+    // A filter adds what it reads; a projection of every column needs them all.
+    let filtered = Plan::Project {
+        input: Box::new(scan(&table, Some(eq(col(2), int(30))))),
+        exprs: vec![col(1)],
+    };
+    let Plan::Project { input: scan_node, .. } = &filtered else {
+        unreachable!()
+    };
+    let columns = crate::exec::columns::scan_columns(&filtered);
+    let read = columns.get(&(scan_node.as_ref() as *const Plan as usize)).unwrap();
+    assert_eq!(read.as_ref(), &[false, true, true]);
+    assert_eq!(sorted(f.query(filtered).unwrap()), vec![vec![t("bob")], vec![t("eve")]]);
+    assert!(crate::exec::columns::scan_columns(&scan(&table, None)).is_empty());
+}
+
+#[test]
+fn a_distinct_or_a_join_condition_keeps_the_columns_it_compares() {
+    let mut f = Fixture::new();
+    let table = people(&mut f);
+    // SELECT DISTINCT age FROM (SELECT age, name FROM people): DISTINCT compares whole rows.
+    let distinct = Plan::Distinct {
+        input: Box::new(Plan::Project {
+            input: Box::new(scan(&table, None)),
+            exprs: vec![col(2), col(1)],
+        }),
+    };
+    assert_eq!(f.query(distinct).unwrap().len(), 5);
+    // people p JOIN people q ON p.age = q.age AND p.id < q.id: pairs sharing an age.
+    let join = Plan::Project {
+        input: Box::new(Plan::HashJoin {
+            left: Box::new(scan(&table, None)),
+            right: Box::new(scan(&table, None)),
+            kind: crate::plan::JoinKind::Inner,
+            left_keys: vec![col(2)],
+            right_keys: vec![col(2)],
+            residual: Some(bin(BinaryOp::Lt, col(0), col(3))),
+        }),
+        exprs: vec![col(1), col(4)],
+    };
+    assert_eq!(f.query(join).unwrap(), vec![vec![t("bob"), t("eve")]]);
+}

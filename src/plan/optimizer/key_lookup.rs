@@ -1,4 +1,9 @@
 //! Primary-key and secondary-index lookups chosen from a scan's filter.
+//!
+//! The conjuncts a lookup enforces leave the filter: the scan re-checks every row it reads
+//! against the lookup with SQL comparison (`exec::scan`), which is what those conjuncts would
+//! compute (a NULL key column matches neither), and their values are scan constants evaluated
+//! once for the lookup.
 
 use std::sync::Arc;
 
@@ -11,31 +16,60 @@ use super::super::{Expr, IndexLookup, ScanSource};
 use super::Optimizer;
 
 impl Optimizer<'_> {
-    /// Picks the best primary-key or index lookup the scan's filter allows.
-    pub(super) fn choose_source(&self, table: &Arc<TableDef>, filter: &Expr) -> ScanSource {
+    /// Picks the best primary-key or index lookup the scan's filter allows, and the filter
+    /// left for the rows it reads.
+    pub(super) fn choose_source(&self, table: &Arc<TableDef>, filter: Expr) -> (ScanSource, Option<Expr>) {
         let mut parts = Vec::new();
         conjuncts(filter.clone(), &mut parts);
-        let preds: Vec<KeyPred> = parts.iter().filter_map(|p| key_pred(p, table)).collect();
+        let preds: Vec<(usize, KeyPred)> = parts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i, key_pred(p, table)?)))
+            .collect();
         if preds.is_empty() {
-            return ScanSource::Table;
+            return (ScanSource::Table, Some(filter));
         }
-        let mut best: Option<(u32, ScanSource)> = None;
+        let mut best: Option<(Choice, ScanSource)> = None;
         if let Some(pk) = &table.primary_key {
-            if let Some((score, lookup)) = lookup_for(pk, true, &preds) {
-                best = Some((score, ScanSource::PrimaryKey(lookup)));
+            if let Some(choice) = lookup_for(pk, true, &preds) {
+                let lookup = choice.lookup.clone();
+                best = Some((choice, ScanSource::PrimaryKey(lookup)));
             }
         }
         if let Some(catalog) = self.catalog {
             for index in catalog.table_indexes(table.id) {
-                if let Some((score, lookup)) = lookup_for(&index.columns, index.unique, &preds) {
-                    if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                        best = Some((score, ScanSource::Index(index_arc(&index), lookup)));
+                if let Some(choice) = lookup_for(&index.columns, index.unique, &preds) {
+                    if best.as_ref().is_none_or(|(b, _)| choice.score > b.score) {
+                        let lookup = choice.lookup.clone();
+                        best = Some((choice, ScanSource::Index(index_arc(&index), lookup)));
                     }
                 }
             }
         }
-        best.map(|(_, s)| s).unwrap_or(ScanSource::Table)
+        let Some((choice, source)) = best else {
+            return (ScanSource::Table, Some(filter));
+        };
+        let rest: Vec<Expr> = parts
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !choice.enforced.contains(i))
+            .map(|(_, p)| p)
+            .collect();
+        let filter = match rest.len() {
+            0 => None,
+            1 => rest.into_iter().next(),
+            _ => Some(Expr::And(rest)),
+        };
+        (source, filter)
     }
+}
+
+/// A lookup an index allows: its score (higher is better) and the filter conjuncts (by
+/// position) it enforces.
+struct Choice {
+    score: u32,
+    lookup: IndexLookup,
+    enforced: Vec<usize>,
 }
 
 fn index_arc(index: &Arc<IndexDef>) -> Arc<IndexDef> {
@@ -146,52 +180,71 @@ fn flip(op: BinaryOp) -> Option<BinaryOp> {
     })
 }
 
-/// The lookup `preds` allow on an index over `columns`, with a score (higher is better).
-fn lookup_for(columns: &[usize], unique: bool, preds: &[KeyPred]) -> Option<(u32, IndexLookup)> {
+/// The lookup `preds` (with their conjunct positions) allow on an index over `columns`.
+fn lookup_for(columns: &[usize], unique: bool, preds: &[(usize, KeyPred)]) -> Option<Choice> {
     let mut prefix = Vec::new();
+    let mut enforced = Vec::new();
     for c in columns {
-        match preds.iter().find_map(|p| {
-            if let KeyPred::Eq(pc, v) = p {
-                (pc == c).then(|| v.clone())
-            } else {
-                None
-            }
+        match preds.iter().find_map(|(i, p)| match p {
+            KeyPred::Eq(pc, v) if pc == c => Some((*i, v.clone())),
+            _ => None,
         }) {
-            Some(v) => prefix.push(v),
+            Some((i, v)) => {
+                prefix.push(v);
+                enforced.push(i);
+            }
             None => break,
         }
     }
     if prefix.len() == columns.len() && !prefix.is_empty() {
         let score = if unique { 100 } else { 50 } + prefix.len() as u32;
-        return Some((score, IndexLookup::Eq(prefix)));
+        return Some(Choice {
+            score,
+            lookup: IndexLookup::Eq(prefix),
+            enforced,
+        });
     }
     if let Some(next) = columns.get(prefix.len()) {
-        let lower = preds.iter().find_map(|p| match p {
-            KeyPred::Lower(c, v, inc) if c == next => Some((v.clone(), *inc)),
+        let lower = preds.iter().find_map(|(i, p)| match p {
+            KeyPred::Lower(c, v, inc) if c == next => Some((*i, (v.clone(), *inc))),
             _ => None,
         });
-        let upper = preds.iter().find_map(|p| match p {
-            KeyPred::Upper(c, v, inc) if c == next => Some((v.clone(), *inc)),
+        let upper = preds.iter().find_map(|(i, p)| match p {
+            KeyPred::Upper(c, v, inc) if c == next => Some((*i, (v.clone(), *inc))),
             _ => None,
         });
         if lower.is_some() || upper.is_some() {
             let score = 20 + 2 * prefix.len() as u32 + u32::from(lower.is_some() && upper.is_some());
-            return Some((score, IndexLookup::Range { prefix, lower, upper }));
+            enforced.extend(lower.iter().chain(&upper).map(|(i, _)| *i));
+            return Some(Choice {
+                score,
+                lookup: IndexLookup::Range {
+                    prefix,
+                    lower: lower.map(|(_, b)| b),
+                    upper: upper.map(|(_, b)| b),
+                },
+                enforced,
+            });
         }
         if prefix.is_empty() {
-            if let Some(list) = preds.iter().find_map(|p| {
-                if let KeyPred::In(c, l) = p {
-                    (c == next).then(|| l.clone())
-                } else {
-                    None
-                }
+            if let Some((i, list)) = preds.iter().find_map(|(i, p)| match p {
+                KeyPred::In(c, l) if c == next => Some((*i, l.clone())),
+                _ => None,
             }) {
-                return Some((30, IndexLookup::InList(list)));
+                return Some(Choice {
+                    score: 30,
+                    lookup: IndexLookup::InList(list),
+                    enforced: vec![i],
+                });
             }
         }
     }
     if !prefix.is_empty() {
-        return Some((40 + prefix.len() as u32, IndexLookup::Eq(prefix)));
+        return Some(Choice {
+            score: 40 + prefix.len() as u32,
+            lookup: IndexLookup::Eq(prefix),
+            enforced,
+        });
     }
     None
 }
