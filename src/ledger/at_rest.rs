@@ -46,6 +46,7 @@
 //! It may use `crypto`, `storage` and the catalog's table definitions; the chain calls it with
 //! storage keys and bytes.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::sync::Arc;
 
@@ -331,7 +332,16 @@ impl Codec {
     /// The payload of stored bytes found under storage key `at`. An encrypted table's
     /// payloads must be encrypted envelopes, and only its payloads may be.
     pub fn open(&self, at: &[u8], stored: Vec<u8>) -> Result<Vec<u8>> {
-        let flags = envelope::flags(&stored);
+        match self.open_ref(at, &stored)? {
+            Cow::Borrowed(_) => Ok(stored),
+            Cow::Owned(plain) => Ok(plain),
+        }
+    }
+
+    /// As [`Codec::open`], borrowing `stored` when it is the plain payload itself (what a
+    /// seal reading pending batches wants: no copy of a batch it only reads once).
+    pub fn open_ref<'a>(&self, at: &[u8], stored: &'a [u8]) -> Result<Cow<'a, [u8]>> {
+        let flags = envelope::flags(stored);
         let encrypted = flags.is_some_and(|f| f & envelope::ENCRYPTED != 0);
         if encrypted != self.encrypted() {
             let reason = match encrypted {
@@ -344,9 +354,9 @@ impl Codec {
             ));
         }
         if flags.is_none() {
-            return Ok(stored);
+            return Ok(Cow::Borrowed(stored));
         }
-        envelope::open(&stored, || self.key().cloned(), at)
+        envelope::open(stored, || self.key().cloned(), at).map(Cow::Owned)
     }
 }
 

@@ -4,36 +4,35 @@
 //!
 //! Beyond the block and pending checks of `verify.rs`, this checks:
 //! - the tip against what is stored (`tip_altered`; a missing last block is `block_missing`);
-//! - the table's row entries (0x10) against the chain. A committed entry is the seq of its
-//!   row, whose bytes only the chain holds (`chain.rs`), so what SELECT returns is what the
-//!   Merkle roots cover; what remains to check is that the entries lead to the right rows:
-//!   every chained row is pointed at by exactly one entry, and, for a table with a primary
-//!   key, by the entry whose key is that row's key (else a lookup by key would return another
-//!   row, or none). An entry pointing beyond the chain, twice at one row, from the wrong key,
-//!   or a chained row no entry points at is `row_altered` with its block (`pending_altered`
-//!   for a pending row); an uncommitted entry not inserted by the reading transaction is
-//!   `row_altered`. When blocks are missing or unreadable the seqs cannot be trusted, and
-//!   only the counts are compared (block id NULL).
+//! - the table's row entries (0x10) against the chain (`row_entries.rs`): every chained row is
+//!   pointed at by exactly one entry, and, for a table with a primary key, by the entry whose
+//!   key is that row's key (else a lookup by key would return another row, or none). An entry
+//!   pointing beyond the chain, twice at one row, from the wrong key, or a chained row no entry
+//!   points at is `row_altered` with its block (`pending_altered` for a pending row); an
+//!   uncommitted entry not inserted by the reading transaction is `row_altered`. When blocks
+//!   are missing or unreadable the seqs cannot be trusted, and only the counts are compared
+//!   (block id NULL).
+//!
+//! Work is spread over the machine's cores: one thread reads the row entries while the
+//! others each take the next block not taken yet, read its body and hash it (and, with a
+//! primary key, compute the keys its rows must be stored under). No body is held beyond its
+//! hashing; only the chain's per-row keys are kept until the entries are compared.
 
-use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{Error, Result};
-use crate::storage::keys::{encode_key, table_prefix};
-use crate::storage::row::decode_columns;
+use crate::storage::keys::{chain_key, BLOCK_BODY_TAG};
 use crate::storage::Txn;
-use crate::types::Value;
 
 use super::anchor::AnchorRecord;
-use super::body::body_rows;
-use super::chain::{
-    read_body, read_header, read_headers, read_pending_batches, read_tip, stored_row, PendingEntry, StoredHeader,
-    StoredRow,
-};
+use super::at_rest::Codec;
+use super::chain::{read_body, read_header, read_headers, read_pending_batches, read_tip, PendingEntry, StoredHeader};
 use super::definition::definition_hash;
 use super::hex::to_hex;
 use super::merkle::Hash;
-use super::verify::{summarize_body, BodySummary, ChainVerifier, Finding, FindingKind, StoredBlock};
+use super::row_entries::{check_rows, read_entries, ChainRows, KeyRun, RowKeys, Run};
+use super::verify::{summarize_rows, BodySummary, ChainVerifier, Finding, FindingKind, StoredBlock};
 use super::BlockType;
 
 /// Every finding about `table`'s chain; empty when intact.
@@ -51,151 +50,206 @@ pub fn verify_chain(txn: &Txn, table: &TableDef, indexes: &[IndexDef], own: &[Ve
             .join()
             .map_err(|_| Error::bug("reading a table's row entries panicked"))?;
         let (mut v, chain, aligned) = chain?;
-        check_rows(&mut v, &chain, table.primary_key.is_some(), aligned, &entries?, own);
+        check_rows(
+            &mut v,
+            &chain,
+            table.primary_key.is_some(),
+            aligned,
+            &entries?,
+            own,
+            table.id,
+        );
         Ok(v.findings)
     })
 }
 
-/// A row entry (0x10) as verification reads it.
-enum Entry {
-    Unreadable,
-    Uncommitted,
-    Chained(u64),
+/// What reading and hashing one stored block gave.
+#[derive(Default)]
+struct BlockRead {
+    /// An anchor's body (its record); data bodies are dropped once hashed.
+    record: Option<Vec<u8>>,
+    /// A data block's body summary, or why any body did not open at rest.
+    summary: Option<BodySummary>,
+    /// With a primary key, the keys of a data block's rows.
+    keys: Option<KeyRun>,
 }
 
-/// Every row entry of `table` with its key (kept only when a primary key is to be checked).
-fn read_entries(txn: &Txn, table: &TableDef) -> Result<Vec<(Vec<u8>, Entry)>> {
-    let keyed = table.primary_key.is_some();
-    let mut out = Vec::new();
-    for item in txn.scan_prefix_shared(&table_prefix(table.id)) {
-        let (key, stored) = item?;
-        let entry = match stored_row(stored.as_ref()) {
-            Err(_) => Entry::Unreadable,
-            Ok(StoredRow::Uncommitted(_)) => Entry::Uncommitted,
-            Ok(StoredRow::Chained(seq)) => Entry::Chained(seq),
-        };
-        // Uncommitted entries are matched with the transaction's own keys.
-        let key = match (&entry, keyed) {
-            (Entry::Uncommitted, _) | (_, true) => key.as_ref().to_vec(),
-            _ => Vec::new(),
-        };
-        out.push((key, entry));
-    }
+/// Reads and hashes the bodies of `headers`, on all cores: each thread takes the next block
+/// not taken yet, reads its body and hashes it, so reading overlaps hashing and a body is
+/// held only while it is hashed. Returns one `BlockRead` per header, in order.
+fn read_blocks(txn: &Txn, table_id: u32, headers: &[StoredHeader], keys: Option<&RowKeys>) -> Result<Vec<BlockRead>> {
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, headers.len().max(1));
+    let work = || -> Result<Vec<(usize, BlockRead)>> {
+        let mut done = Vec::new();
+        // Loaded at the first body, once per thread; an at-rest record that does not decode
+        // makes every body unreadable, as opening each of them would.
+        let mut codec: Option<std::result::Result<Codec, String>> = None;
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some((id, decoded)) = headers.get(i) else {
+                return Ok(done);
+            };
+            let block_type = match decoded {
+                Ok((h, _)) if h.block_type != BlockType::Genesis => h.block_type,
+                _ => continue,
+            };
+            let key = chain_key(BLOCK_BODY_TAG, table_id, *id);
+            let body = match txn.get(&key)? {
+                None => None,
+                Some(stored) => {
+                    if codec.is_none() {
+                        codec = Some(match Codec::load(txn, table_id) {
+                            Ok(codec) => Ok(codec),
+                            Err(e @ Error::Corrupted { .. }) => Err(e.to_string()),
+                            Err(e) => return Err(e),
+                        });
+                    }
+                    match codec.as_ref().map(|c| c.as_ref().map(|c| c.open(&key, stored))) {
+                        Some(Ok(Ok(body))) => Some(body),
+                        // A body that does not open at rest (altered or moved) is unreadable.
+                        Some(Ok(Err(e @ Error::Corrupted { .. }))) => {
+                            done.push((i, unopened(e.to_string())));
+                            continue;
+                        }
+                        Some(Ok(Err(e))) => return Err(e),
+                        Some(Err(reason)) => {
+                            done.push((i, unopened(reason.clone())));
+                            continue;
+                        }
+                        None => return Err(Error::bug("a table's at-rest codec was not loaded")),
+                    }
+                }
+            };
+            let read = match block_type {
+                BlockType::Data => {
+                    let (summary, rows) = summarize_rows(body.as_deref());
+                    let keys = match (keys, &body) {
+                        (Some(keys), Some(body)) if !rows.is_empty() => {
+                            Some(KeyRun::of(keys, rows.into_iter().filter_map(|r| body.get(r))))
+                        }
+                        _ => None,
+                    };
+                    BlockRead {
+                        record: None,
+                        summary: Some(summary),
+                        keys,
+                    }
+                }
+                _ => BlockRead {
+                    record: body,
+                    ..BlockRead::default()
+                },
+            };
+            done.push((i, read));
+        }
+    };
+    let mut out: Vec<BlockRead> = Vec::new();
+    out.resize_with(headers.len(), BlockRead::default);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = vec![work()];
+        for helper in helpers {
+            all.push(
+                helper
+                    .join()
+                    .map_err(|_| Error::bug("hashing a chain's blocks panicked"))?,
+            );
+        }
+        for done in all {
+            for (i, read) in done? {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = read;
+                }
+            }
+        }
+        Ok::<_, Error>(())
+    })?;
     Ok(out)
 }
 
-/// One position of the chain as verification saw it.
-struct Slot {
-    /// The sealing block (None: pending); for a purged row, the anchor that replaced its block.
-    block: Option<u64>,
-    /// With a primary key, the key the row must be stored under.
-    key: Option<Vec<u8>>,
-    /// The row was purged: no entry may point at it.
-    purged: bool,
+/// A block whose body did not open at rest.
+fn unopened(reason: String) -> BlockRead {
+    BlockRead {
+        summary: Some(BodySummary::Unreadable(reason)),
+        ..BlockRead::default()
+    }
 }
-
-/// The chain's rows in seq order.
-type ChainRowsSeen = Vec<Slot>;
 
 /// Checks blocks, pending rows and the tip; returns the verifier, the chain's rows and
 /// whether their seqs are certain.
-fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(ChainVerifier, ChainRowsSeen, bool)> {
+fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(ChainVerifier, ChainRows, bool)> {
     let mut v = ChainVerifier::new(definition);
     let keys = RowKeys::of(table);
     // The chain's rows in sequence order: sealing block (None: pending) and, with a primary
-    // key, the row's key. `aligned` stays true while stored blocks and pending rows leave no
+    // key, the rows' keys. `aligned` stays true while stored blocks and pending rows leave no
     // doubt about each row's seq.
-    let mut chain: ChainRowsSeen = Vec::new();
+    let mut chain = ChainRows::default();
     let mut aligned = true;
     let mut last_id: Option<u64> = None;
     let mut sealed_rows: u64 = 0;
     let headers = read_headers(txn, table.id)?;
-    for window in headers.chunks(WINDOW) {
-        // A body that does not open at rest (altered or moved) is unreadable, not an error.
-        let mut unopened: Vec<Option<String>> = vec![None; window.len()];
-        let bodies: Vec<Option<Vec<u8>>> = window
-            .iter()
-            .zip(unopened.iter_mut())
-            .map(|((id, decoded), unopened)| match decoded {
-                Ok((h, _)) if h.block_type != BlockType::Genesis => match read_body(txn, table.id, *id) {
-                    Err(e @ Error::Corrupted { .. }) => {
-                        *unopened = Some(e.to_string());
-                        Ok(None)
-                    }
-                    other => other,
-                },
-                _ => Ok(None),
-            })
-            .collect::<Result<_>>()?;
-        let mut summaries = summarize_all(window, &bodies, keys.as_ref());
-        for (summary, unopened) in summaries.iter_mut().zip(unopened) {
-            if let Some(reason) = unopened {
-                *summary = Some((BodySummary::Unreadable(reason), Vec::new()));
+    let reads = read_blocks(txn, table.id, &headers, keys.as_ref())?;
+    for ((id, decoded), read) in headers.iter().zip(reads) {
+        let id = *id;
+        let BlockRead { record, summary, keys } = read;
+        // An anchor stands for the blocks its record covers, and for their rows.
+        let anchor = match decoded {
+            Ok((h, _)) if h.block_type == BlockType::Anchor => {
+                record.as_deref().and_then(|b| AnchorRecord::decode(b).ok())
             }
+            _ => None,
+        };
+        let first_id = anchor.as_ref().map_or(id, |r| r.first_block);
+        if first_id != last_id.map_or(0, |l| l + 1) {
+            aligned = false;
         }
-        for (((id, decoded), body), summary) in window.iter().zip(&bodies).zip(summaries) {
-            let id = *id;
-            // An anchor stands for the blocks its record covers, and for their rows.
-            let anchor = match decoded {
-                Ok((h, _)) if h.block_type == BlockType::Anchor => {
-                    body.as_deref().and_then(|b| AnchorRecord::decode(b).ok())
-                }
-                _ => None,
-            };
-            let first_id = anchor.as_ref().map_or(id, |r| r.first_block);
-            if first_id != last_id.map_or(0, |l| l + 1) {
+        match (decoded, &anchor) {
+            (Ok((h, _)), Some(r)) if r.purged_rows == h.row_count => chain.push(Run {
+                block: Some(id),
+                len: r.purged_rows,
+                purged: true,
+                keys: None,
+            }),
+            (Ok((h, _)), _) if h.block_type == BlockType::Anchor => aligned = false,
+            _ => {}
+        }
+        let (header, stored_hash) = match decoded {
+            Ok((h, stored)) => (h.clone(), *stored),
+            Err(e) => {
                 aligned = false;
+                v.report(
+                    FindingKind::HeaderAltered,
+                    Some(id),
+                    format!("header of block {id} is unreadable: {e}"),
+                );
+                last_id = Some(id);
+                continue;
             }
-            match (decoded, &anchor) {
-                (Ok((h, _)), Some(r)) if r.purged_rows == h.row_count => {
-                    chain.extend((0..r.purged_rows).map(|_| Slot {
-                        block: Some(id),
-                        key: None,
-                        purged: true,
-                    }));
-                }
-                (Ok((h, _)), _) if h.block_type == BlockType::Anchor => aligned = false,
-                _ => {}
-            }
-            let (header, stored_hash) = match decoded {
-                Ok((h, stored)) => (h.clone(), *stored),
-                Err(e) => {
-                    aligned = false;
-                    v.report(
-                        FindingKind::HeaderAltered,
-                        Some(id),
-                        format!("header of block {id} is unreadable: {e}"),
-                    );
-                    last_id = Some(id);
-                    continue;
-                }
-            };
-            let summary = summary.map(|(summary, row_keys)| {
-                match &summary {
-                    BodySummary::Hashed { leaves, .. } => {
-                        let mut row_keys = row_keys.into_iter();
-                        chain.extend(leaves.iter().map(|_| Slot {
-                            block: Some(id),
-                            key: row_keys.next().flatten(),
-                            purged: false,
-                        }));
-                    }
-                    _ => aligned = false,
-                }
-                summary
-            });
-            sealed_rows += header.row_count;
-            v.block_summarized(
-                StoredBlock {
-                    key_id: id,
-                    header,
-                    stored_hash,
-                    body: body.as_deref(),
-                },
-                summary,
-            );
-            last_id = Some(id);
+        };
+        match &summary {
+            Some(BodySummary::Hashed { rows, .. }) => chain.push(Run {
+                block: Some(id),
+                len: *rows,
+                purged: false,
+                keys,
+            }),
+            Some(_) => aligned = false,
+            None => {}
         }
+        sealed_rows += header.row_count;
+        v.block_summarized(
+            StoredBlock {
+                key_id: id,
+                header,
+                stored_hash,
+                body: record.as_deref(),
+            },
+            summary,
+        );
+        last_id = Some(id);
     }
     let mut pending: Vec<PendingEntry> = Vec::new();
     for (first, batch) in read_pending_batches(txn, table.id)? {
@@ -211,102 +265,26 @@ fn verify_blocks(txn: &Txn, table: &TableDef, definition: Hash) -> Result<(Chain
             }
         }
     }
-    for p in &pending {
-        if p.seq != chain.len() as u64 {
-            aligned = false;
-        }
-        chain.push(Slot {
-            block: None,
-            key: keys.as_ref().and_then(|k| k.of_row(&p.row)),
-            purged: false,
-        });
+    if pending
+        .iter()
+        .enumerate()
+        .any(|(i, p)| p.seq != chain.len().saturating_add(i as u64))
+    {
+        aligned = false;
     }
+    chain.push(Run {
+        block: None,
+        len: pending.len() as u64,
+        purged: false,
+        keys: keys
+            .as_ref()
+            .map(|k| KeyRun::of(k, pending.iter().map(|p| p.row.as_slice()))),
+    });
     let last_running = pending.last().map(|p| p.running).unwrap_or(v.tip());
     v.pending(pending.iter().map(|p| (p.seq, p.leaf, p.running, p.row.as_slice())));
     v.finish_anchors();
     check_tip(txn, table, &mut v, last_id, sealed_rows, &pending, last_running);
     Ok((v, chain, aligned))
-}
-
-/// Computes the primary-key entry key (0x10) a chained row must be stored under.
-struct RowKeys {
-    table_id: u32,
-    columns: Vec<usize>,
-    wanted: Vec<bool>,
-}
-
-impl RowKeys {
-    /// `None` for a table without a primary key (its entries are keyed by row id).
-    fn of(table: &TableDef) -> Option<RowKeys> {
-        let columns = table.primary_key.clone()?;
-        let mut wanted = vec![false; table.columns.len()];
-        for c in &columns {
-            *wanted.get_mut(*c)? = true;
-        }
-        Some(RowKeys {
-            table_id: table.id,
-            columns,
-            wanted,
-        })
-    }
-
-    /// The key of the row with these canonical bytes; `None` when they do not decode.
-    fn of_row(&self, row: &[u8]) -> Option<Vec<u8>> {
-        let values = decode_columns(row, &self.wanted).ok()?;
-        let key: Vec<Value> = self
-            .columns
-            .iter()
-            .map(|c| values.get(*c).cloned())
-            .collect::<Option<_>>()?;
-        let mut out = table_prefix(self.table_id);
-        encode_key(&key, &mut out).ok()?;
-        Some(out)
-    }
-}
-
-/// Blocks read and hashed together: bounds the bodies held in memory at once.
-const WINDOW: usize = 128;
-
-/// A data block's body summary and, with a primary key, each row's key.
-type Summarized = (BodySummary, Vec<Option<Vec<u8>>>);
-
-/// The body summaries of a window of blocks (`None` for blocks without rows), hashed on all
-/// cores: hashing is the bulk of verification and blocks are independent.
-fn summarize_all(
-    window: &[StoredHeader],
-    bodies: &[Option<Vec<u8>>],
-    keys: Option<&RowKeys>,
-) -> Vec<Option<Summarized>> {
-    let mut out: Vec<Option<Summarized>> = Vec::new();
-    out.resize_with(window.len(), || None);
-    if window.is_empty() {
-        return out;
-    }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, window.len());
-    let chunk = window.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for ((headers, bodies), slots) in window
-            .chunks(chunk)
-            .zip(bodies.chunks(chunk))
-            .zip(out.chunks_mut(chunk))
-        {
-            scope.spawn(move || {
-                for (((_, decoded), body), slot) in headers.iter().zip(bodies).zip(slots.iter_mut()) {
-                    if matches!(decoded, Ok((h, _)) if h.block_type == BlockType::Data) {
-                        let summary = summarize_body(body.as_deref());
-                        let row_keys = match (keys, body.as_deref().map(body_rows)) {
-                            (Some(keys), Some(Ok(rows))) => rows.into_iter().map(|r| keys.of_row(r)).collect(),
-                            _ => Vec::new(),
-                        };
-                        *slot = Some((summary, row_keys));
-                    }
-                }
-            });
-        }
-    });
-    out
 }
 
 /// The tip against what is stored.
@@ -371,136 +349,6 @@ fn check_tip(
             None,
             format!("the chain tip is unreadable: {e}"),
         ),
-    }
-}
-
-/// At most this many findings about single table rows; a summary follows beyond.
-const MAX_ROW_FINDINGS: usize = 100;
-
-/// The table's row entries (0x10) against the chain (module docs). `chain`: per seq, the
-/// sealing block (None: pending) and, when `keyed`, the key the row must be stored under.
-fn check_rows(
-    v: &mut ChainVerifier,
-    chain: &[Slot],
-    keyed: bool,
-    aligned: bool,
-    entries: &[(Vec<u8>, Entry)],
-    own: &[Vec<u8>],
-) {
-    let own: HashSet<&[u8]> = own.iter().map(Vec::as_slice).collect();
-    let mut claimed: Vec<bool> = chain.iter().map(|s| s.purged).collect();
-    let mut reported = 0usize;
-    let mut report = |v: &mut ChainVerifier, kind: FindingKind, block: Option<u64>, detail: String| {
-        reported += 1;
-        if reported <= MAX_ROW_FINDINGS {
-            v.report(kind, block, detail);
-        }
-    };
-    let kind_of = |block: &Option<u64>| match block {
-        Some(_) => FindingKind::RowAltered,
-        None => FindingKind::PendingAltered,
-    };
-    let mut count = 0usize;
-    for (key, entry) in entries {
-        let key = key.as_slice();
-        let seq = match entry {
-            Entry::Unreadable => {
-                report(
-                    v,
-                    FindingKind::RowAltered,
-                    None,
-                    "a stored table row entry is unreadable".into(),
-                );
-                continue;
-            }
-            Entry::Uncommitted => {
-                if !own.contains(key) {
-                    report(
-                        v,
-                        FindingKind::RowAltered,
-                        None,
-                        "a stored table row is in no block and no open transaction inserted it".into(),
-                    );
-                }
-                continue;
-            }
-            Entry::Chained(seq) => *seq,
-        };
-        count += 1;
-        if !aligned {
-            continue;
-        }
-        let Some(i) = usize::try_from(seq).ok().filter(|i| *i < chain.len()) else {
-            report(
-                v,
-                FindingKind::RowAltered,
-                None,
-                format!("a table row entry points at chain position {seq}, beyond the chain"),
-            );
-            continue;
-        };
-        let Slot {
-            block,
-            key: row_key,
-            purged,
-        } = &chain[i];
-        if *purged {
-            report(
-                v,
-                FindingKind::RowAltered,
-                *block,
-                format!(
-                    "a table row entry points at position {seq}, a row purged under anchor {}",
-                    block.unwrap_or(0)
-                ),
-            );
-            continue;
-        }
-        if claimed[i] {
-            report(
-                v,
-                kind_of(block),
-                *block,
-                format!("two table row entries point at the chained row at position {seq}"),
-            );
-        } else if keyed && row_key.as_deref() != Some(key) {
-            report(
-                v,
-                kind_of(block),
-                *block,
-                format!("the chained row at position {seq} is pointed at from another row's key"),
-            );
-        }
-        claimed[i] = true;
-    }
-    if aligned {
-        for (i, Slot { block, .. }) in chain.iter().enumerate() {
-            if !claimed[i] {
-                report(
-                    v,
-                    kind_of(block),
-                    *block,
-                    format!("no table row entry points at the chained row at position {i}"),
-                );
-            }
-        }
-    } else if count != chain.iter().filter(|s| !s.purged).count() {
-        report(
-            v,
-            FindingKind::RowAltered,
-            None,
-            format!("{count} table row entries for {} chained rows", chain.len()),
-        );
-    }
-    if reported > MAX_ROW_FINDINGS {
-        v.report(
-            FindingKind::RowAltered,
-            None,
-            format!(
-                "{} more table row entries differ from the chain",
-                reported - MAX_ROW_FINDINGS
-            ),
-        );
     }
 }
 

@@ -225,8 +225,30 @@ pub fn encode_pending(entries: &[PendingEntry]) -> Vec<u8> {
     out
 }
 
+/// One pending row as it lies in a stored batch (borrowed from the batch's bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingRef<'a> {
+    pub seq: u64,
+    pub leaf: Hash,
+    pub running: Hash,
+    pub row: &'a [u8],
+}
+
 /// Decodes a stored pending batch whose first entry has seq `first_seq`.
 pub fn decode_pending(first_seq: u64, bytes: &[u8]) -> Result<Vec<PendingEntry>> {
+    Ok(decode_pending_refs(first_seq, bytes)?
+        .into_iter()
+        .map(|e| PendingEntry {
+            seq: e.seq,
+            leaf: e.leaf,
+            running: e.running,
+            row: e.row.to_vec(),
+        })
+        .collect())
+}
+
+/// As [`decode_pending`], without copying the rows out of the batch.
+pub fn decode_pending_refs(first_seq: u64, bytes: &[u8]) -> Result<Vec<PendingRef<'_>>> {
     let corrupt = |at: usize, reason: &str| {
         Error::corrupted(format!("pending rows from {first_seq}, byte {at}"), reason.to_string())
     };
@@ -255,11 +277,11 @@ pub fn decode_pending(first_seq: u64, bytes: &[u8]) -> Result<Vec<PendingEntry>>
             .checked_add(len)
             .and_then(|end| bytes.get(start..end))
             .ok_or_else(|| corrupt(pos, "row runs past the batch"))?;
-        out.push(PendingEntry {
+        out.push(PendingRef {
             seq: first_seq.saturating_add(i),
             leaf: array(&head[..32]),
             running: array(&head[32..64]),
-            row: row.to_vec(),
+            row,
         });
         pos = start + len;
     }
@@ -373,13 +395,16 @@ impl ChainHook for LedgerHook {
         // This commit's rows not sealed yet; what is left at the end becomes one stored batch.
         let mut fresh: Vec<PendingEntry> = Vec::new();
         for key in &work.appended {
-            let stored = txn
+            let mut row = txn
                 .get(key)?
                 .ok_or_else(|| Error::bug("a row appended to a chain is missing at commit"))?;
-            let StoredRow::Uncommitted(row) = stored_row(&stored)? else {
+            let StoredRow::Uncommitted(bytes) = stored_row(&row)? else {
                 return Err(Error::bug("a row appended to a chain was committed before"));
             };
-            let leaf = leaf_hash(row);
+            // The row's bytes are the stored value without its marker: reuse its buffer.
+            let len = bytes.len();
+            row.truncate(len);
+            let leaf = leaf_hash(&row);
             let running = running_hash(&tip.running_hash, &leaf);
             if tip.pending() == 0 {
                 tip.oldest_pending = now;
@@ -388,7 +413,7 @@ impl ChainHook for LedgerHook {
                 seq: tip.next_seq,
                 leaf,
                 running,
-                row: row.to_vec(),
+                row,
             });
             txn.put(key.clone(), chained_row(tip.next_seq), Conflict::None)?;
             tip.next_seq += 1;
@@ -422,6 +447,12 @@ impl ChainHook for LedgerHook {
 ///
 /// Every seal takes all pending rows, and the hook seals as soon as `block_size` are
 /// pending, so they always fit one block and no running hash ever needs re-seeding.
+///
+/// What it hashes: each stored row's leaf and running hash again (they were written by
+/// an earlier commit and may have been altered since), but not those of `fresh` rows, which
+/// this commit hashed from the very bytes it seals: only the first fresh row's running hash
+/// is recomputed, to check that the chain they were seeded from (the tip's running hash)
+/// is the one the stored rows end with.
 fn seal_pending(
     txn: &mut Txn,
     chain: u32,
@@ -437,43 +468,68 @@ fn seal_pending(
             format!("{take} rows pending, more than a block holds"),
         ));
     }
-    // Few values: one per commit that left rows pending (one ordered range read).
-    let batches: Vec<(Vec<u8>, Vec<u8>)> = txn
-        .scan_prefix(&chain_prefix(PENDING_TAG, chain))?
-        .collect::<Result<_>>()?;
-    let mut entries = Vec::with_capacity(usize::try_from(take).unwrap_or(0));
-    for (key, bytes) in batches {
+    let refused = |seq: u64| {
+        Error::corrupted(
+            format!("pending row {seq} of table {chain}"),
+            "does not match its leaf or running hash; refusing to seal it",
+        )
+    };
+    let fresh_bytes: usize = fresh.iter().map(|e| e.row.len() + 4).sum();
+    let mut builder: Option<BlockBuilder> = None;
+    let mut running = tip.last_block_hash;
+    let mut count = 0u64;
+    // Few values: one per commit that left rows pending (one ordered range read), read in
+    // place and copied only into the body.
+    let mut batches = Vec::new();
+    for item in txn.scan_prefix_shared(&chain_prefix(PENDING_TAG, chain)) {
+        let (key, stored) = item?;
         let first = chain_key_item(&key).ok_or_else(|| Error::corrupted("pending rows key", "bad length"))?;
-        if first != tip.sealed_seq + entries.len() as u64 {
+        if first != tip.sealed_seq + count {
             return Err(Error::corrupted(
                 format!("pending rows of table {chain}"),
                 format!(
                     "rows from {first} stored where row {} was expected",
-                    tip.sealed_seq + entries.len() as u64
+                    tip.sealed_seq + count
                 ),
             ));
         }
-        entries.extend(decode_pending(first, &codec.open(&key, bytes)?)?);
+        let plain = codec.open_ref(&key, &stored)?;
+        let entries = decode_pending_refs(first, &plain)?;
+        let builder = builder.get_or_insert_with(|| {
+            // A batch entry takes 64 bytes more than its row takes in a body: size the body
+            // for all pending rows from the first batch's average.
+            let per_row = (plain.len() / entries.len().max(1)).saturating_sub(64);
+            BlockBuilder::with_capacity(per_row.saturating_mul(usize::try_from(take).unwrap_or(0)) + fresh_bytes)
+        });
+        for entry in &entries {
+            let leaf = builder.push_encoded(entry.row);
+            running = running_hash(&running, &leaf);
+            if leaf != entry.leaf || running != entry.running {
+                return Err(refused(entry.seq));
+            }
+        }
+        count += entries.len() as u64;
+        batches.push(key.to_vec());
+    }
+    for key in batches {
         txn.remove(key);
     }
-    entries.append(fresh);
-    if entries.len() as u64 != take {
+    let mut builder = builder.unwrap_or_else(|| BlockBuilder::with_capacity(fresh_bytes));
+    if let Some(first) = fresh.first() {
+        if running_hash(&running, &first.leaf) != first.running {
+            return Err(refused(first.seq));
+        }
+    }
+    for entry in fresh.iter() {
+        builder.push_hashed(&entry.row, entry.leaf);
+    }
+    count += fresh.len() as u64;
+    fresh.clear();
+    if count != take {
         return Err(Error::corrupted(
             format!("pending rows of table {chain}"),
-            format!("{} stored where the tip counts {take}", entries.len()),
+            format!("{count} stored where the tip counts {take}"),
         ));
-    }
-    let mut builder = BlockBuilder::with_capacity(entries.iter().map(|e| e.row.len() + 4).sum());
-    let mut running = tip.last_block_hash;
-    for entry in &entries {
-        let leaf = builder.push_encoded(&entry.row);
-        running = running_hash(&running, &leaf);
-        if leaf != entry.leaf || running != entry.running {
-            return Err(Error::corrupted(
-                format!("pending row {} of table {chain}", entry.seq),
-                "does not match its leaf or running hash; refusing to seal it",
-            ));
-        }
     }
     let block_id = tip.last_block_id + 1;
     let (header, body) = builder.seal(block_id, tip.last_block_hash, now.max(0), fresh_nonce()?);

@@ -76,6 +76,8 @@ pub mod options;
 pub mod proof;
 /// Purge policies: which sealed blocks a table lets go.
 pub mod purge;
+/// Verification of a table's row entries (0x10) against the rows of its chain.
+mod row_entries;
 /// Reading committed rows back from the chain, by seq and in chain order.
 pub mod rows;
 /// The background thread sealing pending rows older than their table's interval.

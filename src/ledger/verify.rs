@@ -21,9 +21,11 @@
 //!   recomputes from the last block's hash, else `pending_altered` (from that row on the
 //!   running hash is re-seeded with the stored value, so one change gives one finding).
 
+use std::ops::Range;
+
 use super::anchor::AnchorRecord;
 use super::block::{BlockHeader, BlockType};
-use super::body::body_rows;
+use super::body::body_row_ranges;
 use super::hex::to_hex;
 use super::leaf::running_hash;
 use super::merkle::{leaf_hash, Hash, RootBuilder};
@@ -95,35 +97,37 @@ pub struct StoredBlock<'a> {
     pub body: Option<&'a [u8]>,
 }
 
-/// A data block's body as verification needs it: its rows' leaves and their Merkle root.
+/// A data block's body as verification needs it: its row count and their Merkle root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodySummary {
     Missing,
     Unreadable(String),
-    Hashed { leaves: Vec<Hash>, root: Hash },
+    Hashed { rows: u64, root: Hash },
 }
 
 /// Hashes a stored body's rows (pure: may run on any thread).
 pub fn summarize_body(body: Option<&[u8]>) -> BodySummary {
+    summarize_rows(body).0
+}
+
+/// As [`summarize_body`], also returning where each row lies in the body (empty unless
+/// hashed), for callers that look at the rows too.
+pub fn summarize_rows(body: Option<&[u8]>) -> (BodySummary, Vec<Range<usize>>) {
     let Some(body) = body else {
-        return BodySummary::Missing;
+        return (BodySummary::Missing, Vec::new());
     };
-    match body_rows(body) {
-        Err(e) => BodySummary::Unreadable(e.to_string()),
-        Ok(rows) => {
+    match body_row_ranges(body) {
+        Err(e) => (BodySummary::Unreadable(e.to_string()), Vec::new()),
+        Ok(ranges) => {
             let mut tree = RootBuilder::new();
-            let leaves: Vec<Hash> = rows
-                .into_iter()
-                .map(|row| {
-                    let leaf = leaf_hash(row);
-                    tree.push(leaf);
-                    leaf
-                })
-                .collect();
-            BodySummary::Hashed {
-                root: tree.finish(),
-                leaves,
+            for row in ranges.iter().filter_map(|r| body.get(r.clone())) {
+                tree.push(leaf_hash(row));
             }
+            let summary = BodySummary::Hashed {
+                rows: ranges.len() as u64,
+                root: tree.finish(),
+            };
+            (summary, ranges)
         }
     }
 }
@@ -332,12 +336,12 @@ impl ChainVerifier {
                 Some(id),
                 format!("the rows of block {id} are unreadable: {e}"),
             ),
-            BodySummary::Hashed { leaves, root } => {
-                if leaves.len() as u64 != h.row_count || root != h.merkle_root {
+            BodySummary::Hashed { rows, root } => {
+                if rows != h.row_count || root != h.merkle_root {
                     self.report(
                         FindingKind::RowAltered,
                         Some(id),
-                        format!("the {} rows of block {id} do not hash to its Merkle root", leaves.len()),
+                        format!("the {rows} rows of block {id} do not hash to its Merkle root"),
                     );
                 }
             }
