@@ -442,7 +442,10 @@ impl Txn {
                 // record, since sled's LSN moves only after the last write.
                 inner.log.append(lsn, record);
                 store.wait_durable(lsn)?;
-                for (key, value) in ops {
+                // sled's LSN is written last, so it claims the commit only once all of it is in.
+                let lsn_bytes = lsn.to_be_bytes();
+                let last = std::iter::once((sled::IVec::from(COMMIT_LSN_KEY), Some(&lsn_bytes[..])));
+                for (key, value) in ops.chain(last) {
                     let applied = match value {
                         Some(v) => inner.db.insert(key, v).map(|_| ()),
                         None => inner.db.remove(key).map(|_| ()),
@@ -454,8 +457,6 @@ impl Txn {
                         return Err(sled_error(e));
                     }
                 }
-                // Last, so sled's LSN claims the commit only once all of it is in.
-                inner.db.insert(COMMIT_LSN_KEY, &lsn.to_be_bytes()).map_err(sled_error)?;
             }
             let seq = inner.group.note_applied();
             debug_assert_eq!(seq, lsn);
