@@ -29,7 +29,7 @@
 //! commit; the rows it writes are counted and hashed (`storage::changes`), and when it succeeds
 //! `session::audit` appends its record to the audit chain `vellum_audit` in the same
 //! transaction. `COMMIT` re-validates those expectations under the commit gate, applies every write
-//! as one atomic sled batch (tables, indexes and catalog records share one keyspace), appends
+//! atomically under the gate (tables, indexes and catalog records share one keyspace), appends
 //! the same writes as one record to the commit log (`storage::commit_log`), then waits for
 //! group commit: one leader writes and fdatasyncs the log for everyone who committed
 //! meanwhile. Only then does COMMIT return, so it survives kill -9 (recovery replays the log

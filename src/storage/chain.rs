@@ -16,7 +16,7 @@
 //!   transaction, or wait for anything a committer may hold.
 //! - It reads through the given `Txn` (committed data as of now, plus this transaction's
 //!   writes, including the ones it made itself) and writes only with `Txn::put`/`delete`
-//!   using `Conflict::None`; those writes join the transaction's single atomic batch.
+//!   using `Conflict::None`; those writes join the transaction's atomic apply.
 //! - An error aborts the commit: nothing of the transaction is applied.
 
 use super::Txn;

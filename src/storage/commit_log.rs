@@ -35,7 +35,8 @@
 //! # To ensure correctness
 //!
 //! - Records are appended (to the in-memory tail) under the commit gate, right after their
-//!   batch is applied, so log order is apply order and every logged batch is in sled.
+//!   batch is applied (a large commit: right before it is written key by key, once the record
+//!   is durable), so log order is apply order.
 //! - A commit is durable once the record is written and `fdatasync`ed; a failed write or sync
 //!   poisons the log (every later commit fails) rather than leave a hole in it.
 //! - A segment is deleted only after a checkpoint made sled durable past its last LSN.

@@ -134,9 +134,7 @@ fn a_store_behind_its_log_replays_the_missing_commits() {
         put(&store, b"other", b"x");
     }
     // The log of the later commits, beside the older sled state.
-    for file in segment_files(&path.join("commit-log")) {
-        std::fs::copy(&file, behind.join("commit-log").join(file.file_name().unwrap())).unwrap();
-    }
+    copy_log(&path, &behind);
     let store = Store::open(&behind).unwrap();
     assert_eq!(value(&store, b"k"), Some(b"second".to_vec()));
     assert_eq!(value(&store, b"other"), Some(b"x".to_vec()));
@@ -165,6 +163,13 @@ fn records_sled_already_holds_are_not_replayed_over_later_writes() {
     assert_eq!(value(&store, b"k"), Some(b"after".to_vec()));
 }
 
+/// Puts the commit log segments of store `from` into store `to`.
+fn copy_log(from: &Path, to: &Path) {
+    for file in segment_files(&from.join("commit-log")) {
+        std::fs::copy(&file, to.join("commit-log").join(file.file_name().unwrap())).unwrap();
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -179,7 +184,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 #[test]
-fn a_commit_larger_than_one_apply_chunk_is_whole_after_commit_and_after_replay() {
+fn a_commit_written_key_by_key_is_whole_after_commit_and_after_replay() {
     let dir = tempfile::tempdir().unwrap();
     let (path, behind) = (dir.path().join("s"), dir.path().join("behind"));
     let keys = 20_000u32;
@@ -211,9 +216,7 @@ fn a_commit_larger_than_one_apply_chunk_is_whole_after_commit_and_after_replay()
         assert_eq!(got.len(), keys as usize);
         assert_eq!(value(&store, b"before"), None);
     }
-    for file in segment_files(&path.join("commit-log")) {
-        std::fs::copy(&file, behind.join("commit-log").join(file.file_name().unwrap())).unwrap();
-    }
+    copy_log(&path, &behind);
     let store = Store::open(&behind).unwrap();
     let got: Vec<_> = store
         .begin()

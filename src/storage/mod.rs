@@ -26,7 +26,8 @@
 //! reads:
 //! - every read sees the latest committed data plus the transaction's own buffered writes;
 //! - a statement holds `Store::read_guard` while it reads, and a commit takes that gate
-//!   exclusively only around validation and its single atomic sled batch, so a statement
+//!   exclusively only around validation and its apply (one sled batch, or a large commit
+//!   logged first and written key by key; `Txn::commit`), so a statement
 //!   sees each other transaction entirely or not at all;
 //! - a write recorded with `Conflict::Unchanged` remembers the committed value it first
 //!   overwrote; if another transaction committed a change to that key first, this commit

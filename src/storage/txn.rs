@@ -4,7 +4,8 @@
 //! Reads see committed data as of the moment of each read (the statement holds the read gate,
 //! so one statement sees a consistent state) plus this transaction's own writes. Writes stay in
 //! the buffer until `commit`, which under the exclusive gate re-checks every recorded
-//! expectation and applies the whole buffer as one sled batch.
+//! expectation and applies the whole buffer: as one sled batch, or (a commit of more than
+//! `LARGE_COMMIT_WRITES` writes) logged durably first and then written key by key, still under the gate.
 
 use std::collections::btree_map::{self, BTreeMap};
 use std::iter::Peekable;
@@ -81,17 +82,7 @@ pub(super) type PairIterFor<'a> = PairIter<'a>;
 
 /// Commits with more writes than this are logged durably first and applied write by write
 /// (see `Txn::commit`).
-const APPLY_CHUNK: usize = 8192;
-
-/// Adds puts (`Some`) and removes (`None`) to a sled batch.
-fn fill<'a>(batch: &mut sled::Batch, ops: impl Iterator<Item = (sled::IVec, Option<&'a [u8]>)>) {
-    for (key, value) in ops {
-        match value {
-            Some(v) => batch.insert(key, v),
-            None => batch.remove(key),
-        }
-    }
-}
+const LARGE_COMMIT_WRITES: usize = 8192;
 
 fn serialization_failure() -> Error {
     Error::sql(
@@ -427,9 +418,14 @@ impl Txn {
                     .iter()
                     .map(|(k, v)| (sled::IVec::from(k.as_slice()), v.as_deref())),
             );
-            if writes <= APPLY_CHUNK {
+            if writes <= LARGE_COMMIT_WRITES {
                 let mut batch = sled::Batch::default();
-                fill(&mut batch, ops);
+                for (key, value) in ops {
+                    match value {
+                        Some(v) => batch.insert(key, v),
+                        None => batch.remove(key),
+                    }
+                }
                 batch.insert(COMMIT_LSN_KEY, &lsn.to_be_bytes());
                 inner.db.apply_batch(batch).map_err(sled_error)?;
                 inner.log.append(lsn, record);
